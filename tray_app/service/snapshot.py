@@ -1,0 +1,75 @@
+"""Immutable snapshots: the only thing that crosses from the aggregator to the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tray_app.usage.blocks import Block
+from tray_app.usage.model import Totals
+
+Status = Literal["no_data", "idle", "active", "error"]
+LimitSource = Literal["official", "max", "p90", "custom", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockView:
+    """The active block with everything the tray shows about it."""
+
+    block: Block
+    limit_tokens: int | None  # None when no limit is known yet
+    limit_source: LimitSource
+    percent: float | None  # block tokens / limit × 100 (may exceed 100)
+    tokens_per_minute: float | None
+    usd_per_hour: float | None
+    projected_tokens: int | None
+    projected_cost_usd: float | None
+    resets_at: float  # epoch seconds; block end (official when known)
+    seconds_to_reset: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """One session's figures (names come from the ledger)."""
+
+    session_id: str
+    name: str  # "" when the user has not named it
+    project_path: str
+    first_activity: float
+    last_activity: float
+    totals: Totals
+    models: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """Name if set, else project folder and short id."""
+        if self.name:
+            return self.name
+        project = self.project_path.rstrip("/").rsplit("/", 1)[-1] or "session"
+        return f"{project} · {self.session_id[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """Token and dollar rates: over the last minute and the tracked session's average."""
+
+    tokens_per_sec_last_minute: float = 0.0
+    usd_per_sec_last_minute: float | None = 0.0
+    session_tokens_per_sec: float | None = None
+    session_usd_per_sec: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the UI may show, frozen at `published_at`."""
+
+    published_at: float
+    status: Status
+    totals: Totals
+    active_block: BlockView | None
+    tracked_session: SessionView | None
+    tracking_auto: bool  # True: following the latest active session
+    recent_sessions: tuple[SessionView, ...]
+    rates: Rates = field(default_factory=Rates)
+    last_update: float | None = None  # when the newest response was counted
+    error: str | None = None  # set with status "error" (e.g. data dir unreadable)

@@ -1,0 +1,114 @@
+"""The counted facts: one response's usage, reset notices and token totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HOUR = 3600.0
+BLOCK_SECONDS = 5 * HOUR
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One API response (the winning copy under SPEC §3), metrics and ids only."""
+
+    key: str
+    timestamp: float  # epoch seconds, UTC
+    session_id: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_5m_tokens: int = 0
+    cache_1h_tokens: int = 0
+    cache_read_tokens: int = 0
+    web_search_requests: int = 0
+    speed: str = ""  # "fast" for fast mode, else ""
+    geo: str = ""  # "us" for US-only inference, else ""
+    cost_usd: float | None = None  # legacy `costUSD` written by Claude Code itself
+    sidechain: bool = False
+    message_id: str = ""
+    request_id: str = ""
+    cwd: str = ""
+
+    @property
+    def cache_creation_tokens(self) -> int:
+        """Cache writes of both lifetimes."""
+        return self.cache_5m_tokens + self.cache_1h_tokens
+
+    @property
+    def total_tokens(self) -> int:
+        """The four token kinds added up (what a 5-hour block counts)."""
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_5m_tokens
+            + self.cache_1h_tokens
+            + self.cache_read_tokens
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResetNotice:
+    """An official limit-reset time read from a `<synthetic>` limit message."""
+
+    timestamp: float
+    resets_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Tokens by kind plus cost; `cost_usd` is None when any part is unpriced."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float | None = 0.0
+    responses: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """The four token kinds added up."""
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_creation_tokens
+            + self.cache_read_tokens
+        )
+
+
+@dataclass(slots=True)
+class TotalsBuilder:
+    """Mutable accumulator for `Totals`; cost turns unknown once and stays unknown."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float | None = 0.0
+    responses: int = 0
+    unpriced_models: set[str] = field(default_factory=set)
+
+    def add(self, entry: Entry, cost: float | None) -> None:
+        """Count one response with its cost (None = unknown)."""
+        self.input_tokens += entry.input_tokens
+        self.output_tokens += entry.output_tokens
+        self.cache_creation_tokens += entry.cache_5m_tokens + entry.cache_1h_tokens
+        self.cache_read_tokens += entry.cache_read_tokens
+        self.responses += 1
+        if cost is None:
+            self.unpriced_models.add(entry.model)
+            self.cost_usd = None
+        elif self.cost_usd is not None:
+            self.cost_usd += cost
+
+    def build(self) -> Totals:
+        """Freeze the running sums."""
+        return Totals(
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_creation_tokens,
+            self.cache_read_tokens,
+            self.cost_usd,
+            self.responses,
+        )
