@@ -1,0 +1,109 @@
+"""Find Claude Code's roots and transcript files (SPEC §1)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+IGNORED_NAMES = frozenset({"journal.jsonl"})
+IGNORED_DIRS = frozenset({"tool-results"})
+
+
+@dataclass(frozen=True, slots=True)
+class Roots:
+    """The `projects/` dirs to scan, and the configured ones that are missing."""
+
+    dirs: tuple[Path, ...]
+    missing: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _projects_dir(entry: Path) -> Path:
+    # A configured entry may be the config dir or its projects/ dir itself; a dir holding
+    # transcripts directly (e.g. a copied folder) is scanned as it is.
+    return entry / "projects" if (entry / "projects").is_dir() else entry
+
+
+def find_roots(
+    explicit: Sequence[str] = (), env: Mapping[str, str] = os.environ, home: Path | None = None
+) -> Roots:
+    """`explicit` dirs, else `CLAUDE_CONFIG_DIR` entries, else both default roots."""
+    home = home or Path.home()
+    configured: list[Path]
+    if explicit:
+        configured = [Path(p).expanduser() for p in explicit]
+        required = True
+    elif env.get("CLAUDE_CONFIG_DIR", "").strip():
+        configured = [
+            Path(p.strip()).expanduser()
+            for p in env["CLAUDE_CONFIG_DIR"].split(",")
+            if p.strip()
+        ]
+        required = True
+    else:
+        xdg = env.get("XDG_CONFIG_HOME") or str(home / ".config")
+        configured = [Path(xdg) / "claude", home / ".claude"]
+        required = False
+    dirs: list[Path] = []
+    missing: list[Path] = []
+    warnings: list[str] = []
+    seen: set[Path] = set()
+    for entry in configured:
+        projects = _projects_dir(entry)
+        if not projects.is_dir():
+            if required:
+                missing.append(entry)
+                warnings.append(f"data dir not found: {entry}")
+            continue
+        try:
+            resolved = projects.resolve()
+        except OSError as exc:
+            warnings.append(f"data dir unreadable: {entry} ({exc.strerror})")
+            continue
+        if resolved not in seen:
+            seen.add(resolved)
+            dirs.append(projects)
+    if not dirs and not required:
+        warnings.append(
+            f"no Claude Code data found in {configured[0]} or {configured[1]}"
+        )
+    return Roots(tuple(dirs), tuple(missing), tuple(warnings))
+
+
+def is_transcript(name: str) -> bool:
+    """A `*.jsonl` file that can hold usage (not journals or side files)."""
+    return name.endswith(".jsonl") and name not in IGNORED_NAMES
+
+
+def iter_transcripts(root: Path, warnings: list[str] | None = None) -> Iterable[Path]:
+    """Every transcript under `root`, recursively (subagent layouts included)."""
+
+    def on_error(exc: OSError) -> None:
+        log.warning("cannot list %s: %s", exc.filename, exc.strerror)
+        if warnings is not None:
+            warnings.append(f"cannot list {exc.filename}: {exc.strerror}")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
+        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+        for name in filenames:
+            if is_transcript(name):
+                yield Path(dirpath, name)
+
+
+def find_transcripts(roots: Roots, warnings: list[str] | None = None) -> list[tuple[Path, os.stat_result]]:
+    """All transcripts with their stat, oldest-modified first (SPEC §3 attribution order)."""
+    found: dict[Path, os.stat_result] = {}
+    for root in roots.dirs:
+        for path in iter_transcripts(root, warnings):
+            try:
+                found[path] = path.stat()
+            except OSError as exc:
+                log.warning("cannot stat %s: %s", path, exc.strerror)
+                if warnings is not None:
+                    warnings.append(f"cannot stat {path}: {exc.strerror}")
+    return sorted(found.items(), key=lambda kv: (kv[1].st_mtime_ns, str(kv[0])))

@@ -1,0 +1,150 @@
+"""The loader: discover → read new bytes → count once → ledger (SPEC §1–§3)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tray_app.adapters.discovery import Roots, find_transcripts
+from tray_app.adapters.ledger import FileState, Ledger
+from tray_app.adapters.transcript import BadLine, FileRead, read_from
+from tray_app.usage.dedup import Change, Deduper
+from tray_app.usage.model import Entry, ResetNotice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """Counters of one refresh (tests and `doctor` read them)."""
+
+    files_seen: int = 0
+    files_read: int = 0
+    files_reset: int = 0  # truncated or replaced: read again from the start
+    bytes_read: int = 0
+    candidates: int = 0
+    new_responses: int = 0
+    replaced: int = 0
+    bad_lines: int = 0
+    bad_places: list[BadLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add_read(self, read: FileRead) -> None:
+        """Fold one file's read into the totals."""
+        self.files_read += 1
+        self.bytes_read += read.bytes_read
+        self.bad_lines += read.bad_count
+        room = 20 - len(self.bad_places)
+        if room > 0:
+            self.bad_places.extend(read.bad[:room])
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What changed in the counted set, and the counters."""
+
+    changes: list[Change]
+    resets: list[ResetNotice]
+    stats: ScanStats
+
+
+def _state(path: Path, st: os.stat_result, read: FileRead) -> FileState:
+    return FileState(
+        str(path), st.st_dev, st.st_ino, st.st_size, read.end_offset, read.lines, st.st_mtime_ns
+    )
+
+
+class Engine:
+    """Owns the counted set; one refresh reads only what is new since the last one."""
+
+    def __init__(self, roots: Roots, ledger: Ledger | None = None) -> None:
+        self.roots = roots
+        self.ledger = ledger
+        self.deduper = Deduper()
+        self.resets: set[ResetNotice] = set()
+        self.files: dict[str, FileState] = {}
+        self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
+        if ledger is not None:
+            self.deduper = Deduper(ledger.load_entries())
+            self.resets = set(ledger.load_resets())
+            self.files = ledger.file_states()
+            self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
+
+    @property
+    def entries(self) -> Iterable[Entry]:
+        """The counted responses."""
+        return iter(self.deduper)
+
+    def refresh(self, paths: Sequence[Path] | None = None, validate: bool = False) -> ScanResult:
+        """Read what is new in `paths` (default: every transcript), oldest-modified first."""
+        stats = ScanStats(warnings=list(self.roots.warnings))
+        if paths is None:
+            found = find_transcripts(self.roots, stats.warnings)
+            present = {str(p) for p, _ in found}
+            gone = [p for p in self.files if p not in present]
+        else:
+            found = []
+            gone = []
+            for path in paths:
+                try:
+                    found.append((path, path.stat()))
+                except FileNotFoundError:
+                    gone.append(str(path))
+                except OSError as exc:
+                    stats.warnings.append(f"cannot stat {path}: {exc.strerror}")
+            found.sort(key=lambda kv: (kv[1].st_mtime_ns, str(kv[0])))
+        stats.files_seen = len(found)
+        changes: list[Change] = []
+        new_resets: list[ResetNotice] = []
+        states: list[FileState] = []
+        new_projects: dict[str, str] = {}
+        for path, st in found:
+            known = self.files.get(str(path))
+            offset = lines = 0
+            if known is not None and not validate:
+                same_file = known.device == st.st_dev and known.inode == st.st_ino
+                if same_file and st.st_size >= known.offset:
+                    if st.st_size == known.offset:
+                        continue  # nothing new: not even opened
+                    offset, lines = known.offset, known.lines
+                else:
+                    stats.files_reset += 1  # truncated or replaced: dedup makes a re-read safe
+            try:
+                read = read_from(path, offset, lines, validate)
+            except OSError as exc:
+                # Vanished or unreadable: keep its history and position, try again later.
+                stats.warnings.append(f"cannot read {path}: {exc.strerror}")
+                log.warning("cannot read %s: %s", path, exc.strerror)
+                continue
+            stats.add_read(read)
+            for item in read.items:
+                if isinstance(item, ResetNotice):
+                    if item not in self.resets:
+                        self.resets.add(item)
+                        new_resets.append(item)
+                    continue
+                stats.candidates += 1
+                change = self.deduper.offer(item)
+                if change is None:
+                    continue
+                changes.append(change)
+                if change.old is None:
+                    stats.new_responses += 1
+                    if item.session_id not in self.projects and item.cwd:
+                        self.projects[item.session_id] = item.cwd
+                        new_projects[item.session_id] = item.cwd
+                else:
+                    stats.replaced += 1
+            state = _state(path, st, read)
+            self.files[state.path] = state
+            states.append(state)
+        for path_str in gone:
+            self.files.pop(path_str, None)
+        if self.ledger is not None and (changes or states or new_resets or gone):
+            self.ledger.write(
+                (c.new for c in changes), states, new_resets, new_projects, gone
+            )
+        return ScanResult(changes, new_resets, stats)

@@ -1,0 +1,137 @@
+"""Read a transcript from a byte offset: complete lines only, usage lines only, never fatal."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from tray_app.usage.model import Entry, ResetNotice
+from tray_app.usage.parse import extract
+
+log = logging.getLogger(__name__)
+
+CHUNK = 4 << 20
+MAX_LINE = 64 << 20  # longer lines are counted as bad and skipped, never held in memory
+USAGE = b'"usage":'  # inside a JSON string this appears escaped, so text never matches
+MAX_PLACES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """Where a bad line is and why (for `doctor`)."""
+
+    path: str
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class FileRead:
+    """What one read of a file produced."""
+
+    items: list[Entry | ResetNotice] = field(default_factory=list)
+    end_offset: int = 0  # just past the last complete line consumed
+    lines: int = 0  # complete lines consumed (for line numbers next time)
+    bytes_read: int = 0
+    bad_count: int = 0
+    bad: list[BadLine] = field(default_factory=list)
+
+
+def _bad_reason(line: bytes, exc: Exception) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    text = str(exc).split(":", 1)[0]
+    return f"malformed JSON ({text})"
+
+
+class _Reader:
+    """State of one pass over a file."""
+
+    def __init__(self, path: str, result: FileRead, first_line: int, validate: bool) -> None:
+        self.path = path
+        self.result = result
+        self.line_base = first_line  # line number of the first line in the buffer, minus 1
+        self.validate = validate
+
+    def bad(self, line_no: int, reason: str) -> None:
+        self.result.bad_count += 1
+        if len(self.result.bad) < MAX_PLACES:
+            self.result.bad.append(BadLine(self.path, line_no, reason))
+
+    def take(self, line: bytes, buf: bytes, start: int, line_start: int) -> None:
+        """Decode one candidate line and keep what it carries."""
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            if line.strip():
+                self.bad(self.line_base + buf.count(b"\n", start, line_start) + 1, _bad_reason(line, exc))
+            return
+        item = extract(obj)
+        if item is not None:
+            self.result.items.append(item)
+
+    def process(self, buf: bytes, end: int) -> None:
+        """Handle the complete lines in buf[:end] (end is just past a newline)."""
+        if self.validate:
+            pos = 0
+            while pos < end:
+                nl = buf.find(b"\n", pos, end)
+                self.take(buf[pos:nl], buf, 0, pos)
+                pos = nl + 1
+        else:
+            hit = buf.find(USAGE, 0, end)
+            while hit >= 0:
+                line_start = buf.rfind(b"\n", 0, hit) + 1
+                line_end = buf.find(b"\n", hit, end)
+                line = buf[line_start:line_end]
+                # Only assistant lines and agent_progress copies carry counted usage.
+                if b'"assistant"' in line:
+                    self.take(line, buf, 0, line_start)
+                hit = buf.find(USAGE, line_end + 1, end)
+        self.line_base += buf.count(b"\n", 0, end)
+
+
+def read_from(path: Path, offset: int = 0, first_line: int = 0, validate: bool = False) -> FileRead:
+    """Read complete lines of `path` from `offset`; `validate` parses every line (doctor)."""
+    result = FileRead(end_offset=offset, lines=first_line)
+    reader = _Reader(str(path), result, first_line, validate)
+    with open(path, "rb", buffering=0) as handle:
+        handle.seek(offset)
+        buf = b""
+        consumed = offset
+        skipping = False  # inside a line longer than MAX_LINE
+        while True:
+            chunk = handle.read(CHUNK)
+            if not chunk:
+                break
+            result.bytes_read += len(chunk)
+            if skipping:
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    consumed += len(chunk)
+                    continue
+                skipping = False
+                consumed += nl + 1
+                reader.line_base += 1
+                buf = b""
+                chunk = chunk[nl + 1 :]
+                result.end_offset, result.lines = consumed, reader.line_base
+            buf = buf + chunk if buf else chunk
+            last_nl = buf.rfind(b"\n")
+            if last_nl < 0:
+                if len(buf) > MAX_LINE:
+                    reader.bad(reader.line_base + 1, f"line longer than {MAX_LINE >> 20} MiB")
+                    consumed += len(buf)
+                    buf = b""
+                    skipping = True
+                continue
+            reader.process(buf, last_nl + 1)
+            consumed += last_nl + 1
+            buf = buf[last_nl + 1 :]
+            result.end_offset, result.lines = consumed, reader.line_base
+    return result

@@ -1,0 +1,69 @@
+"""Count each response once, globally: the max-output copy wins (SPEC §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from tray_app.usage.model import Entry
+
+
+def rank(entry: Entry) -> tuple[int, int, int]:
+    """Larger output, then larger 4-field total, then the non-sidechain copy."""
+    return (entry.output_tokens, entry.total_tokens, 0 if entry.sidechain else 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A response counted for the first time (`old` None) or replaced by a larger copy."""
+
+    old: Entry | None
+    new: Entry
+
+
+def merge(old: Entry, candidate: Entry) -> Entry | None:
+    """The new winner if `candidate` beats `old`; it keeps old's session, time and cwd."""
+    if rank(candidate) <= rank(old):
+        return None  # ties keep the copy seen first
+    # Attribution stays with the first-seen copy so a resumed session's copies of old
+    # messages stay with the original session; usage and model come whole from the winner.
+    return replace(candidate, session_id=old.session_id, timestamp=old.timestamp, cwd=old.cwd)
+
+
+class Deduper:
+    """The set of counted responses by key; offer copies in first-seen order."""
+
+    __slots__ = ("_by_key",)
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self._by_key: dict[str, Entry] = {e.key: e for e in entries}
+
+    def offer(self, candidate: Entry) -> Change | None:
+        """Consider one copy; return what changed in the counted set, if anything."""
+        old = self._by_key.get(candidate.key)
+        if old is None:
+            self._by_key[candidate.key] = candidate
+            return Change(None, candidate)
+        winner = merge(old, candidate)
+        if winner is None:
+            return None
+        self._by_key[candidate.key] = winner
+        return Change(old, winner)
+
+    def get(self, key: str) -> Entry | None:
+        """The counted copy for a key."""
+        return self._by_key.get(key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._by_key.values())
+
+
+def dedupe(candidates: Iterable[Entry]) -> list[Entry]:
+    """Winners of a sequence of copies given in first-seen order."""
+    deduper = Deduper()
+    for candidate in candidates:
+        deduper.offer(candidate)
+    return list(deduper)
