@@ -1,0 +1,300 @@
+"""User settings in `config.yaml`: validated key by key, written atomically and privately."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from tray_app.adapters import locations
+
+log = logging.getLogger(__name__)
+
+LimitMode = Literal["max", "p90", "custom"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True)
+class Colors:
+    """Icon colours by state, as #rrggbb."""
+
+    ok: str = "#2e9d4f"
+    warn: str = "#e0a100"
+    danger: str = "#d64541"
+    idle: str = "#7f8c8d"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can configure; the defaults are what a missing file means."""
+
+    data_dirs: tuple[str, ...] = ()  # empty → Claude Code's default roots
+    refresh_seconds: float = 30.0  # the periodic tick
+    thresholds: tuple[int, ...] = (50, 80, 95)  # % of the block limit that alert
+    limit_mode: LimitMode = "max"
+    limit_tokens: int | None = None  # the custom limit
+    notifications: bool = True
+    notify_new_block: bool = False
+    notify_projection: bool = True
+    colors: Colors = Colors()
+    db_path: str | None = None
+    log_level: str = "INFO"
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # USD/MTok
+    timezone: str | None = None
+    tracked_session: str | None = None  # None = follow the latest active session
+
+
+_HEADER = "# Token Monitor settings. A bad value falls back to its default, with a warning.\n"
+
+
+class _Bad(ValueError):
+    """A value of the wrong shape; the message says what was expected."""
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _str_list(value: object) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise _Bad("expected a list of folder paths")
+    return tuple(items)
+
+
+def _seconds(value: object) -> float:
+    number = _number(value)
+    if number is None or not 1 <= number <= 3600:
+        raise _Bad("expected a number of seconds 1-3600")
+    return number
+
+
+def _thresholds(value: object) -> tuple[int, ...]:
+    numbers = [_number(v) for v in value] if isinstance(value, list) else [None]
+    ints = [int(n) for n in numbers if n is not None and n.is_integer() and 1 <= n <= 100]
+    if len(ints) != len(numbers) or not isinstance(value, list):
+        raise _Bad("expected a list of numbers 1-100")
+    return tuple(sorted(set(ints)))
+
+
+def _limit_mode(value: object) -> LimitMode:
+    if value == "max" or value == "p90" or value == "custom":
+        return value
+    raise _Bad("expected one of max, p90, custom")
+
+
+def _limit_tokens(value: object) -> int | None:
+    number = _number(value)
+    if value is None or (number is not None and number.is_integer() and number > 0):
+        return None if number is None else int(number)
+    raise _Bad("expected a whole number of tokens above 0, or null")
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _Bad("expected true or false")
+
+
+def _colors(value: object) -> Colors:
+    names = {f.name for f in dataclasses.fields(Colors)}
+    items = value.items() if isinstance(value, Mapping) else [(None, None)]
+    if not all(k in names and isinstance(v, str) and _COLOR.fullmatch(v) for k, v in items):
+        raise _Bad("expected ok/warn/danger/idle colours like '#e0a100'")
+    return Colors(**value)  # type: ignore[arg-type]
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and value):
+        return value
+    raise _Bad("expected text or null")
+
+
+def _log_level(value: object) -> str:
+    if isinstance(value, str) and value.upper() in LOG_LEVELS:
+        return value.upper()
+    raise _Bad(f"expected one of {', '.join(LOG_LEVELS)}")
+
+
+def _prices(value: object) -> dict[str, dict[str, float]]:
+    prices: dict[str, dict[str, float]] = {}
+    for model, rates in value.items() if isinstance(value, Mapping) else [(None, None)]:
+        parsed = {k: _number(v) for k, v in rates.items()} if isinstance(rates, Mapping) else {}
+        clean = {k: v for k, v in parsed.items() if isinstance(k, str) and v is not None and v >= 0}
+        if not isinstance(model, str) or not isinstance(rates, Mapping) or len(clean) != len(rates):
+            raise _Bad("expected model: {input: 3.0, output: 15.0, ...} in USD per million tokens")
+        prices[model] = clean
+    return prices
+
+
+def _timezone(value: object) -> str | None:
+    try:
+        return None if value is None else ZoneInfo(str(value)).key
+    except (ValueError, OSError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise _Bad("expected an IANA time zone like Europe/Paris, or null") from error
+
+
+# Each key's parser and the comment written above it, in file order (the file is edited by hand).
+_KEYS: dict[str, tuple[Callable[[object], object], str]] = {
+    "data_dirs": (_str_list, "Claude Code dirs to read; [] = ~/.claude and ~/.config/claude"),
+    "refresh_seconds": (_seconds, "seconds between periodic refreshes (1-3600)"),
+    "thresholds": (_thresholds, "alert when the 5-hour block passes these % of its limit"),
+    "limit_mode": (_limit_mode, "block limit when Claude Code reports none: max, p90 or custom"),
+    "limit_tokens": (_limit_tokens, "the limit in tokens for limit_mode: custom"),
+    "notifications": (_flag, "desktop notifications on or off"),
+    "notify_new_block": (_flag, "notify when a new 5-hour block starts"),
+    "notify_projection": (_flag, "notify when the current rate hits the limit before the reset"),
+    "colors": (_colors, "icon colours (#rrggbb) for ok, warn, danger and idle"),
+    "db_path": (_optional_str, "the usage ledger (SQLite); null = the platform data dir"),
+    "log_level": (_log_level, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    "prices": (_prices, "per-model price overrides in USD per million tokens"),
+    "timezone": (_timezone, "IANA zone for times shown (e.g. Europe/Paris); null = the system's"),
+    "tracked_session": (_optional_str, "session id to track; null = the latest active one"),
+}
+
+
+def _plain(value: object) -> object:
+    """A setting as YAML-friendly builtins (lists, dicts), for messages and for saving."""
+    if isinstance(value, Colors):
+        return dataclasses.asdict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _from_mapping(data: Mapping[Any, Any], warnings: list[str]) -> Settings:
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for key, raw in data.items():
+        if not isinstance(key, str) or key not in _KEYS:
+            warnings.append(f"{key}: unknown setting, ignored")
+            continue
+        try:
+            values[key] = _KEYS[key][0](raw)
+        except _Bad as error:
+            default = yaml.safe_dump(
+                _plain(getattr(defaults, key)), default_flow_style=True, sort_keys=False
+            )
+            default = default.removesuffix("...\n").strip()
+            warnings.append(f"{key}: {error}, got {raw!r}; using the default {default}")
+    settings = dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
+    if settings.limit_mode == "custom" and settings.limit_tokens is None:
+        warnings.append("limit_mode: custom needs limit_tokens; using max")
+        settings = dataclasses.replace(settings, limit_mode="max")
+    return settings
+
+
+def _read_file(path: Path, warnings: list[str]) -> Settings:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as error:
+        warnings.append(f"{path}: cannot read ({error}); using the defaults")
+        return Settings()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        warnings.append(f"{path}: not valid YAML ({error}); using the defaults")
+        return Settings()
+    if not isinstance(data, Mapping):
+        if data is not None:  # None is an empty file, or only comments
+            warnings.append(f"{path}: expected 'key: value' lines; using the defaults")
+        return Settings()
+    return _from_mapping(data, warnings)
+
+
+def _apply_env(settings: Settings, env: Mapping[str, str], warnings: list[str]) -> Settings:
+    level = env.get("TOKEN_MONITOR_LOG_LEVEL", "")
+    if level.upper() in LOG_LEVELS:
+        return dataclasses.replace(settings, log_level=level.upper())
+    if level:
+        warnings.append(f"TOKEN_MONITOR_LOG_LEVEL: expected a level like INFO, got {level!r}")
+    return settings
+
+
+def load_settings(
+    path: Path | None = None, env: Mapping[str, str] = os.environ
+) -> tuple[Settings, list[str]]:
+    """Settings from the file (defaults where missing or bad) and the warnings; never raises."""
+    warnings: list[str] = []
+    settings = _read_file(path or locations.config_file(env), warnings)
+    return _apply_env(settings, env, warnings), warnings
+
+
+def dump_settings(settings: Settings) -> str:
+    """The YAML text `save_settings` writes: header, then each key under its comment."""
+    data = {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(Settings)}
+    # One dump of the whole mapping (block style at the top, short lists inline), then a
+    # comment above each top-level key: only top-level lines start at column 0 with "key:".
+    text = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+    )
+    lines = [_HEADER]
+    for line in text.splitlines(keepends=True):
+        key = line.split(":", 1)[0]
+        if key in _KEYS and not line.startswith(" "):
+            lines.append(f"\n# {_KEYS[key][1]}\n")
+        lines.append(line)
+    return "".join(lines)
+
+
+def save_settings(
+    settings: Settings, path: Path | None = None, env: Mapping[str, str] = os.environ
+) -> Path:
+    """Write the settings atomically as a 0600 file; returns the path written."""
+    target = path or locations.config_file(env)
+    if target.is_symlink():
+        # Keep a dotfiles-style symlink intact: replace the file it points at.
+        target = target.resolve()
+    folder = target.parent
+    if not folder.exists() or folder == locations.config_file({}).parent:
+        # Only our own folder is made private; a folder the user chose is left as it is.
+        locations.private_dir(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp creates it 0600
+            out.write(dump_settings(settings))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def update_settings(
+    path: Path | None = None, *, env: Mapping[str, str] = os.environ, **changes: Any
+) -> Settings:
+    """Load the file, apply `changes` (menu choices), save it; returns what load would now give."""
+    target = path or locations.config_file(env)
+    warnings: list[str] = []
+    # Read without env overrides so that e.g. TOKEN_MONITOR_LOG_LEVEL never lands in the file.
+    current = _read_file(target, warnings)
+    if warnings and target.is_file():
+        # Saving drops what could not be understood: keep the user's text next to it.
+        backup = target.with_name(target.name + ".bak")
+        shutil.copyfile(target, backup)
+        backup.chmod(0o600)
+        log.warning(
+            "config had problems (%s); previous file kept as %s", "; ".join(warnings), backup
+        )
+    updated = dataclasses.replace(current, **changes)
+    save_settings(updated, target)
+    return _apply_env(updated, env, [])
