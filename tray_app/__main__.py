@@ -1,5 +1,5 @@
-"""Run the CLI with `python -m tray_app`."""
+"""Run Token Monitor with `python -m tray_app` (same as the `token-monitor` command)."""
 
-from tray_app.cli.main import main
+from tray_app.launcher import main
 
 raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Load what a command reports on: settings, prices, the engine (ledger or files)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tray_app.adapters.config import Settings, load_settings
+from tray_app.adapters.discovery import find_roots
+from tray_app.adapters.ledger import Ledger, SessionMeta
+from tray_app.adapters.locations import db_file
+from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.scanner import Engine, ScanStats
+from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.usage.model import Entry, ResetNotice
+from tray_app.usage.pricing import PriceTable
+
+
+@dataclass
+class Dataset:
+    """Counted responses and everything needed to report on them."""
+
+    entries: list[Entry]
+    resets: list[ResetNotice]
+    sessions: dict[str, SessionMeta]
+    projects: dict[str, str]
+    prices: PriceTable
+    settings: Settings
+    stats: ScanStats
+    tz: tzinfo
+    ledger: Ledger | None
+
+    def cost(self, entry: Entry) -> float | None:
+        """USD of one response, None when unpriced."""
+        return self.prices.cost(entry)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Session names by id."""
+        return {sid: m.name for sid, m in self.sessions.items() if m.name}
+
+
+def local_tz(name: str | None) -> tzinfo:
+    """`--timezone`/config zone, else the system's local zone."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CliError(f"unknown timezone: {name}", ExitStatus.USAGE) from exc
+    local = datetime.now().astimezone().tzinfo
+    assert local is not None
+    return local
+
+
+def parse_when(text: str, tz: tzinfo, end_of_day: bool = False) -> float:
+    """YYYY-MM-DD (a local day; inclusive for --until) or an ISO-8601 time → epoch."""
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").date()
+            moment = datetime.combine(day, time(), tz)
+            return (moment + timedelta(days=1 if end_of_day else 0)).timestamp()
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"not a date or time: {text!r} (use YYYY-MM-DD)", ExitStatus.USAGE) from exc
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).timestamp()
+
+
+def open_ledger(env: Environment, settings: Settings) -> Ledger:
+    """The ledger, recovered if corrupt (the user is told where the old file went)."""
+    path = db_file(env.env, settings.db_path)
+    try:
+        ledger = Ledger.open(path)
+    except Exception as exc:
+        raise CliError(f"cannot open the ledger {path}: {exc}", ExitStatus.LEDGER) from exc
+    if ledger.recovered_to is not None:
+        env.warn(
+            f"the ledger was unreadable; it was moved to {ledger.recovered_to} and rebuilt "
+            "from the transcripts (session names salvaged where readable)"
+        )
+    return ledger
+
+
+def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> Dataset:
+    """Read settings, bring the ledger up to date (or read files only) and filter by time."""
+    settings, problems = load_settings(env=env.env)
+    for problem in problems:
+        env.warn(f"config: {problem}")
+    tz = local_tz(getattr(args, "timezone", None) or settings.timezone)
+    data_dirs = list(getattr(args, "data_dir", None) or settings.data_dirs)
+    roots = find_roots(data_dirs, env.env)
+    if roots.missing and not roots.dirs:
+        raise CliError(
+            "data dir not found: " + ", ".join(str(p) for p in roots.missing), ExitStatus.NO_DATA
+        )
+    prices = load_price_table(settings.prices)
+    ledger = None if getattr(args, "no_ledger", False) or validate else open_ledger(env, settings)
+    engine = Engine(roots, ledger)
+    result = engine.refresh(validate=validate)
+    for warning in result.stats.warnings:
+        env.warn(warning)
+    entries = list(engine.entries)
+    since = getattr(args, "since", None)
+    until = getattr(args, "until", None)
+    if since:
+        start = parse_when(since, tz)
+        entries = [e for e in entries if e.timestamp >= start]
+    if until:
+        stop = parse_when(until, tz, end_of_day=True)
+        entries = [e for e in entries if e.timestamp < stop]
+    if getattr(args, "now", None):
+        # A pinned clock (tests, replays) sees only what had happened by then.
+        entries = [e for e in entries if e.timestamp <= env.now]
+    sessions = ledger.sessions() if ledger is not None else {}
+    projects = dict(engine.projects)
+    return Dataset(
+        entries, sorted(engine.resets, key=lambda r: r.timestamp), sessions, projects,
+        prices, settings, result.stats, tz, ledger,
+    )  # fmt: skip
+
+
+def ledger_path(env: Environment, settings: Settings) -> Path:
+    """Where the ledger lives for these settings."""
+    return db_file(env.env, settings.db_path)

@@ -1,0 +1,142 @@
+"""Commands that act on the ledger or inspect the setup: name, export, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from typing import Any
+
+from tray_app import __version__
+from tray_app.adapters.discovery import find_roots, find_transcripts
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.locations import config_file
+from tray_app.cli import render as r
+from tray_app.cli.dataset import ledger_path, load
+from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.reports_cmd import resolve_session
+from tray_app.usage.reports import totals_of, unpriced_models
+
+EXPORT_FIELDS = [
+    "timestamp", "session_id", "project_path", "model", "message_id", "request_id",
+    "input_tokens", "output_tokens", "cache_creation_tokens", "cache_creation_1h_tokens",
+    "cache_read_tokens", "total_tokens", "web_search_requests", "speed", "inference_geo",
+    "sidechain", "cost_usd",
+]  # fmt: skip
+
+
+def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Name (or rename, or with "" unname) a session; tags and description optional."""
+    if args.no_ledger:
+        raise CliError("`name` stores the name in the ledger; drop --no-ledger", ExitStatus.USAGE)
+    data = load(args, env)
+    ledger = data.ledger
+    assert ledger is not None
+    known = {e.session_id for e in data.entries} | set(data.sessions)
+    sid = resolve_session(args.session, known, data.names)
+    tags = ",".join(t.strip() for t in args.tag if t.strip()) if args.tag else None
+    ledger.name_session(sid, args.name.strip(), tags, args.description)
+    meta = ledger.sessions()[sid]
+    payload = {
+        "session_id": sid,
+        "name": meta.name,
+        "tags": [t for t in meta.tags.split(",") if t],
+        "description": meta.description,
+    }
+    said = f"Named {sid} “{meta.name}”" if meta.name else f"Cleared the name of {sid}"
+    if args.json:
+        print(r.dumps(payload), file=env.stdout)
+    else:
+        print(said, file=env.stdout)
+    return ExitStatus.OK
+
+
+def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Every counted response (metrics and ids only) as CSV or JSON."""
+    data = load(args, env)
+    entries = sorted(data.entries, key=lambda e: e.timestamp)
+    rows: list[dict[str, Any]] = [
+        {
+            "timestamp": r.iso(e.timestamp), "session_id": e.session_id,
+            "project_path": data.projects.get(e.session_id, ""), "model": e.model,
+            "message_id": e.message_id, "request_id": e.request_id,
+            "input_tokens": e.input_tokens, "output_tokens": e.output_tokens,
+            "cache_creation_tokens": e.cache_creation_tokens,
+            "cache_creation_1h_tokens": e.cache_1h_tokens,
+            "cache_read_tokens": e.cache_read_tokens, "total_tokens": e.total_tokens,
+            "web_search_requests": e.web_search_requests, "speed": e.speed or "standard",
+            "inference_geo": e.geo, "sidechain": e.sidechain, "cost_usd": r.round_usd(data.cost(e)),
+        }  # fmt: skip
+        for e in entries
+    ]
+    if args.format == "json" or args.json:
+        payload = {"responses": rows, "totals": r.totals_json(totals_of(entries, data.cost))}
+        print(r.dumps(payload), file=env.stdout)
+    else:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        env.stdout.write(out.getvalue())
+    return ExitStatus.OK
+
+
+def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Check the setup: data dirs, files, bad lines, ledger, prices, tray support."""
+    data = load(args, env, validate=True)  # a full validating pass over every line
+    roots = find_roots(list(args.data_dir or data.settings.data_dirs), env.env)
+    warnings: list[str] = []
+    files = find_transcripts(roots, warnings)
+    path = ledger_path(env, data.settings)
+    ledger_info: dict[str, Any] = {"path": str(path), "exists": path.exists()}
+    if path.exists() and not args.no_ledger:
+        ledger = Ledger.open(path)
+        count = ledger.db.execute_sql("SELECT COUNT(*) FROM responses").fetchone()[0]
+        ledger_info.update(
+            responses=count,
+            tracked_files=len(ledger.file_states()),
+            size_bytes=path.stat().st_size,
+            recovered_to=str(ledger.recovered_to) if ledger.recovered_to else None,
+        )
+        ledger.close()
+    stats = data.stats
+    payload: dict[str, Any] = {
+        "version": __version__,
+        "config_file": str(config_file(env.env)),
+        "roots": [str(p) for p in roots.dirs],
+        "missing_roots": [str(p) for p in roots.missing],
+        "warnings": list(roots.warnings) + warnings,
+        "files": len(files),
+        "bytes": sum(st.st_size for _, st in files),
+        "responses": len(data.entries),
+        "bad_lines": stats.bad_lines,
+        "bad_places": [f"{b.path}:{b.line}: {b.reason}" for b in stats.bad_places[:10]],
+        "unpriced_models": unpriced_models(data.entries, data.cost),
+        "prices_checked": data.prices.checked,
+        "ledger": ledger_info,
+        "tray": env.extras.get("tray", {}),
+        "watcher": env.extras.get("watcher", {}),
+    }
+    if args.json:
+        print(r.dumps(payload), file=env.stdout)
+        return ExitStatus.OK
+    lines = [
+        f"token-monitor {__version__}",
+        f"Config        {payload['config_file']}",
+        "Data dirs     " + (", ".join(payload["roots"]) or "none found"),
+        f"Transcripts   {payload['files']:,} files, {payload['bytes']:,} bytes",
+        f"Responses     {payload['responses']:,} counted",
+        f"Bad lines     {stats.bad_lines:,}",
+        *(f"  {place}" for place in payload["bad_places"]),
+        f"Prices        checked {data.prices.checked}"
+        + (f"; unpriced: {', '.join(payload['unpriced_models'])}" if payload["unpriced_models"] else ""),
+        f"Ledger        {path}"
+        + (f" ({ledger_info.get('responses', 0):,} responses)" if ledger_info["exists"] else " (not created yet)"),
+    ]  # fmt: skip
+    for key in ("tray", "watcher"):
+        for name, value in payload[key].items():
+            lines.append(f"{(key.capitalize() + ' ' + name):<13} {value}")
+    for warning in payload["warnings"]:
+        lines.append(f"Warning       {warning}")
+    print("\n".join(lines), file=env.stdout)
+    return ExitStatus.OK

@@ -1,0 +1,147 @@
+"""Stable JSON shapes and plain-text tables shared by every command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+import orjson
+
+from tray_app.usage import formatting as fmt
+from tray_app.usage.blocks import Block
+from tray_app.usage.limits import Limit
+from tray_app.usage.model import Totals
+from tray_app.usage.reports import ModelSummary, PeriodSummary, SessionSummary
+
+TOKEN_HEADERS = ["Input", "Output", "Cache write", "Cache read", "Total", "Cost"]
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds → ISO-8601 UTC with a Z suffix."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def local_time(ts: float, tz: tzinfo, with_date: bool = True) -> str:
+    """A local clock time for tables."""
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def round_usd(value: float | None) -> float | None:
+    """Cost rounded for JSON (sub-cent precision kept)."""
+    return None if value is None else round(value, 6)
+
+
+def totals_json(t: Totals) -> dict[str, Any]:
+    """The token fields every report uses."""
+    return {
+        "input_tokens": t.input_tokens,
+        "output_tokens": t.output_tokens,
+        "cache_creation_tokens": t.cache_creation_tokens,
+        "cache_read_tokens": t.cache_read_tokens,
+        "total_tokens": t.total_tokens,
+        "cost_usd": round_usd(t.cost_usd),
+        "responses": t.responses,
+    }
+
+
+def block_json(b: Block, now: float, limit: Limit | None = None) -> dict[str, Any]:
+    """A block object: times, flags, models, token fields, burn rate and projection."""
+    rate = b.burn_rate()
+    projection = b.projection(now)
+    out: dict[str, Any] = {
+        "start": iso(b.start),
+        "end": iso(b.end),
+        "first_activity": iso(b.first_activity),
+        "last_activity": iso(b.last_activity),
+        "is_active": b.is_active,
+        "is_gap": b.is_gap,
+        "official_reset": b.official_reset,
+        "models": [m.model for m in b.models],
+        "per_model": [{"model": m.model, **totals_json(m.totals)} for m in b.models],
+        **totals_json(b.totals),
+        "burn_rate": None
+        if rate is None
+        else {"tokens_per_minute": round(rate[0], 3), "cost_per_hour": round_usd(rate[1])},
+        "projection": None
+        if projection is None
+        else {
+            "total_tokens": projection[0],
+            "cost_usd": round_usd(projection[1]),
+            "remaining_minutes": round(max(0.0, b.end - now) / 60.0, 1),
+        },
+    }
+    if limit is not None:
+        out["limit_tokens"] = limit.tokens
+        out["limit_source"] = limit.source
+        pct = limit.percent(b.tokens)
+        out["percent"] = None if pct is None else round(pct, 2)
+    return out
+
+
+def session_json(s: SessionSummary) -> dict[str, Any]:
+    """A session object."""
+    return {
+        "session_id": s.session_id,
+        "name": s.name,
+        "project_path": s.project_path,
+        "first_activity": iso(s.first_activity),
+        "last_activity": iso(s.last_activity),
+        "models": list(s.models),
+        **totals_json(s.totals),
+    }
+
+
+def model_json(m: ModelSummary) -> dict[str, Any]:
+    """A model object with its rates."""
+    return {
+        "model": m.model,
+        **totals_json(m.totals),
+        "share": round(m.share, 6),
+        "avg_tokens_per_sec": None if m.avg_tokens_per_sec is None else round(m.avg_tokens_per_sec, 3),
+        "avg_cost_per_sec": round_usd(m.avg_usd_per_sec),
+        "last_minute_tokens_per_sec": round(m.last_minute_tokens_per_sec, 3),
+        "last_minute_cost_per_sec": round_usd(m.last_minute_usd_per_sec),
+    }
+
+
+def period_json(p: PeriodSummary, key: str) -> dict[str, Any]:
+    """A day or week object."""
+    return {key: p.period, "models": list(p.models), **totals_json(p.totals)}
+
+
+def dumps(obj: Any) -> str:
+    """Stable, indented JSON."""
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode()
+
+
+def token_cells(t: Totals) -> list[str]:
+    """Table cells for the token fields."""
+    return [
+        f"{t.input_tokens:,}",
+        f"{t.output_tokens:,}",
+        f"{t.cache_creation_tokens:,}",
+        f"{t.cache_read_tokens:,}",
+        f"{t.total_tokens:,}",
+        fmt.money(t.cost_usd),
+    ]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+    """Aligned columns; the first `left` columns left-aligned, numbers right-aligned."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(widths[i]) if i < left else c.rjust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
+
+    rule = "  ".join("─" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])

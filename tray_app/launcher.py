@@ -1,0 +1,19 @@
+"""Entry point: no command (or `tray`) starts the tray app; anything else is the CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch without importing the UI unless the tray is asked for."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] == "tray":
+        from tray_app.app import run_tray  # the UI needs a display: import only here
+
+        return run_tray(args[1:])
+    from tray_app.app import cli_extras
+    from tray_app.cli.main import main as cli_main
+
+    return cli_main(args, extra=cli_extras())

@@ -1,0 +1,155 @@
+"""Aggregates: per session, per model, per day/week, rolling totals (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from tray_app.usage.model import Entry, Totals, TotalsBuilder
+
+CostFn = Callable[[Entry], "float | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One session's figures."""
+
+    session_id: str
+    name: str
+    project_path: str
+    first_activity: float
+    last_activity: float
+    totals: Totals
+    models: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSummary:
+    """One model's figures and rates."""
+
+    model: str
+    totals: Totals
+    share: float  # of all tokens, 0..1
+    avg_tokens_per_sec: float | None  # over the minutes it was in use
+    avg_usd_per_sec: float | None
+    last_minute_tokens_per_sec: float
+    last_minute_usd_per_sec: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSummary:
+    """One day or week in the user's timezone."""
+
+    period: str  # "2026-02-10" or the week's Monday "2026-02-09"
+    totals: Totals
+    models: tuple[str, ...]
+
+
+def totals_of(entries: Iterable[Entry], cost_of: CostFn) -> Totals:
+    """Sum of a set of responses."""
+    acc = TotalsBuilder()
+    for e in entries:
+        acc.add(e, cost_of(e))
+    return acc.build()
+
+
+def unpriced_models(entries: Iterable[Entry], cost_of: CostFn) -> list[str]:
+    """Models whose cost is unknown (for the warning that names them)."""
+    return sorted({e.model for e in entries if cost_of(e) is None})
+
+
+def sessions(
+    entries: Iterable[Entry],
+    cost_of: CostFn,
+    names: Mapping[str, str] | None = None,
+    projects: Mapping[str, str] | None = None,
+) -> list[SessionSummary]:
+    """Per-session figures, most recent activity first."""
+    acc: dict[str, TotalsBuilder] = {}
+    span: dict[str, list[float]] = {}
+    models: dict[str, set[str]] = {}
+    for e in entries:
+        acc.setdefault(e.session_id, TotalsBuilder()).add(e, cost_of(e))
+        s = span.get(e.session_id)
+        if s is None:
+            span[e.session_id] = [e.timestamp, e.timestamp]
+        else:
+            s[0] = min(s[0], e.timestamp)
+            s[1] = max(s[1], e.timestamp)
+        models.setdefault(e.session_id, set()).add(e.model)
+    names = names or {}
+    projects = projects or {}
+    out = [
+        SessionSummary(
+            sid, names.get(sid, ""), projects.get(sid, ""), span[sid][0], span[sid][1],
+            acc[sid].build(), tuple(sorted(models[sid])),
+        )  # fmt: skip
+        for sid in acc
+    ]
+    out.sort(key=lambda s: s.last_activity, reverse=True)
+    return out
+
+
+def models(
+    entries: Iterable[Entry], cost_of: CostFn, now: float, idle_gap: float = 300.0
+) -> list[ModelSummary]:
+    """Per-model totals, share, average rate over active time and last-minute rate."""
+    by_model: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_model.setdefault(e.model, []).append(e)
+    grand = sum(e.total_tokens for es in by_model.values() for e in es)
+    out: list[ModelSummary] = []
+    for name, es in by_model.items():
+        es.sort(key=lambda e: e.timestamp)
+        totals = totals_of(es, cost_of)
+        # Active time: consecutive responses closer than `idle_gap` count as busy time,
+        # so nights and weekends do not dilute the average rate.
+        active = sum(
+            min(b.timestamp - a.timestamp, idle_gap) for a, b in zip(es, es[1:], strict=False)
+        )
+        recent = [e for e in es if now - 60.0 <= e.timestamp <= now]
+        recent_totals = totals_of(recent, cost_of)
+        cost = totals.cost_usd
+        out.append(
+            ModelSummary(
+                name,
+                totals,
+                totals.total_tokens / grand if grand else 0.0,
+                totals.total_tokens / active if active > 0 else None,
+                cost / active if active > 0 and cost is not None else None,
+                recent_totals.total_tokens / 60.0,
+                None if recent_totals.cost_usd is None else recent_totals.cost_usd / 60.0,
+            )
+        )
+    out.sort(key=lambda m: m.totals.total_tokens, reverse=True)
+    return out
+
+
+def period_key(ts: float, tz: tzinfo, period: str) -> str:
+    """The day (or the week's Monday) of a timestamp in `tz`, as YYYY-MM-DD."""
+    day = datetime.fromtimestamp(ts, tz).date()
+    if period == "week":
+        day -= timedelta(days=day.weekday())
+    return day.isoformat()
+
+
+def periods(
+    entries: Iterable[Entry], cost_of: CostFn, tz: tzinfo, period: str = "day"
+) -> list[PeriodSummary]:
+    """Per-day or per-week figures in `tz`, oldest first."""
+    acc: dict[str, TotalsBuilder] = {}
+    models_seen: dict[str, set[str]] = {}
+    for e in entries:
+        key = period_key(e.timestamp, tz, period)
+        acc.setdefault(key, TotalsBuilder()).add(e, cost_of(e))
+        models_seen.setdefault(key, set()).add(e.model)
+    return [
+        PeriodSummary(k, acc[k].build(), tuple(sorted(models_seen[k]))) for k in sorted(acc)
+    ]
+
+
+def rolling(entries: Iterable[Entry], cost_of: CostFn, now: float, days: float = 7) -> Totals:
+    """Totals over the last `days` days up to `now`."""
+    since = now - days * 86400.0
+    return totals_of((e for e in entries if since <= e.timestamp <= now), cost_of)
