@@ -82,6 +82,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
 def test_lock_path_prefers_the_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("XDG runtime dir is Linux only")
+    (tmp_path / "xdg").mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
     monkeypatch.setattr(instance, "data_dir", lambda: tmp_path / "data")
     path = instance.lock_path()
