@@ -123,7 +123,8 @@ def build_blocks(
                     )
                 members = []
         if not members:
-            start = floor_hour(ts)
+            # Never before the previous block's end (an official reset need not be on the hour).
+            start = max(floor_hour(ts), end) if blocks else floor_hour(ts)
             end = start + BLOCK_SECONDS
             official = False
             while ni < len(notices) and notices[ni].timestamp < start:
