@@ -56,7 +56,7 @@ def assistant(
             "id": msg_id,
             "type": "message",
             "role": "assistant",
-            "content": [{"type": "text", "text": "hello \"usage\": {} world"}],
+            "content": [{"type": "text", "text": 'hello "usage": {} world'}],
             "usage": usage,
         },
         "type": "assistant",
@@ -92,8 +92,13 @@ def progress_copy(inner: dict[str, Any], session: str = "sess-1") -> dict[str, A
 
 def user(text: str = "hi", minutes: float = 0.0, session: str = "sess-1") -> dict[str, Any]:
     """A user line (no usage)."""
-    return {"type": "user", "sessionId": session, "message": {"role": "user", "content": text},
-            "timestamp": ts(minutes), "uuid": f"user-{minutes}"}  # fmt: skip
+    return {
+        "type": "user",
+        "sessionId": session,
+        "message": {"role": "user", "content": text},
+        "timestamp": ts(minutes),
+        "uuid": f"user-{minutes}",
+    }
 
 
 def write_jsonl(path: Path, lines: list[dict[str, Any] | bytes | str], mode: str = "w") -> Path:
@@ -111,10 +116,15 @@ def write_jsonl(path: Path, lines: list[dict[str, Any] | bytes | str], mode: str
 
 
 def entry(
-    minutes: float = 0.0, tokens: int = 100, key: str | None = None, model: str = "claude-opus-4-6",
-    session: str = "s", output: int = 0,
-) -> Entry:  # fmt: skip
+    minutes: float = 0.0,
+    tokens: int = 100,
+    key: str | None = None,
+    model: str = "claude-opus-4-6",
+    session: str = "s",
+    output: int = 0,
+) -> Entry:
     """An Entry at T0 + minutes with `tokens` input tokens."""
     t = (T0 + timedelta(minutes=minutes)).timestamp()
-    return Entry(key or f"k{minutes}-{tokens}", t, session, model, input_tokens=tokens,
-                 output_tokens=output)  # fmt: skip
+    return Entry(
+        key or f"k{minutes}-{tokens}", t, session, model, input_tokens=tokens, output_tokens=output
+    )

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.cli.main import Command
 
 
 def run_tray(args: Sequence[str]) -> int:
@@ -13,7 +14,7 @@ def run_tray(args: Sequence[str]) -> int:
     raise SystemExit("the tray app is not wired yet")
 
 
-def cli_extras() -> dict[str, tuple[str, object]]:
+def cli_extras() -> dict[str, tuple[str, Command]]:
     """Commands contributed by outer layers (watch, autostart, tray)."""
     return {}
 

@@ -53,8 +53,9 @@ def sums(engine: Engine) -> tuple[int, int, int, int, int]:
 
 
 @pytest.mark.parametrize(("parts", "n", "inp", "out", "cw", "cr"), TABLE)
-def test_spec_table(tmp_path: Path, parts: list[str], n: int, inp: int, out: int, cw: int,
-                    cr: int) -> None:  # fmt: skip
+def test_spec_table(
+    tmp_path: Path, parts: list[str], n: int, inp: int, out: int, cw: int, cr: int
+) -> None:
     root = stage(tmp_path, parts)
     engine = Engine(Roots((root,)))
     engine.refresh()

@@ -38,15 +38,21 @@ def test_malformed_and_non_utf8_lines_are_counted_with_their_place(tmp_path: Pat
     good = assistant("msg_1", 5)
     f = write_jsonl(
         tmp_path / "a.jsonl",
-        [good, b'{"type":"assistant","message":{"usage":{"input_tokens":1', b"",
-         b'{"type":"assistant","x":"\xff\xfe","usage":{}}', assistant("msg_2", 5)],
-    )  # fmt: skip
+        [
+            good,
+            b'{"type":"assistant","message":{"usage":{"input_tokens":1',
+            b"",
+            b'{"type":"assistant","x":"\xff\xfe","usage":{}}',
+            assistant("msg_2", 5),
+        ],
+    )
     r = read_from(f)
     assert len(r.items) == 2
     assert r.bad_count == 2
     assert [(b.line, b.reason.split(" (")[0]) for b in r.bad] == [
-        (2, "malformed JSON"), (4, "not UTF-8"),
-    ]  # fmt: skip
+        (2, "malformed JSON"),
+        (4, "not UTF-8"),
+    ]
     assert r.bad[0].path == str(f)
 
 

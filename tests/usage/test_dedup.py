@@ -31,8 +31,11 @@ def test_winner_fields_are_never_mixed_or_added() -> None:
     b = _e(assistant("msg_a", 50, input_tokens=3, cache_read=0, model="claude-sonnet-4-5"))
     (w,) = dedupe([a, b])
     assert (w.input_tokens, w.output_tokens, w.cache_read_tokens, w.model) == (
-        3, 50, 0, "claude-sonnet-4-5",
-    )  # fmt: skip
+        3,
+        50,
+        0,
+        "claude-sonnet-4-5",
+    )
 
 
 def test_tie_on_output_goes_to_larger_total_then_non_sidechain_then_first() -> None:

@@ -11,9 +11,13 @@ from tray_app.usage.parse import dedup_key, extract, parse_timestamp
 
 @pytest.mark.parametrize(
     "text",
-    ["2026-02-12T16:02:27.718Z", "2026-02-12T16:02:27Z", "2026-02-12T17:02:27.718+01:00",
-     "2026-02-12T16:02:27.718"],
-)  # fmt: skip
+    [
+        "2026-02-12T16:02:27.718Z",
+        "2026-02-12T16:02:27Z",
+        "2026-02-12T17:02:27.718+01:00",
+        "2026-02-12T16:02:27.718",
+    ],
+)
 def test_timestamps_are_parsed_leniently(text: str) -> None:
     assert parse_timestamp(text) == pytest.approx(1770912147.718, abs=1)
 
@@ -25,21 +29,36 @@ def test_bad_timestamps_give_none() -> None:
 
 
 def test_assistant_line_fields() -> None:
-    e = extract(assistant("msg_x", 13, input_tokens=3, cache_1h=13835, cache_read=11515,
-                          server_tool_use={"web_search_requests": 2}, speed="fast",
-                          inference_geo="us"))  # fmt: skip
+    e = extract(
+        assistant(
+            "msg_x",
+            13,
+            input_tokens=3,
+            cache_1h=13835,
+            cache_read=11515,
+            server_tool_use={"web_search_requests": 2},
+            speed="fast",
+            inference_geo="us",
+        )
+    )
     assert isinstance(e, Entry)
     assert (e.input_tokens, e.output_tokens, e.cache_1h_tokens, e.cache_5m_tokens) == (
-        3, 13, 13835, 0,
-    )  # fmt: skip
+        3,
+        13,
+        13835,
+        0,
+    )
     assert (e.cache_read_tokens, e.web_search_requests, e.speed, e.geo) == (11515, 2, "fast", "us")
     assert e.key == "msg_x" and e.cwd == "/home/u/proj" and e.session_id == "sess-1"
 
 
 def test_no_breakdown_means_all_writes_are_5m() -> None:
     line = assistant("msg_x", 1)
-    line["message"]["usage"] = {"input_tokens": 1, "output_tokens": 1,
-                                "cache_creation_input_tokens": 500}  # fmt: skip
+    line["message"]["usage"] = {
+        "input_tokens": 1,
+        "output_tokens": 1,
+        "cache_creation_input_tokens": 500,
+    }
     e = extract(line)
     assert isinstance(e, Entry) and (e.cache_5m_tokens, e.cache_1h_tokens) == (500, 0)
 
@@ -51,7 +70,11 @@ def test_user_summary_and_nested_usage_do_not_count() -> None:
     task_result["toolUseResult"] = {"usage": {"input_tokens": 5, "output_tokens": 5}}
     assert extract(task_result) is None
     assert extract([1, 2]) is None
-    hook = {"type": "progress", "data": {"type": "hook_progress"}, "timestamp": "2026-01-01T00:00:00Z"}
+    hook = {
+        "type": "progress",
+        "data": {"type": "hook_progress"},
+        "timestamp": "2026-01-01T00:00:00Z",
+    }
     assert extract(hook) is None
 
 
@@ -63,7 +86,9 @@ def test_progress_copy_is_a_sidechain_candidate_of_the_outer_session() -> None:
 def test_synthetic_lines_carry_no_tokens_but_may_carry_a_reset() -> None:
     line = assistant("msg_syn", 0, model="<synthetic>")
     assert extract(line) is None
-    line["message"]["content"] = [{"type": "text", "text": "Claude AI usage limit reached|1770922800"}]
+    line["message"]["content"] = [
+        {"type": "text", "text": "Claude AI usage limit reached|1770922800"}
+    ]
     notice = extract(line)
     assert isinstance(notice, ResetNotice) and notice.resets_at == 1770922800.0
     line["message"]["content"] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -20,9 +21,7 @@ from tray_app.usage.parse import extract
 
 # A response: id, final output, input, minutes; copies stream output up to the final value.
 responses = st.lists(
-    st.tuples(
-        st.integers(0, 30), st.integers(1, 500), st.integers(0, 50), st.integers(0, 3000)
-    ),
+    st.tuples(st.integers(0, 30), st.integers(1, 500), st.integers(0, 50), st.integers(0, 3000)),
     min_size=1,
     max_size=25,
     unique_by=lambda r: r[0],
@@ -32,7 +31,7 @@ responses = st.lists(
 def _lines(resps: list[tuple[int, int, int, int]], data: st.DataObject) -> list[dict[str, object]]:
     lines: list[dict[str, object]] = []
     for rid, out, inp, minutes in resps:
-        steps = sorted(data.draw(st.lists(st.integers(1, out), max_size=3)) + [out])
+        steps = sorted([*data.draw(st.lists(st.integers(1, out), max_size=3)), out])
         for o in steps:
             line = assistant(f"msg_{rid}", o, input_tokens=inp, minutes=minutes)
             lines.append(line if not data.draw(st.booleans()) else progress_copy(line))
@@ -40,18 +39,27 @@ def _lines(resps: list[tuple[int, int, int, int]], data: st.DataObject) -> list[
 
 
 def _totals(entries: list[Entry]) -> tuple[int, int, int, int]:
-    return (len(entries), sum(e.input_tokens for e in entries),
-            sum(e.output_tokens for e in entries), sum(e.total_tokens for e in entries))  # fmt: skip
+    return (
+        len(entries),
+        sum(e.input_tokens for e in entries),
+        sum(e.output_tokens for e in entries),
+        sum(e.total_tokens for e in entries),
+    )
 
 
 def _expected(resps: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
-    return (len(resps), sum(r[2] for r in resps), sum(r[1] for r in resps),
-            sum(r[1] + r[2] for r in resps))  # fmt: skip
+    return (
+        len(resps),
+        sum(r[2] for r in resps),
+        sum(r[1] for r in resps),
+        sum(r[1] + r[2] for r in resps),
+    )
 
 
 @given(responses, st.data())
-def test_totals_invariant_under_line_order(resps: list[tuple[int, int, int, int]],
-                                           data: st.DataObject) -> None:  # fmt: skip
+def test_totals_invariant_under_line_order(
+    resps: list[tuple[int, int, int, int]], data: st.DataObject
+) -> None:
     lines = _lines(resps, data)
     shuffled = data.draw(st.permutations(lines))
     for order in (lines, shuffled):
@@ -87,20 +95,22 @@ def test_totals_invariant_under_file_split_order_and_duplicated_files(
         result = replay.refresh(validate=True)  # validate: read every file from the start
         assert result.changes == []
         assert sorted(replay.entries, key=lambda e: e.key) == before
-        assert sorted(Ledger.open(db).load_entries(), key=lambda e: e.key) == [
-            e for e in before
-        ]
+        assert sorted(Ledger.open(db).load_entries(), key=lambda e: e.key) == [e for e in before]
 
 
-@given(st.lists(st.floats(0, 60 * 24 * 20, allow_nan=False), min_size=1, max_size=60),
-       st.floats(0, 60 * 24 * 25))  # fmt: skip
-def test_blocks_never_overlap_and_cover_every_response(minutes: list[float], now_min: float) -> None:
+@given(
+    st.lists(st.floats(0, 60 * 24 * 20, allow_nan=False), min_size=1, max_size=60),
+    st.floats(0, 60 * 24 * 25),
+)
+def test_blocks_never_overlap_and_cover_every_response(
+    minutes: list[float], now_min: float
+) -> None:
     entries = [entry(m, 10, key=f"k{i}") for i, m in enumerate(minutes)]
     # `now` is never before the newest response (the clock does not run backwards).
     now = max(e.timestamp for e in entries) + now_min * 60
     blocks = build_blocks(entries, now, lambda e: 0.0)
     real = [b for b in blocks if not b.is_gap]
-    for a, b in zip(real, real[1:], strict=False):
+    for a, b in itertools.pairwise(real):
         assert a.end <= b.start
     for b in blocks:
         assert b.start < b.end

@@ -40,9 +40,7 @@ def find_roots(
         required = True
     elif env.get("CLAUDE_CONFIG_DIR", "").strip():
         configured = [
-            Path(p.strip()).expanduser()
-            for p in env["CLAUDE_CONFIG_DIR"].split(",")
-            if p.strip()
+            Path(p.strip()).expanduser() for p in env["CLAUDE_CONFIG_DIR"].split(",") if p.strip()
         ]
         required = True
     else:
@@ -69,9 +67,7 @@ def find_roots(
             seen.add(resolved)
             dirs.append(projects)
     if not dirs and not required:
-        warnings.append(
-            f"no Claude Code data found in {configured[0]} or {configured[1]}"
-        )
+        warnings.append(f"no Claude Code data found in {configured[0]} or {configured[1]}")
     return Roots(tuple(dirs), tuple(missing), tuple(warnings))
 
 
@@ -95,7 +91,9 @@ def iter_transcripts(root: Path, warnings: list[str] | None = None) -> Iterable[
                 yield Path(dirpath, name)
 
 
-def find_transcripts(roots: Roots, warnings: list[str] | None = None) -> list[tuple[Path, os.stat_result]]:
+def find_transcripts(
+    roots: Roots, warnings: list[str] | None = None
+) -> list[tuple[Path, os.stat_result]]:
     """All transcripts with their stat, oldest-modified first (SPEC §3 attribution order)."""
     found: dict[Path, os.stat_result] = {}
     for root in roots.dirs:

@@ -21,10 +21,23 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1"
 # Column order matches Entry's fields up to `message_id`/`request_id`; cwd lives per session.
 RESPONSE_COLUMNS = (
-    "key", "ts", "session_id", "model", "input", "output", "cache_5m", "cache_1h",
-    "cache_read", "web_search", "speed", "geo", "cost_usd", "sidechain", "message_id",
+    "key",
+    "ts",
+    "session_id",
+    "model",
+    "input",
+    "output",
+    "cache_5m",
+    "cache_1h",
+    "cache_read",
+    "web_search",
+    "speed",
+    "geo",
+    "cost_usd",
+    "sidechain",
+    "message_id",
     "request_id",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +64,7 @@ class SessionMeta:
     project_path: str = ""
 
 
-def _models(db: pw.Database) -> dict[str, type[pw.Model]]:
+def _models(db: pw.Database) -> dict[str, Any]:
     """Model classes bound to one database (two ledgers may be open during recovery)."""
 
     class Base(pw.Model):
@@ -127,9 +140,13 @@ def _models(db: pw.Database) -> dict[str, type[pw.Model]]:
             table_name = "meta"
 
     return {
-        "response": Response, "file": TrackedFile, "session": Session,
-        "reset": Reset, "alert": AlertFired, "meta": Meta_,
-    }  # fmt: skip
+        "response": Response,
+        "file": TrackedFile,
+        "session": Session,
+        "reset": Reset,
+        "alert": AlertFired,
+        "meta": Meta_,
+    }
 
 
 def _connect(path: Path) -> pw.SqliteDatabase:
@@ -156,9 +173,9 @@ class Ledger:
         update = [c for c in cols if c.name not in ("key", "ts", "session_id")]
         # One compiled statement run with executemany: peewee's per-row SQL generation
         # would dominate a first scan (DESKTOP-NOTES §4).
-        self._upsert_sql = r.insert(row).on_conflict(
-            conflict_target=[r.key], preserve=update
-        ).sql()[0]
+        self._upsert_sql = (
+            r.insert(row).on_conflict(conflict_target=[r.key], preserve=update).sql()[0]
+        )
         self._session_sql = (
             "INSERT INTO sessions (session_id, name, tags, description, project_path) "
             "VALUES (?, '', '', '', ?) ON CONFLICT (session_id) DO UPDATE SET "
@@ -276,11 +293,26 @@ class Ledger:
     ) -> None:
         """Store new or replaced responses, read positions and resets in one transaction."""
         rows = [
-            (e.key, e.timestamp, e.session_id, e.model, e.input_tokens, e.output_tokens,
-             e.cache_5m_tokens, e.cache_1h_tokens, e.cache_read_tokens, e.web_search_requests,
-             e.speed, e.geo, e.cost_usd, e.sidechain, e.message_id, e.request_id)
+            (
+                e.key,
+                e.timestamp,
+                e.session_id,
+                e.model,
+                e.input_tokens,
+                e.output_tokens,
+                e.cache_5m_tokens,
+                e.cache_1h_tokens,
+                e.cache_read_tokens,
+                e.web_search_requests,
+                e.speed,
+                e.geo,
+                e.cost_usd,
+                e.sidechain,
+                e.message_id,
+                e.request_id,
+            )
             for e in entries
-        ]  # fmt: skip
+        ]
         with self.db.atomic():
             cursor = self.db.cursor()
             if rows:

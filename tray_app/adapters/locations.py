@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,10 +15,9 @@ APP = "token-monitor"
 def private_dir(path: Path) -> Path:
     """Create `path` (and parents) as a directory only the user can enter (0700)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
+    # A directory we do not own (e.g. a shared mount) is used as it is.
+    with contextlib.suppress(OSError):
         path.chmod(0o700)
-    except OSError:
-        pass  # a directory we do not own (e.g. a shared mount): use it as it is
     return path
 
 

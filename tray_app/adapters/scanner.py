@@ -144,7 +144,5 @@ class Engine:
         for path_str in gone:
             self.files.pop(path_str, None)
         if self.ledger is not None and (changes or states or new_resets or gone):
-            self.ledger.write(
-                (c.new for c in changes), states, new_resets, new_projects, gone
-            )
+            self.ledger.write((c.new for c in changes), states, new_resets, new_projects, gone)
         return ScanResult(changes, new_resets, stats)

@@ -69,7 +69,9 @@ class _Reader:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             if line.strip():
-                self.bad(self.line_base + buf.count(b"\n", start, line_start) + 1, _bad_reason(line, exc))
+                self.bad(
+                    self.line_base + buf.count(b"\n", start, line_start) + 1, _bad_reason(line, exc)
+                )
             return
         item = extract(obj)
         if item is not None:

@@ -116,9 +116,16 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
     sessions = ledger.sessions() if ledger is not None else {}
     projects = dict(engine.projects)
     return Dataset(
-        entries, sorted(engine.resets, key=lambda r: r.timestamp), sessions, projects,
-        prices, settings, result.stats, tz, ledger,
-    )  # fmt: skip
+        entries,
+        sorted(engine.resets, key=lambda r: r.timestamp),
+        sessions,
+        projects,
+        prices,
+        settings,
+        result.stats,
+        tz,
+        ledger,
+    )
 
 
 def ledger_path(env: Environment, settings: Settings) -> Path:

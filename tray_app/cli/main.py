@@ -20,8 +20,8 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{message} (see --help)", ExitStatus.USAGE)
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> _Parser:
+    common = _Parser(add_help=False)
     out = common.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="stable JSON (see README)")
     out.add_argument("--compact", action="store_true", help="one line")
@@ -66,7 +66,7 @@ def build_parser(extra: dict[str, tuple[str, Command]] | None = None) -> argpars
     add("daily", reports_cmd.cmd_periods, "usage per day in your timezone")
     add("weekly", reports_cmd.cmd_periods, "usage per week (Monday first)")
     add("models", reports_cmd.cmd_models, "usage, share, cost and rates per model")
-    name = add("name", manage_cmd.cmd_name, "name a session (\"\" clears the name)")
+    name = add("name", manage_cmd.cmd_name, 'name a session ("" clears the name)')
     name.add_argument("session", metavar="SESSION")
     name.add_argument("name", metavar="NAME")
     name.add_argument("--tag", action="append", metavar="T", help="a tag (repeatable)")

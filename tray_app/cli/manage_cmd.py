@@ -18,11 +18,24 @@ from tray_app.cli.reports_cmd import resolve_session
 from tray_app.usage.reports import totals_of, unpriced_models
 
 EXPORT_FIELDS = [
-    "timestamp", "session_id", "project_path", "model", "message_id", "request_id",
-    "input_tokens", "output_tokens", "cache_creation_tokens", "cache_creation_1h_tokens",
-    "cache_read_tokens", "total_tokens", "web_search_requests", "speed", "inference_geo",
-    "sidechain", "cost_usd",
-]  # fmt: skip
+    "timestamp",
+    "session_id",
+    "project_path",
+    "model",
+    "message_id",
+    "request_id",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_creation_1h_tokens",
+    "cache_read_tokens",
+    "total_tokens",
+    "web_search_requests",
+    "speed",
+    "inference_geo",
+    "sidechain",
+    "cost_usd",
+]
 
 
 def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -57,16 +70,24 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
     entries = sorted(data.entries, key=lambda e: e.timestamp)
     rows: list[dict[str, Any]] = [
         {
-            "timestamp": r.iso(e.timestamp), "session_id": e.session_id,
-            "project_path": data.projects.get(e.session_id, ""), "model": e.model,
-            "message_id": e.message_id, "request_id": e.request_id,
-            "input_tokens": e.input_tokens, "output_tokens": e.output_tokens,
+            "timestamp": r.iso(e.timestamp),
+            "session_id": e.session_id,
+            "project_path": data.projects.get(e.session_id, ""),
+            "model": e.model,
+            "message_id": e.message_id,
+            "request_id": e.request_id,
+            "input_tokens": e.input_tokens,
+            "output_tokens": e.output_tokens,
             "cache_creation_tokens": e.cache_creation_tokens,
             "cache_creation_1h_tokens": e.cache_1h_tokens,
-            "cache_read_tokens": e.cache_read_tokens, "total_tokens": e.total_tokens,
-            "web_search_requests": e.web_search_requests, "speed": e.speed or "standard",
-            "inference_geo": e.geo, "sidechain": e.sidechain, "cost_usd": r.round_usd(data.cost(e)),
-        }  # fmt: skip
+            "cache_read_tokens": e.cache_read_tokens,
+            "total_tokens": e.total_tokens,
+            "web_search_requests": e.web_search_requests,
+            "speed": e.speed or "standard",
+            "inference_geo": e.geo,
+            "sidechain": e.sidechain,
+            "cost_usd": r.round_usd(data.cost(e)),
+        }
         for e in entries
     ]
     if args.format == "json" or args.json:
@@ -129,10 +150,18 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         f"Bad lines     {stats.bad_lines:,}",
         *(f"  {place}" for place in payload["bad_places"]),
         f"Prices        checked {data.prices.checked}"
-        + (f"; unpriced: {', '.join(payload['unpriced_models'])}" if payload["unpriced_models"] else ""),
+        + (
+            f"; unpriced: {', '.join(payload['unpriced_models'])}"
+            if payload["unpriced_models"]
+            else ""
+        ),
         f"Ledger        {path}"
-        + (f" ({ledger_info.get('responses', 0):,} responses)" if ledger_info["exists"] else " (not created yet)"),
-    ]  # fmt: skip
+        + (
+            f" ({ledger_info.get('responses', 0):,} responses)"
+            if ledger_info["exists"]
+            else " (not created yet)"
+        ),
+    ]
     for key in ("tray", "watcher"):
         for name, value in payload[key].items():
             lines.append(f"{(key.capitalize() + ' ' + name):<13} {value}")

@@ -21,9 +21,7 @@ def iso(ts: float | None) -> str | None:
     """Epoch seconds → ISO-8601 UTC with a Z suffix."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def local_time(ts: float, tz: tzinfo, with_date: bool = True) -> str:
@@ -102,7 +100,9 @@ def model_json(m: ModelSummary) -> dict[str, Any]:
         "model": m.model,
         **totals_json(m.totals),
         "share": round(m.share, 6),
-        "avg_tokens_per_sec": None if m.avg_tokens_per_sec is None else round(m.avg_tokens_per_sec, 3),
+        "avg_tokens_per_sec": None
+        if m.avg_tokens_per_sec is None
+        else round(m.avg_tokens_per_sec, 3),
         "avg_cost_per_sec": round_usd(m.avg_usd_per_sec),
         "last_minute_tokens_per_sec": round(m.last_minute_tokens_per_sec, 3),
         "last_minute_cost_per_sec": round_usd(m.last_minute_usd_per_sec),

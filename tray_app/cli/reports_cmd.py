@@ -26,8 +26,10 @@ from tray_app.usage.reports import (
 def _warn_unpriced(env: Environment, data: Dataset) -> list[str]:
     missing = unpriced_models(data.entries, data.cost)
     for model in missing:
-        env.warn(f"no price for model {model!r}: its cost is unknown (—); add it under "
-                 "`prices:` in the config")  # fmt: skip
+        env.warn(
+            f"no price for model {model!r}: its cost is unknown (—); add it under "
+            "`prices:` in the config"
+        )
     return missing
 
 
@@ -37,8 +39,9 @@ def _blocks(data: Dataset, env: Environment) -> tuple[list[Block], Limit]:
     return blocks, compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
 
 
-def _emit(env: Environment, args: argparse.Namespace, payload: dict[str, Any], text: str,
-          compact: str) -> None:  # fmt: skip
+def _emit(
+    env: Environment, args: argparse.Namespace, payload: dict[str, Any], text: str, compact: str
+) -> None:
     if args.json:
         print(r.dumps(payload), file=env.stdout)
     elif args.compact:
@@ -55,9 +58,7 @@ def _block_line(b: Block, limit: Limit, env: Environment, data: Dataset) -> str:
     rate = b.burn_rate()
     if rate:
         parts.append(f"{fmt.per_minute(rate[0])} · {fmt.per_hour(rate[1])}")
-    parts.append(
-        f"resets {r.local_time(b.end, data.tz, False)} ({fmt.duration(b.end - env.now)})"
-    )
+    parts.append(f"resets {r.local_time(b.end, data.tz, False)} ({fmt.duration(b.end - env.now)})")
     return " · ".join(parts)
 
 
@@ -89,7 +90,9 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     else:
         compact = _block_line(active, limit, env, data)
         pct = limit.percent(active.tokens)
-        lim = f" — {fmt.percent(pct)} of {limit.label} ({limit.tokens:,})" if pct is not None else ""
+        lim = (
+            f" — {fmt.percent(pct)} of {limit.label} ({limit.tokens:,})" if pct is not None else ""
+        )
         lines += [
             f"Active block  {r.local_time(active.start, data.tz, False)}–"
             f"{r.local_time(active.end, data.tz, False)}  resets in "
@@ -105,8 +108,10 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
             lines.append(f"  Projection  {proj[0]:,} tokens · {fmt.money(proj[1])} by the reset")
         lines.append("  Models      " + ", ".join(m.model for m in active.models))
     for label, t in (("Today", today), ("Last 7 days", week), ("All time", total)):
-        lines.append(f"{label:<13} {t.total_tokens:,} tokens · {fmt.money(t.cost_usd)}"
-                     f" · {t.responses:,} responses")  # fmt: skip
+        lines.append(
+            f"{label:<13} {t.total_tokens:,} tokens · {fmt.money(t.cost_usd)}"
+            f" · {t.responses:,} responses"
+        )
     compact += f" · today {fmt.compact(today.total_tokens)} {fmt.money(today.cost_usd)}"
     _emit(env, args, payload, "\n".join(lines), compact)
     return ExitStatus.OK
@@ -122,10 +127,14 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
         blocks = [b for b in blocks if b.end >= env.now - 3 * 86400]
     _warn_unpriced(env, data)
     counted = [b for b in blocks if not b.is_gap]
-    total = totals_of(
-        (e for e in data.entries if any(b.start <= e.timestamp < b.end for b in counted)),
-        data.cost,
-    ) if (args.active or args.recent) else totals_of(data.entries, data.cost)  # fmt: skip
+    total = (
+        totals_of(
+            (e for e in data.entries if any(b.start <= e.timestamp < b.end for b in counted)),
+            data.cost,
+        )
+        if (args.active or args.recent)
+        else totals_of(data.entries, data.cost)
+    )
     payload = {
         "blocks": [r.block_json(b, env.now, limit) for b in blocks],
         "limit": {"tokens": limit.tokens, "source": limit.source, "label": limit.label},
@@ -135,11 +144,17 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
     for b in blocks:
         state = "gap" if b.is_gap else ("ACTIVE" if b.is_active else "")
         pct = limit.percent(b.tokens) if not b.is_gap else None
-        rows.append([
-            r.local_time(b.start, data.tz), r.local_time(b.end, data.tz, False), state,
-            ", ".join(m.model for m in b.models), f"{b.tokens:,}" if not b.is_gap else "",
-            fmt.percent(pct) if pct is not None else "", "" if b.is_gap else fmt.money(b.totals.cost_usd),
-        ])  # fmt: skip
+        rows.append(
+            [
+                r.local_time(b.start, data.tz),
+                r.local_time(b.end, data.tz, False),
+                state,
+                ", ".join(m.model for m in b.models),
+                f"{b.tokens:,}" if not b.is_gap else "",
+                fmt.percent(pct) if pct is not None else "",
+                "" if b.is_gap else fmt.money(b.totals.cost_usd),
+            ]
+        )
     text = r.table(["Start", "End", "State", "Models", "Tokens", "% limit", "Cost"], rows, 4)
     text += f"\nLimit: {limit.label}" + (f" ({limit.tokens:,})" if limit.tokens else "")
     last = next((b for b in reversed(blocks) if not b.is_gap), None)
@@ -150,10 +165,17 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 def _session_rows(items: list[SessionSummary], data: Dataset) -> list[list[str]]:
     return [
-        [s.session_id[:8], s.name, s.project_path, r.local_time(s.last_activity, data.tz),
-         ", ".join(s.models), f"{s.totals.total_tokens:,}", fmt.money(s.totals.cost_usd)]
+        [
+            s.session_id[:8],
+            s.name,
+            s.project_path,
+            r.local_time(s.last_activity, data.tz),
+            ", ".join(s.models),
+            f"{s.totals.total_tokens:,}",
+            fmt.money(s.totals.cost_usd),
+        ]
         for s in items
-    ]  # fmt: skip
+    ]
 
 
 def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -183,7 +205,9 @@ def resolve_session(query: str, known: set[str], names: dict[str, str]) -> str:
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
-        raise CliError(f"{len(named)} sessions are named {query!r}; use an id", ExitStatus.NOT_FOUND)
+        raise CliError(
+            f"{len(named)} sessions are named {query!r}; use an id", ExitStatus.NOT_FOUND
+        )
     matches = sorted(sid for sid in known if sid.startswith(query))
     if len(matches) == 1:
         return matches[0]
@@ -246,10 +270,14 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
     rows.append(["Total", "", *r.token_cells(total)])
     text = r.table(["Week of" if period == "week" else "Date", "Models", *r.TOKEN_HEADERS], rows, 2)
     last = items[-1] if items else None
-    compact = "no usage" if last is None else (
-        f"{last.period} · {fmt.compact(last.totals.total_tokens)} tokens · "
-        f"{fmt.money(last.totals.cost_usd)}"
-    )  # fmt: skip
+    compact = (
+        "no usage"
+        if last is None
+        else (
+            f"{last.period} · {fmt.compact(last.totals.total_tokens)} tokens · "
+            f"{fmt.money(last.totals.cost_usd)}"
+        )
+    )
     _emit(env, args, payload, text, compact)
     return ExitStatus.OK
 
@@ -262,11 +290,15 @@ def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     total = totals_of(data.entries, data.cost)
     payload = {"models": [r.model_json(m) for m in items], "totals": r.totals_json(total)}
     rows = [
-        [m.model, *r.token_cells(m.totals), f"{m.share * 100:.1f}%",
-         "—" if m.avg_tokens_per_sec is None else f"{m.avg_tokens_per_sec:,.1f}",
-         f"{m.last_minute_tokens_per_sec:,.1f}"]
+        [
+            m.model,
+            *r.token_cells(m.totals),
+            f"{m.share * 100:.1f}%",
+            "—" if m.avg_tokens_per_sec is None else f"{m.avg_tokens_per_sec:,.1f}",
+            f"{m.last_minute_tokens_per_sec:,.1f}",
+        ]
         for m in items
-    ]  # fmt: skip
+    ]
     text = r.table(["Model", *r.TOKEN_HEADERS, "Share", "Avg tok/s", "Last min tok/s"], rows)
     compact = " · ".join(f"{m.model} {m.share * 100:.0f}%" for m in items) or "no usage"
     _emit(env, args, payload, text, compact)

@@ -57,7 +57,9 @@ class Block:
         cost = self.totals.cost_usd
         usd_per_hour = rate[1]
         projected_cost = (
-            None if cost is None or usd_per_hour is None else cost + usd_per_hour * minutes_left / 60
+            None
+            if cost is None or usd_per_hour is None
+            else cost + usd_per_hour * minutes_left / 60
         )
         return tokens, projected_cost
 
@@ -87,7 +89,9 @@ def _finish(
         ModelShare(name, acc.build())
         for name, acc in sorted(per_model.items(), key=lambda kv: -kv[1].build().total_tokens)
     )
-    return Block(start, end, members[0].timestamp, last, total.build(), models, active, False, official)
+    return Block(
+        start, end, members[0].timestamp, last, total.build(), models, active, False, official
+    )
 
 
 def build_blocks(

@@ -152,4 +152,3 @@ def extract(obj: object) -> Entry | ResetNotice | None:
                 # An embedded subagent copy: one more (sidechain) candidate, never extra.
                 return _entry(obj, inner, True)
     return None
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -82,9 +83,14 @@ def sessions(
     projects = projects or {}
     out = [
         SessionSummary(
-            sid, names.get(sid, ""), projects.get(sid, ""), span[sid][0], span[sid][1],
-            acc[sid].build(), tuple(sorted(models[sid])),
-        )  # fmt: skip
+            sid,
+            names.get(sid, ""),
+            projects.get(sid, ""),
+            span[sid][0],
+            span[sid][1],
+            acc[sid].build(),
+            tuple(sorted(models[sid])),
+        )
         for sid in acc
     ]
     out.sort(key=lambda s: s.last_activity, reverse=True)
@@ -106,7 +112,7 @@ def models(
         # Active time: consecutive responses closer than `idle_gap` count as busy time,
         # so nights and weekends do not dilute the average rate.
         active = sum(
-            min(b.timestamp - a.timestamp, idle_gap) for a, b in zip(es, es[1:], strict=False)
+            min(b.timestamp - a.timestamp, idle_gap) for a, b in itertools.pairwise(es)
         )
         recent = [e for e in es if now - 60.0 <= e.timestamp <= now]
         recent_totals = totals_of(recent, cost_of)
@@ -144,9 +150,7 @@ def periods(
         key = period_key(e.timestamp, tz, period)
         acc.setdefault(key, TotalsBuilder()).add(e, cost_of(e))
         models_seen.setdefault(key, set()).add(e.model)
-    return [
-        PeriodSummary(k, acc[k].build(), tuple(sorted(models_seen[k]))) for k in sorted(acc)
-    ]
+    return [PeriodSummary(k, acc[k].build(), tuple(sorted(models_seen[k]))) for k in sorted(acc)]
 
 
 def rolling(entries: Iterable[Entry], cost_of: CostFn, now: float, days: float = 7) -> Totals:
