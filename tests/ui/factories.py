@@ -75,7 +75,7 @@ def snapshot(pct: float | None = 63.0, **kw: Any) -> Snapshot:
         "tracked_session": tracked,
         "tracking_auto": True,
         "recent_sessions": (
-            tracked,
+            *([tracked] if tracked is not None else []),
             session("fedcba9876543210", project="/srv/api", tokens=63_400),
         ),
         "rates": Rates(),

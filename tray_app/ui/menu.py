@@ -1,0 +1,259 @@
+"""The tray menu as plain data (testable without a display) and its pystray rendering."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.ui.tooltip import header_lines
+from tray_app.usage.formatting import compact, parse_tokens
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# ask_text(title, prompt, prefill, on_done): on_done(None) means Cancel.
+AskText = Callable[[str, str, str, Callable[[str | None], None]], None]
+Submit = Callable[[Callable[[], None]], None]
+
+log = logging.getLogger(__name__)
+MAX_SESSIONS = 8
+Kind = Literal["label", "action", "check", "radio", "separator", "submenu"]
+ActionKind = Literal[
+    "track", "rename", "limit", "custom_limit", "notifications", "autostart", "open_data", "quit"
+]
+
+
+class TrayController(Protocol):
+    """What the menu asks the app to do; called on the worker thread, so I/O is fine."""
+
+    def track_session(self, session_id: str | None) -> None: ...  # None = automatic
+    def rename_session(self, session_id: str, name: str) -> None: ...  # "" clears the name
+    def set_limit(self, mode: str, tokens: int | None) -> None: ...  # "max" | "p90" | "custom"
+    def set_notifications(self, enabled: bool) -> None: ...
+    def set_autostart(self, enabled: bool) -> None: ...
+    def open_data_folder(self) -> None: ...
+    def quit(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class UiState:
+    """Settings the menu shows that do not come from snapshots."""
+
+    limit_mode: str
+    limit_tokens: int | None
+    notifications: bool
+    autostart: bool
+    thresholds: tuple[int, ...] = (50, 80, 95)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What a click means; `arg` is the target value, `prefill` seeds a dialog."""
+
+    kind: ActionKind
+    arg: str | None = None
+    prefill: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One menu row; equal models render equal menus (so unchanged menus are not rebuilt)."""
+
+    text: str
+    kind: Kind = "action"
+    action: Action | None = None
+    checked: bool = False
+    enabled: bool = True
+    children: tuple[Entry, ...] = ()
+
+
+SEPARATOR = Entry("", "separator")
+
+
+def _session_entries(snapshot: Snapshot | None) -> tuple[Entry, ...]:
+    """Automatic first, then recent sessions (the tracked one kept even when older)."""
+    auto = snapshot is None or snapshot.tracking_auto
+    tracked = None if snapshot is None else snapshot.tracked_session
+    sessions: list[SessionView] = list(snapshot.recent_sessions[:MAX_SESSIONS] if snapshot else ())
+    if tracked is not None and all(s.session_id != tracked.session_id for s in sessions):
+        sessions.append(tracked)
+    rows = [Entry("Latest active (automatic)", "radio", Action("track"), checked=auto)]
+    for s in sessions:
+        text = f"{s.label} — {compact(s.totals.total_tokens)} tok"
+        chosen = not auto and tracked is not None and tracked.session_id == s.session_id
+        rows.append(Entry(text, "radio", Action("track", s.session_id), checked=chosen))
+    return tuple(rows)
+
+
+def _limit_entries(state: UiState) -> tuple[Entry, ...]:
+    """Max / P90 / Custom…, the custom row showing its number."""
+    custom = "Custom…"
+    if state.limit_mode == "custom" and state.limit_tokens:
+        custom = f"Custom… ({compact(state.limit_tokens)})"
+    prefill = str(state.limit_tokens) if state.limit_tokens else ""
+    return (
+        Entry("Max of past blocks", "radio", Action("limit", "max"), state.limit_mode == "max"),
+        Entry("P90 of past blocks", "radio", Action("limit", "p90"), state.limit_mode == "p90"),
+        Entry(
+            custom,
+            "radio",
+            Action("custom_limit", prefill=prefill),
+            state.limit_mode == "custom",
+        ),
+    )
+
+
+def build_menu(
+    snapshot: Snapshot | None, state: UiState, now: float, tz: tzinfo | None
+) -> tuple[Entry, ...]:
+    """The whole menu for a snapshot and the current settings."""
+    header = tuple(Entry(line, "label", enabled=False) for line in header_lines(snapshot, now, tz))
+    tracked = None if snapshot is None else snapshot.tracked_session
+    rename = Action("rename", tracked.session_id, tracked.name) if tracked else None
+    return (
+        *header,
+        SEPARATOR,
+        Entry("Tracked session", "submenu", children=_session_entries(snapshot)),
+        Entry("Rename tracked session…", action=rename, enabled=rename is not None),
+        Entry("Limit", "submenu", children=_limit_entries(state)),
+        SEPARATOR,
+        Entry(
+            "Notifications",
+            "check",
+            Action("notifications", "off" if state.notifications else "on"),
+            state.notifications,
+        ),
+        Entry(
+            "Launch at login",
+            "check",
+            Action("autostart", "off" if state.autostart else "on"),
+            state.autostart,
+        ),
+        Entry("Open data folder", action=Action("open_data")),
+        SEPARATOR,
+        Entry("Quit", action=Action("quit")),
+    )
+
+
+def find(entries: Sequence[Entry], text: str) -> Entry:
+    """The entry whose text starts with `text`, searching submenus too."""
+    for entry in entries:
+        if entry.text.startswith(text) and entry.kind != "separator":
+            return entry
+        if entry.children:
+            try:
+                return find(entry.children, text)
+            except KeyError:
+                pass
+    raise KeyError(text)
+
+
+def to_pystray(
+    entries: Sequence[Entry], invoke: Callable[[Action], None], pystray: ModuleType
+) -> Any:
+    """A `pystray.Menu` of constant items; the module is passed in to keep imports lazy."""
+
+    def callback(action: Action | None) -> Callable[[Any, Any], None]:
+        def run(_icon: Any, _item: Any) -> None:
+            if action is not None:
+                invoke(action)
+
+        return run
+
+    def item(entry: Entry) -> Any:
+        if entry.kind == "separator":
+            return pystray.Menu.SEPARATOR
+        if entry.kind == "submenu":
+            sub = pystray.Menu(*(item(c) for c in entry.children))
+            return pystray.MenuItem(entry.text, sub, enabled=entry.enabled)
+        checked = None
+        if entry.kind in ("check", "radio"):
+            value = entry.checked
+            checked = lambda _item: value  # noqa: E731 - pystray wants a callable
+        return pystray.MenuItem(
+            entry.text,
+            callback(entry.action),
+            checked=checked,
+            radio=entry.kind == "radio",
+            enabled=entry.enabled,
+        )
+
+    return pystray.Menu(*(item(e) for e in entries))
+
+
+class Worker:
+    """One background thread that runs controller calls in click order, off the UI thread."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tray-action")
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Queue `job`; its exceptions are logged, never raised into the toolkit."""
+        try:
+            self._pool.submit(job).add_done_callback(self._report)
+        except RuntimeError:  # shut down: the app is quitting
+            log.debug("action dropped after shutdown")
+
+    @staticmethod
+    def _report(future: Future[None]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            log.error("menu action failed", exc_info=exc)
+
+    def shutdown(self) -> None:
+        """Stop taking jobs; the running one finishes on its own."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class MenuActions:
+    """Turns clicks into controller calls; dialogs first where a value is needed."""
+
+    def __init__(self, controller: TrayController, ask_text: AskText, submit: Submit) -> None:
+        self._controller = controller
+        self._ask_text = ask_text
+        self._submit = submit
+
+    def invoke(self, action: Action) -> None:
+        """Handle one click; returns at once (work goes to `submit`, input to a dialog)."""
+        c = self._controller
+        arg = action.arg
+        if action.kind == "track":
+            self._submit(lambda: c.track_session(arg))
+        elif action.kind == "rename" and arg is not None:
+            prompt = "Name for this session (empty clears it):"
+            self._ask_text("Rename tracked session", prompt, action.prefill, self._renamed(arg))
+        elif action.kind == "limit" and arg is not None:
+            self._submit(lambda: c.set_limit(arg, None))
+        elif action.kind == "custom_limit":
+            prompt = "Tokens per 5-hour block (e.g. 1500000, 1.5M or 900k):"
+            self._ask_text("Custom limit", prompt, action.prefill, self._custom_limit)
+        elif action.kind == "notifications":
+            self._submit(lambda: c.set_notifications(arg == "on"))
+        elif action.kind == "autostart":
+            self._submit(lambda: c.set_autostart(arg == "on"))
+        elif action.kind == "open_data":
+            self._submit(c.open_data_folder)
+        elif action.kind == "quit":
+            self._submit(c.quit)
+
+    def _renamed(self, session_id: str) -> Callable[[str | None], None]:
+        def done(text: str | None) -> None:
+            if text is not None:  # Cancel changes nothing
+                name = text.strip()
+                self._submit(lambda: self._controller.rename_session(session_id, name))
+
+        return done
+
+    def _custom_limit(self, text: str | None) -> None:
+        if text is None:
+            return
+        tokens = parse_tokens(text)
+        if tokens is None:
+            log.warning("custom limit %r is not a token count; limit unchanged", text)
+            return
+        self._submit(lambda: self._controller.set_limit("custom", tokens))
