@@ -1,0 +1,168 @@
+"""TrayApp without a display (pystray's dummy backend) and the menu-support probe."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC
+from typing import Any
+
+import pytest
+
+os.environ["PYSTRAY_BACKEND"] = "dummy"  # before pystray: headless import needs it
+
+from tests.ui.factories import NOW, snapshot
+from tests.ui.fakes import RecordingController, ScriptedDialog
+from tray_app.ui import tray as tray_module
+from tray_app.ui.icon import render_icon
+from tray_app.ui.menu import UiState
+from tray_app.ui.tooltip import tooltip_text
+from tray_app.ui.tray import TrayApp, menu_support
+
+STATE = UiState(limit_mode="max", limit_tokens=None, notifications=True, autostart=False)
+
+
+def make_app(controller: RecordingController | None = None) -> TrayApp:
+    return TrayApp(
+        controller or RecordingController(),
+        STATE,
+        ask_text=ScriptedDialog("renamed"),
+        tz=UTC,
+        clock=lambda: NOW,
+    )
+
+
+def item(app: TrayApp, text: str) -> Any:
+    """A top-level pystray item by its text."""
+    return next(i for i in app.icon.menu.items if i.text == text)
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_dummy_backend_is_recorded_without_a_menu() -> None:
+    app = make_app()
+    assert app.backend_name == "dummy"
+    assert app.menu_available is False
+    assert app.icon.title == "Token Monitor: starting…"
+    assert app.icon.icon.tobytes() == render_icon(None).tobytes()
+
+
+def test_publish_updates_image_title_and_menu() -> None:
+    app = make_app()
+    snap = snapshot(85)
+    app.publish(snap)
+    assert app.icon.icon.tobytes() == render_icon(snap).tobytes()
+    assert app.icon.title == tooltip_text(snap, NOW, UTC)
+    texts = [i.text for i in app.icon.menu.items]
+    assert texts[0] == "Block: 1.7M tok · 85% of p90 (2M)"
+    assert texts[-1] == "Quit"
+    image, menu = app.icon.icon, app.icon.menu
+    app.publish(snapshot(85))  # same look: nothing is redrawn
+    assert app.icon.icon is image and app.icon.menu is menu
+
+
+def test_publish_from_many_threads_ends_on_the_last() -> None:
+    app = make_app()
+    threads = [threading.Thread(target=app.publish, args=(snapshot(p),)) for p in (10, 20, 30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    app.publish(snapshot(97))
+    assert app.icon.icon.tobytes() == render_icon(snapshot(97)).tobytes()
+
+
+def test_state_changes_the_menu_and_clicks_reach_the_controller() -> None:
+    controller = RecordingController()
+    app = make_app(controller)
+    app.publish(snapshot())
+    assert item(app, "Notifications").checked is True
+    item(app, "Notifications")(app.icon)  # a click, as pystray dispatches it
+    assert item(app, "Notifications").checked is False  # shown at once
+    assert app.state.notifications is False
+    item(app, "Rename tracked session…")(app.icon)
+    limit = next(i for i in item(app, "Limit").submenu.items if i.text.startswith("P90"))
+    limit(app.icon)
+    assert app.state.limit_mode == "p90"
+    wait_for(lambda: len(controller.calls) == 3)
+    assert controller.calls == [
+        ("set_notifications", False),
+        ("rename_session", "0123456789abcdef", "renamed"),
+        ("set_limit", "p90", None),
+    ]
+    assert threading.current_thread().name not in controller.threads
+    app.set_state(STATE)
+    assert item(app, "Notifications").checked is True
+
+
+def test_menu_support_without_pygobject(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_gi(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "gi":
+            raise ImportError("No module named 'gi'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_gi)
+    monkeypatch.setattr(sys, "platform", "linux")
+    ok, why = menu_support({})
+    assert ok is False
+    for needed in ("PyGObject<3.51", "gir1.2-gtk-3.0", "gir1.2-ayatanaappindicator3-0.1"):
+        assert needed in why
+    assert "libgirepository1.0-dev libcairo2-dev pkg-config" in why
+
+
+def test_menu_support_forced_backend_and_missing_typelib(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert menu_support({"PYSTRAY_BACKEND": "xorg"})[0] is False
+    monkeypatch.setattr(
+        tray_module, "missing_for_menu", lambda: ["gir1.2-ayatanaappindicator3-0.1"]
+    )
+    ok, why = menu_support({})
+    assert ok and "GTK StatusIcon" in why and "gir1.2-ayatanaappindicator3-0.1" in why
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert menu_support({}) == (True, "native tray menu (win32)")
+
+
+def headless_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("PYSTRAY_BACKEND", None)
+    return env
+
+
+def test_importing_the_ui_needs_no_display() -> None:
+    code = (
+        "import sys; import tray_app.ui.tray as t; ok, why = t.menu_support();"
+        "assert 'pystray' not in sys.modules and 'gi.repository.Gtk' not in sys.modules;"
+        "print(ok)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=headless_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in ("True", "False")
+
+
+def test_no_display_raises_tray_unavailable() -> None:
+    code = (
+        "from tray_app.ui.tray import TrayApp, TrayUnavailable\n"
+        "from tray_app.ui.menu import UiState\n"
+        "try:\n"
+        "    TrayApp(None, UiState('max', None, True, False))\n"
+        "except TrayUnavailable as e:\n"
+        "    print('unavailable:', e)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=headless_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("unavailable: no system tray available")

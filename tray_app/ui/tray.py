@@ -1,0 +1,267 @@
+"""The tray icon process side: pystray on the main thread, snapshots from any thread.
+
+pystray is imported only when a TrayApp is built: importing it picks a backend and, on
+Linux, opens the X display, so the CLI (`--version`, `doctor`) must never trigger it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from types import ModuleType
+from typing import Any
+
+from PIL import Image
+
+from tray_app.service.snapshot import Snapshot
+from tray_app.ui.dialog import dialogs_for
+from tray_app.ui.icon import DEFAULT_COLORS, IconColors, render_icon
+from tray_app.ui.menu import (
+    Action,
+    AskText,
+    Entry,
+    MenuActions,
+    TrayController,
+    UiState,
+    Worker,
+    build_menu,
+    to_pystray,
+)
+from tray_app.ui.tooltip import WINDOWS_MAX, tooltip_text
+
+log = logging.getLogger(__name__)
+GTK_BACKENDS = ("gtk", "appindicator")
+APT_MENU = ("gir1.2-ayatanaappindicator3-0.1", "gir1.2-gtk-3.0")
+PIP_MENU = "PyGObject<3.51"
+APT_BUILD = ("libgirepository1.0-dev", "libcairo2-dev", "pkg-config")
+TICK_SECONDS = 30.0  # countdowns in the tooltip and header stay fresh without snapshots
+
+
+class TrayUnavailable(RuntimeError):
+    """No tray backend could start (no display, or no supported toolkit)."""
+
+
+def missing_for_menu() -> list[str]:
+    """Install hints for what the GTK/AppIndicator menu lacks here (Debian names)."""
+    try:
+        import gi
+    except ImportError:
+        build = " ".join(APT_BUILD)
+        return [f"pip install '{PIP_MENU}' (build deps: apt install {build})", *APT_MENU]
+    missing = []
+    # require_version only checks that the typelib exists; it opens no display.
+    for namespace, version, package in (
+        ("AyatanaAppIndicator3", "0.1", APT_MENU[0]),
+        ("Gtk", "3.0", APT_MENU[1]),
+    ):
+        try:
+            gi.require_version(namespace, version)
+        except ValueError:
+            if namespace != "AyatanaAppIndicator3" or not _has_legacy_appindicator(gi):
+                missing.append(package)
+    return missing
+
+
+def _has_legacy_appindicator(gi: ModuleType) -> bool:
+    """Ubuntu's older AppIndicator3 also serves pystray's appindicator backend."""
+    try:
+        gi.require_version("AppIndicator3", "0.1")
+    except ValueError:
+        return False
+    return True
+
+
+def menu_support(env: Mapping[str, str] = os.environ) -> tuple[bool, str]:
+    """(menu available, explanation) for `doctor`; needs no display and imports no pystray."""
+    if sys.platform in ("win32", "darwin"):
+        return True, f"native tray menu ({sys.platform})"
+    forced = env.get("PYSTRAY_BACKEND", "")
+    if forced in ("xorg", "dummy"):
+        return False, f"PYSTRAY_BACKEND={forced} has no menu; unset it to use GTK"
+    missing = missing_for_menu()
+    if APT_MENU[1] in missing or any(m.startswith("pip") for m in missing):
+        return False, "no tray menu (plain X11 icon only); install: " + ", ".join(missing)
+    if missing:
+        return True, "menu via GTK StatusIcon; for KDE/GNOME StatusNotifier also install " + (
+            ", ".join(missing)
+        )
+    return True, "menu via AppIndicator (StatusNotifier) or GTK"
+
+
+def load_pystray() -> ModuleType:
+    """Import pystray, turning its headless failures (not ImportErrors) into one error."""
+    try:
+        import pystray
+    except Exception as exc:  # Xlib.error.DisplayNameError and friends
+        raise TrayUnavailable(f"no system tray available: {exc}") from exc
+    module: ModuleType = pystray
+    return module
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Everything one update shows, rendered off the UI thread."""
+
+    generation: int
+    image: Image.Image
+    title: str
+    menu: tuple[Entry, ...]
+
+
+class TrayApp:
+    """A pystray icon fed with snapshots; `run()` owns the main thread until `stop()`."""
+
+    def __init__(
+        self,
+        controller: TrayController,
+        state: UiState,
+        *,
+        name: str = "token-monitor",
+        ask_text: AskText | None = None,
+        tz: tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
+        icon_size: int = 64,
+        colors: IconColors = DEFAULT_COLORS,
+    ) -> None:
+        self._pystray = load_pystray()
+        icon_class = self._pystray.Icon
+        backend = icon_class.__module__.rsplit(".", 1)[-1].lstrip("_")
+        self.backend_name: str = "dummy" if backend == "base" else backend  # dummy reuses _base
+        self.menu_available = bool(icon_class.HAS_MENU) and self.backend_name != "dummy"
+        if not self.menu_available and sys.platform.startswith("linux"):
+            log.warning(
+                "the %s tray backend has no menu; install: %s",
+                self.backend_name,
+                ", ".join(missing_for_menu()) or "a GTK desktop session",
+            )
+        self._gtk = self.backend_name in GTK_BACKENDS
+        self._tz, self._clock = tz, clock
+        self._size, self._colors = icon_size, colors
+        self._max_len = WINDOWS_MAX if sys.platform == "win32" else None
+        self._worker = Worker()
+        self._actions = MenuActions(
+            controller, ask_text or dialogs_for(self.backend_name), self._worker.submit
+        )
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._state = state
+        self._generation = 0
+        self._pending: View | None = None
+        self._shown: tuple[bytes, tuple[Entry, ...]] | None = None
+        self._applied = 0  # generation on screen; older renders arriving late are dropped
+        self._apply_lock = threading.Lock()
+        self._stopped = threading.Event()
+        first = self._render()
+        self.icon: Any = icon_class(name, icon=first.image, title=first.title)
+        self._apply(first)
+
+    @property
+    def state(self) -> UiState:
+        """The settings the menu currently shows."""
+        return self._state
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Show a new snapshot; safe from any thread, returns quickly."""
+        with self._lock:
+            self._snapshot = snapshot
+        self._refresh()
+
+    def set_state(self, state: UiState) -> None:
+        """Show new settings (limit mode, toggles, thresholds); safe from any thread."""
+        with self._lock:
+            self._state = state
+        self._refresh()
+
+    def run(self) -> None:
+        """Block in the toolkit's loop; must be the main thread (GTK, macOS, Win32 need it)."""
+        ticker = threading.Thread(target=self._tick, name="tray-tick", daemon=True)
+        ticker.start()
+        try:
+            self.icon.run(setup=self._setup)
+        except Exception:
+            # GTK backends raise GError at start or stop when no notification service
+            # exists on the bus (pystray's own notifier); the app should still exit cleanly.
+            log.exception("tray loop ended with an error (backend %s)", self.backend_name)
+        finally:
+            self._stopped.set()
+            self._worker.shutdown()
+
+    def stop(self) -> None:
+        """Leave `run()`; safe from any thread."""
+        self._stopped.set()
+        self._worker.shutdown()
+        self.icon.stop()
+
+    def invoke(self, action: Action) -> None:
+        """A menu click: show toggles at once (the controller confirms via set_state)."""
+        with self._lock:
+            state = self._state
+            if action.kind == "notifications":
+                self._state = replace(state, notifications=action.arg == "on")
+            elif action.kind == "autostart":
+                self._state = replace(state, autostart=action.arg == "on")
+            elif action.kind == "limit" and action.arg:
+                self._state = replace(state, limit_mode=action.arg, limit_tokens=None)
+        if self._state is not state:
+            self._refresh()
+        self._actions.invoke(action)
+
+    def _setup(self, icon: Any) -> None:
+        icon.visible = True
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(TICK_SECONDS):
+            self._refresh()
+
+    def _render(self) -> View:
+        with self._lock:
+            self._generation += 1
+            generation, snapshot, state = self._generation, self._snapshot, self._state
+        now = self._clock()
+        image = render_icon(snapshot, self._size, self._colors, state.thresholds)
+        title = tooltip_text(snapshot, now, self._tz, self._max_len)
+        return View(generation, image, title, build_menu(snapshot, state, now, self._tz))
+
+    def _refresh(self) -> None:
+        view = self._render()
+        if not self._gtk:
+            self._apply(view)  # pystray's own setters marshal to their loop thread
+            return
+        with self._lock:
+            if self._pending is not None and self._pending.generation > view.generation:
+                return  # a newer render is already waiting
+            schedule = self._pending is None
+            self._pending = view
+        if schedule:
+            from gi.repository import GLib
+
+            GLib.idle_add(self._apply_pending)
+
+    def _apply_pending(self) -> bool:
+        with self._lock:
+            view, self._pending = self._pending, None
+        if view is not None:
+            self._apply(view)
+        return False  # run once
+
+    def _apply(self, view: View) -> None:
+        with self._apply_lock:
+            if view.generation <= self._applied:
+                return
+            self._applied = view.generation
+            shown, pixels = self._shown, view.image.tobytes()
+            self._shown = (pixels, view.menu)
+            self.icon.title = view.title
+            if shown is None or shown[0] != pixels:
+                self.icon.icon = view.image  # GTK writes a temp file per change: skip repeats
+            if shown is None or shown[1] != view.menu:
+                # The dummy backend stores the menu but cannot draw it.
+                with contextlib.suppress(NotImplementedError):
+                    self.icon.menu = to_pystray(view.menu, self.invoke, self._pystray)
