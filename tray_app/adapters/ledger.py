@@ -256,11 +256,9 @@ class Ledger:
 
     def load_entries(self) -> list[Entry]:
         """Every counted response (cwd is kept per session, not per response)."""
-        cursor = self.db.execute_sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM responses")
-        return [
-            Entry(k, ts, sid, m, i, o, c5, c1, cr, w, sp, g, c, bool(sc), mid, rid)
-            for (k, ts, sid, m, i, o, c5, c1, cr, w, sp, g, c, sc, mid, rid) in cursor
-        ]
+        cursor = self.db.execute_sql(f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses")
+        make = Entry._make
+        return [make(row) for row in cursor]
 
     def load_resets(self) -> list[ResetNotice]:
         """Official reset times seen so far."""

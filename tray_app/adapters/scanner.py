@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tray_app.adapters import bulk_read
 from tray_app.adapters.discovery import Roots, find_transcripts
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.transcript import BadLine, FileRead, read_from
@@ -57,6 +58,53 @@ def _state(path: Path, st: os.stat_result, read: FileRead) -> FileState:
     )
 
 
+class _Apply:
+    """Folds read items into the engine's state and collects what changed."""
+
+    def __init__(self, engine: Engine, stats: ScanStats) -> None:
+        self.engine = engine
+        self.stats = stats
+        self.changes: list[Change] = []
+        self.new_resets: list[ResetNotice] = []
+        self.states: list[FileState] = []
+        self.new_projects: dict[str, str] = {}
+
+    def items(self, items: Iterable[Entry | ResetNotice]) -> None:
+        """Offer responses to the deduper (in first-seen order) and keep new resets."""
+        engine, stats = self.engine, self.stats
+        offer = engine.deduper.offer
+        for item in items:
+            if isinstance(item, ResetNotice):
+                if item not in engine.resets:
+                    engine.resets.add(item)
+                    self.new_resets.append(item)
+                continue
+            stats.candidates += 1
+            change = offer(item)
+            if change is None:
+                continue
+            self.changes.append(change)
+            if change.old is None:
+                stats.new_responses += 1
+                if item.session_id not in engine.projects and item.cwd:
+                    engine.projects[item.session_id] = item.cwd
+                    self.new_projects[item.session_id] = item.cwd
+            else:
+                stats.replaced += 1
+
+    def file_done(self, path: Path, st: os.stat_result, read: FileRead) -> None:
+        """Record how far a file was read."""
+        self.stats.add_read(read)
+        state = _state(path, st, read)
+        self.engine.files[state.path] = state
+        self.states.append(state)
+
+    def unreadable(self, path: Path, reason: str) -> None:
+        """Vanished or unreadable: keep its history and position, try again later."""
+        self.stats.warnings.append(f"cannot read {path}: {reason}")
+        log.warning("cannot read %s: %s", path, reason)
+
+
 class Engine:
     """Owns the counted set; one refresh reads only what is new since the last one."""
 
@@ -97,10 +145,7 @@ class Engine:
                     stats.warnings.append(f"cannot stat {path}: {exc.strerror}")
             found.sort(key=lambda kv: (kv[1].st_mtime_ns, str(kv[0])))
         stats.files_seen = len(found)
-        changes: list[Change] = []
-        new_resets: list[ResetNotice] = []
-        states: list[FileState] = []
-        new_projects: dict[str, str] = {}
+        jobs: list[tuple[Path, os.stat_result, int, int]] = []
         for path, st in found:
             known = self.files.get(str(path))
             offset = lines = 0
@@ -112,35 +157,38 @@ class Engine:
                     offset, lines = known.offset, known.lines
                 else:
                     stats.files_reset += 1  # truncated or replaced: dedup makes a re-read safe
-            try:
-                read = read_from(path, offset, lines, validate)
-            except OSError as exc:
-                # Vanished or unreadable: keep its history and position, try again later.
-                stats.warnings.append(f"cannot read {path}: {exc.strerror}")
-                log.warning("cannot read %s: %s", path, exc.strerror)
-                continue
-            stats.add_read(read)
-            for item in read.items:
-                if isinstance(item, ResetNotice):
-                    if item not in self.resets:
-                        self.resets.add(item)
-                        new_resets.append(item)
+            jobs.append((path, st, offset, lines))
+        acc = _Apply(self, stats)
+        to_read = sum(st.st_size - offset for _, st, offset, _ in jobs)
+        if not validate and to_read >= bulk_read.PARALLEL_MIN_BYTES and bulk_read.workers() > 1:
+            by_path = {str(p): (p, st) for p, st, _, _ in jobs}
+            results = bulk_read.read_parallel(
+                [(str(p), off, ln) for p, _, off, ln in jobs],
+                [st.st_size - off for _, st, off, _ in jobs],
+            )
+            for part in results:
+                for path_str, read in part.reads:
+                    if isinstance(read, str):
+                        acc.unreadable(by_path[path_str][0], read)
+                    else:
+                        acc.file_done(*by_path[path_str], read)
+                acc.items(part.resets)
+                acc.items(part.winners)
+        else:
+            for path, st, offset, lines in jobs:
+                try:
+                    read = read_from(path, offset, lines, validate)
+                except OSError as exc:
+                    acc.unreadable(path, str(exc.strerror))
                     continue
-                stats.candidates += 1
-                change = self.deduper.offer(item)
-                if change is None:
-                    continue
-                changes.append(change)
-                if change.old is None:
-                    stats.new_responses += 1
-                    if item.session_id not in self.projects and item.cwd:
-                        self.projects[item.session_id] = item.cwd
-                        new_projects[item.session_id] = item.cwd
-                else:
-                    stats.replaced += 1
-            state = _state(path, st, read)
-            self.files[state.path] = state
-            states.append(state)
+                acc.items(read.items)
+                acc.file_done(path, st, read)
+        changes, new_resets, states, new_projects = (
+            acc.changes,
+            acc.new_resets,
+            acc.states,
+            acc.new_projects,
+        )
         for path_str in gone:
             self.files.pop(path_str, None)
         if self.ledger is not None and (changes or states or new_resets or gone):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tray_app.usage.model import Entry
 
@@ -27,7 +27,12 @@ def merge(old: Entry, candidate: Entry) -> Entry | None:
         return None  # ties keep the copy seen first
     # Attribution stays with the first-seen copy so a resumed session's copies of old
     # messages stay with the original session; usage and model come whole from the winner.
-    return replace(candidate, session_id=old.session_id, timestamp=old.timestamp, cwd=old.cwd)
+    c = candidate
+    return Entry(
+        c.key, old.timestamp, old.session_id, c.model, c.input_tokens, c.output_tokens,
+        c.cache_5m_tokens, c.cache_1h_tokens, c.cache_read_tokens, c.web_search_requests,
+        c.speed, c.geo, c.cost_usd, c.sidechain, c.message_id, c.request_id, old.cwd,
+    )  # fmt: skip
 
 
 class Deduper:

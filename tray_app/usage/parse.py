@@ -49,33 +49,39 @@ def dedup_key(session_id: str, message_id: str, request_id: str, line_uuid: str)
     return f"{session_id}||uuid:{line_uuid}"
 
 
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _entry(
     outer: Mapping[str, Any], inner: Mapping[str, Any], sidechain: bool
 ) -> Entry | ResetNotice | None:
     """Build an Entry from a `{"message": {...usage}}` object; `outer` holds the session."""
     message = inner.get("message")
-    if not isinstance(message, dict):
+    if type(message) is not dict:
         return None
     usage = message.get("usage")
-    if not isinstance(usage, dict):
+    if type(usage) is not dict:
         return None
-    timestamp = parse_timestamp(inner.get("timestamp", outer.get("timestamp")))
+    timestamp = parse_timestamp(inner.get("timestamp") or outer.get("timestamp"))
     if timestamp is None:
         return None
     model = message.get("model")
-    model = model if isinstance(model, str) else ""
     if model == SYNTHETIC or inner.get("isApiErrorMessage") is True:
         return _reset_notice(inner, message, timestamp)
-    session_id = outer.get("sessionId")
-    session_id = session_id if isinstance(session_id, str) else ""
-    message_id = message.get("id")
-    message_id = message_id if isinstance(message_id, str) else ""
-    request_id = inner.get("requestId")
-    request_id = request_id if isinstance(request_id, str) else ""
-    uuid = inner.get("uuid")
-    cache_total = _int(usage.get("cache_creation_input_tokens"))
-    breakdown = usage.get("cache_creation")
-    if isinstance(breakdown, dict) and (
+    get = usage.get
+    inp = get("input_tokens", 0)
+    out = get("output_tokens", 0)
+    read = get("cache_read_input_tokens", 0)
+    cache_total = get("cache_creation_input_tokens", 0)
+    # Hot path (every usage line): one combined check; junk values take the slow path.
+    if not (
+        type(inp) is int and type(out) is int and type(read) is int and type(cache_total) is int
+        and inp >= 0 and out >= 0 and read >= 0 and cache_total >= 0
+    ):  # fmt: skip
+        inp, out, read, cache_total = _int(inp), _int(out), _int(read), _int(cache_total)
+    breakdown = get("cache_creation")
+    if type(breakdown) is dict and (
         "ephemeral_1h_input_tokens" in breakdown or "ephemeral_5m_input_tokens" in breakdown
     ):
         cache_1h = _int(breakdown.get("ephemeral_1h_input_tokens"))
@@ -84,30 +90,34 @@ def _entry(
             cache_5m = cache_total - cache_1h  # trust the total; unexplained rest is 5m
     else:
         cache_1h, cache_5m = 0, cache_total  # older versions: all writes are 5m
-    server = usage.get("server_tool_use")
-    web = _int(server.get("web_search_requests")) if isinstance(server, dict) else 0
-    speed = usage.get("speed")
-    geo = usage.get("inference_geo")
-    cost = outer.get("costUSD") if inner is outer else inner.get("costUSD")
-    cwd = outer.get("cwd")
+    server = get("server_tool_use")
+    web = _int(server.get("web_search_requests")) if type(server) is dict else 0
+    session_id = _str(outer.get("sessionId"))
+    message_id = _str(message.get("id"))
+    request_id = _str(inner.get("requestId"))
+    if message_id.startswith("msg_"):
+        key = message_id
+    else:
+        key = dedup_key(session_id, message_id, request_id, _str(inner.get("uuid")))
+    cost = inner.get("costUSD")
     return Entry(
-        key=dedup_key(session_id, message_id, request_id, uuid if isinstance(uuid, str) else ""),
-        timestamp=timestamp,
-        session_id=session_id,
-        model=model or "unknown",
-        input_tokens=_int(usage.get("input_tokens")),
-        output_tokens=_int(usage.get("output_tokens")),
-        cache_5m_tokens=cache_5m,
-        cache_1h_tokens=cache_1h,
-        cache_read_tokens=_int(usage.get("cache_read_input_tokens")),
-        web_search_requests=web,
-        speed="fast" if speed == "fast" else "",
-        geo="us" if geo == "us" else "",
-        cost_usd=float(cost) if isinstance(cost, int | float) and cost >= 0 else None,
-        sidechain=sidechain,
-        message_id=message_id,
-        request_id=request_id,
-        cwd=cwd if isinstance(cwd, str) else "",
+        key,
+        timestamp,
+        session_id,
+        model if type(model) is str and model else "unknown",
+        inp,
+        out,
+        cache_5m,
+        cache_1h,
+        read,
+        web,
+        "fast" if get("speed") == "fast" else "",
+        "us" if get("inference_geo") == "us" else "",
+        float(cost) if isinstance(cost, int | float) and cost >= 0 else None,
+        sidechain,
+        message_id,
+        request_id,
+        _str(outer.get("cwd")),
     )
 
 
