@@ -290,27 +290,9 @@ class Ledger:
         forget_files: Iterable[str] = (),
     ) -> None:
         """Store new or replaced responses, read positions and resets in one transaction."""
-        rows = [
-            (
-                e.key,
-                e.timestamp,
-                e.session_id,
-                e.model,
-                e.input_tokens,
-                e.output_tokens,
-                e.cache_5m_tokens,
-                e.cache_1h_tokens,
-                e.cache_read_tokens,
-                e.web_search_requests,
-                e.speed,
-                e.geo,
-                e.cost_usd,
-                e.sidechain,
-                e.message_id,
-                e.request_id,
-            )
-            for e in entries
-        ]
+        # The last change per key is the winner; sorted keys make B-tree inserts sequential.
+        latest = {e.key: e for e in entries}
+        rows = [latest[k][:16] for k in sorted(latest)]  # Entry's fields up to request_id
         with self.db.atomic():
             cursor = self.db.cursor()
             if rows:
