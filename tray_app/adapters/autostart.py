@@ -16,6 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypedDict, Unpack
+from xml.parsers.expat import ExpatError
 
 APP_NAME = "Token Monitor"
 DESKTOP_ID = "token-monitor"
@@ -130,7 +131,7 @@ class _EntryFile(ABC):
             command, off = self._judge(self.path.read_bytes())
         except FileNotFoundError:
             return AutostartStatus(False, str(self.path), None, "no autostart entry")
-        except (OSError, ValueError) as error:  # decoding and plist errors are ValueErrors
+        except (OSError, ValueError, ExpatError) as error:  # decoding, binary or XML plist
             return AutostartStatus(False, str(self.path), None, f"unreadable entry: {error}")
         enabled = command is not None and off is None
         return AutostartStatus(enabled, str(self.path), command, off or "starts at login")
