@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,12 @@ def _plyer_notify(**kwargs: Any) -> Any:
     from plyer import notification
 
     return notification.notify(**kwargs)
+
+
+class Sender(Protocol):
+    """Anything that can show a notification: `Notifier` or `RecordingNotifier`."""
+
+    def send(self, title: str, body: str) -> bool: ...
 
 
 class Notifier:
