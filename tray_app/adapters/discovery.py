@@ -21,6 +21,7 @@ class Roots:
     dirs: tuple[Path, ...]
     missing: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    watch: tuple[Path, ...] = ()  # every projects dir to watch, existing or not (yet)
 
 
 def _projects_dir(entry: Path) -> Path:
@@ -51,8 +52,12 @@ def find_roots(
     missing: list[Path] = []
     warnings: list[str] = []
     seen: set[Path] = set()
+    watch: list[Path] = []
     for entry in configured:
         projects = _projects_dir(entry)
+        if entry.name != "projects" and not entry.is_dir():
+            projects = entry / "projects"  # not there yet: watch where Claude Code will write
+        watch.append(projects)
         if not projects.is_dir():
             if required:
                 missing.append(entry)
@@ -68,7 +73,7 @@ def find_roots(
             dirs.append(projects)
     if not dirs and not required:
         warnings.append(f"no Claude Code data found in {configured[0]} or {configured[1]}")
-    return Roots(tuple(dirs), tuple(missing), tuple(warnings))
+    return Roots(tuple(dirs), tuple(missing), tuple(warnings), tuple(watch))
 
 
 def is_transcript(name: str) -> bool:

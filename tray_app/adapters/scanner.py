@@ -58,6 +58,17 @@ def _state(path: Path, st: os.stat_result, read: FileRead) -> FileState:
     )
 
 
+@dataclass(slots=True)
+class _Pending:
+    """Changes not yet written to the ledger."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    files: dict[str, FileState] = field(default_factory=dict)
+    resets: list[ResetNotice] = field(default_factory=list)
+    projects: dict[str, str] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+
+
 class _Apply:
     """Folds read items into the engine's state and collects what changed."""
 
@@ -115,6 +126,7 @@ class Engine:
         self.resets: set[ResetNotice] = set()
         self.files: dict[str, FileState] = {}
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
+        self._pending = _Pending()
         if ledger is not None:
             self.deduper = Deduper(ledger.load_entries())
             self.resets = set(ledger.load_resets())
@@ -126,8 +138,13 @@ class Engine:
         """The counted responses."""
         return iter(self.deduper)
 
-    def refresh(self, paths: Sequence[Path] | None = None, validate: bool = False) -> ScanResult:
-        """Read what is new in `paths` (default: every transcript), oldest-modified first."""
+    def refresh(
+        self, paths: Sequence[Path] | None = None, validate: bool = False, persist: bool = True
+    ) -> ScanResult:
+        """Read what is new in `paths` (default: every transcript), oldest-modified first.
+
+        With `persist=False` the changes wait for `flush()` (the live service batches them).
+        """
         stats = ScanStats(warnings=list(self.roots.warnings))
         if paths is None:
             found = find_transcripts(self.roots, stats.warnings)
@@ -191,6 +208,35 @@ class Engine:
         )
         for path_str in gone:
             self.files.pop(path_str, None)
-        if self.ledger is not None and (changes or states or new_resets or gone):
-            self.ledger.write((c.new for c in changes), states, new_resets, new_projects, gone)
+        pending = self._pending
+        for change in changes:
+            pending.entries[change.new.key] = change.new
+        for state in states:
+            pending.files[state.path] = state
+        pending.resets.extend(new_resets)
+        pending.projects.update(new_projects)
+        pending.gone.update(gone)
+        for state in states:
+            pending.gone.discard(state.path)
+        if persist:
+            self.flush()
         return ScanResult(changes, new_resets, stats)
+
+    @property
+    def unflushed(self) -> int:
+        """Responses and read positions waiting to be written."""
+        p = self._pending
+        return len(p.entries) + len(p.files) + len(p.resets) + len(p.gone)
+
+    def flush(self) -> None:
+        """Write pending changes in one transaction: responses with their read positions.
+
+        Positions and responses commit together, so after a crash the bytes behind the
+        last commit are read again, and the dedup rule keeps that from counting twice.
+        """
+        p = self._pending
+        if self.ledger is not None and self.unflushed:
+            self.ledger.write(
+                p.entries.values(), p.files.values(), p.resets, p.projects, sorted(p.gone)
+            )
+        self._pending = _Pending()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tray_app import __version__
-from tray_app.cli import manage_cmd, reports_cmd
+from tray_app.cli import manage_cmd, reports_cmd, watch_cmd
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 
 Command = Callable[[argparse.Namespace, Environment], ExitStatus]
@@ -74,6 +74,7 @@ def build_parser(extra: dict[str, tuple[str, Command]] | None = None) -> argpars
     export = add("export", manage_cmd.cmd_export, "every counted response as CSV or JSON")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     add("doctor", manage_cmd.cmd_doctor, "check data dirs, bad lines, ledger and tray support")
+    add("watch", watch_cmd.cmd_watch, "live view until Ctrl+C (--json: one object per update)")
     for cmd, (help_, func) in (extra or {}).items():
         add(cmd, func, help_)
     return parser

@@ -99,13 +99,18 @@ def build_blocks(
     now: float,
     cost_of: CostFn,
     resets: Iterable[ResetNotice] = (),
+    after: float = 0.0,
 ) -> list[Block]:
-    """Group responses (any order) into 5-hour blocks and idle gaps, oldest first."""
+    """Group responses (any order) into 5-hour blocks and idle gaps, oldest first.
+
+    `after` is the end of an earlier block when only the newest responses are regrouped.
+    """
     ordered = sorted(entries, key=lambda e: e.timestamp)
     notices = sorted(resets, key=lambda r: r.timestamp)
     blocks: list[Block] = []
     members: list[Entry] = []
-    start = end = 0.0
+    start = 0.0
+    end = after
     official = False
     ni = 0
     for entry in ordered:
@@ -128,7 +133,7 @@ def build_blocks(
                 members = []
         if not members:
             # Never before the previous block's end (an official reset need not be on the hour).
-            start = max(floor_hour(ts), end) if blocks else floor_hour(ts)
+            start = max(floor_hour(ts), end)
             end = start + BLOCK_SECONDS
             official = False
             while ni < len(notices) and notices[ni].timestamp < start:

@@ -1,0 +1,162 @@
+"""`token-monitor watch`: the live terminal view (dashboard, one line, or NDJSON)."""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+import orjson
+
+from tray_app.adapters.config import load_settings
+from tray_app.cli import render as r
+from tray_app.cli.dataset import local_tz
+from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.service.runtime import LiveRuntime
+from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.usage import formatting as fmt
+from tray_app.usage.limits import SOURCE_LABELS
+
+BAR = 30
+
+
+def _session(s: SessionView | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "session_id": s.session_id, "name": s.name, "project_path": s.project_path,
+        "first_activity": r.iso(s.first_activity), "last_activity": r.iso(s.last_activity),
+        "models": list(s.models), **r.totals_json(s.totals),
+    }  # fmt: skip
+
+
+def snapshot_json(snap: Snapshot) -> dict[str, Any]:
+    """The documented NDJSON object for one snapshot."""
+    block = None
+    if snap.active_block is not None:
+        b = snap.active_block
+        block = r.block_json(b.block, snap.published_at)
+        block.update(
+            percent=None if b.percent is None else round(b.percent, 2),
+            limit_tokens=b.limit_tokens,
+            limit_source=b.limit_source,
+            resets_at=r.iso(b.resets_at),
+            seconds_to_reset=round(b.seconds_to_reset, 1),
+        )
+    rates = snap.rates
+    return {
+        "published_at": r.iso(snap.published_at),
+        "status": snap.status,
+        "totals": r.totals_json(snap.totals),
+        "active_block": block,
+        "tracked_session": _session(snap.tracked_session),
+        "tracking_auto": snap.tracking_auto,
+        "rates": {
+            "tokens_per_sec_last_minute": round(rates.tokens_per_sec_last_minute, 3),
+            "cost_per_sec_last_minute": r.round_usd(rates.usd_per_sec_last_minute),
+            "session_tokens_per_sec": None
+            if rates.session_tokens_per_sec is None
+            else round(rates.session_tokens_per_sec, 3),
+            "session_cost_per_sec": r.round_usd(rates.session_usd_per_sec),
+        },
+        "last_update": r.iso(snap.last_update),
+        "error": snap.error,
+    }
+
+
+def one_line(snap: Snapshot) -> str:
+    """The compact view."""
+    b = snap.active_block
+    if snap.status == "error":
+        return f"error: {snap.error}"
+    if b is None:
+        return "no data" if snap.status == "no_data" else "idle — no active block"
+    pct = "" if b.percent is None else f" {fmt.percent(b.percent)}"
+    rate = "" if b.tokens_per_minute is None else f" · {fmt.per_minute(b.tokens_per_minute)}"
+    return (f"{fmt.compact(b.block.tokens)}{pct} · {fmt.money(b.block.totals.cost_usd)}{rate}"
+            f" · resets in {fmt.duration(b.seconds_to_reset)}")  # fmt: skip
+
+
+def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
+    """The full view."""
+    lines = [f"Token Monitor — {r.local_time(snap.published_at, tz)}", ""]
+    b = snap.active_block
+    if b is None:
+        lines.append(one_line(snap))
+    else:
+        fill = 0 if b.percent is None else min(BAR, round(b.percent / 100 * BAR))
+        source = SOURCE_LABELS.get(b.limit_source, b.limit_source)
+        pct = "no limit yet" if b.percent is None else f"{fmt.percent(b.percent)} of {source}"
+        lines += [
+            f"Block   [{'█' * fill}{'·' * (BAR - fill)}] {pct}",
+            f"        {b.block.tokens:,} tokens · {fmt.money(b.block.totals.cost_usd)}",
+            f"Burn    {fmt.per_minute(b.tokens_per_minute)} · {fmt.per_hour(b.usd_per_hour)}",
+            f"Reset   {r.local_time(b.resets_at, tz, False)} "
+            f"(in {fmt.duration(b.seconds_to_reset)})",
+        ]
+        if b.projected_tokens is not None:
+            lines.append(
+                f"Proj.   {b.projected_tokens:,} tokens · {fmt.money(b.projected_cost_usd)}"
+            )
+        for m in b.block.models:
+            lines.append(f"  {m.model:<30} {m.totals.total_tokens:>14,}")
+    s = snap.tracked_session
+    if s is not None:
+        auto = " (latest active)" if snap.tracking_auto else ""
+        cost = fmt.money(s.totals.cost_usd)
+        lines += [
+            "",
+            f"Session {s.label}{auto}",
+            f"        {s.totals.total_tokens:,} tokens · {cost}",
+        ]
+    rates = snap.rates
+    lines.append(f"Now     {rates.tokens_per_sec_last_minute:,.1f} tokens/s (last minute)")
+    if snap.last_update:
+        lines.append(f"Last    response counted {r.local_time(snap.last_update, tz)}")
+    return "\n".join(lines)
+
+
+def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Follow usage live until Ctrl+C."""
+    settings, problems = load_settings(env=env.env)
+    for problem in problems:
+        env.warn(f"config: {problem}")
+    tz = local_tz(args.timezone or settings.timezone)
+    runtime = LiveRuntime(settings, env.env, args.data_dir or (), not args.no_ledger, tz)
+    snapshots: queue.SimpleQueue[Snapshot | None] = queue.SimpleQueue()
+    runtime.service.subscribe(snapshots.put)
+    stop = threading.Event()
+
+    def on_term(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+        snapshots.put(None)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    tty = env.stdout.isatty()
+    out = env.stdout
+    runtime.start()
+    try:
+        while not stop.is_set():
+            snap = snapshots.get()
+            if snap is None:
+                break
+            if args.json:
+                out.write(orjson.dumps(snapshot_json(snap)).decode() + "\n")
+            elif args.compact:
+                out.write(("\r\x1b[K" if tty else "") + one_line(snap) + ("" if tty else "\n"))
+            elif tty:
+                out.write("\x1b[H\x1b[2J" + dashboard(snap, env, tz) + "\n")
+            else:
+                out.write(one_line(snap) + "\n")
+            out.flush()  # each snapshot at once: scripts read the stream line by line
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+        signal.signal(signal.SIGTERM, previous)
+        if tty and args.compact:
+            out.write("\n")
+    return ExitStatus.OK

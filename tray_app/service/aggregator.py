@@ -1,0 +1,282 @@
+"""The one aggregator thread: file events in, immutable snapshots out."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from pathlib import Path
+
+from tray_app.adapters.discovery import Roots
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.scanner import Engine
+from tray_app.service.live_state import LiveState
+from tray_app.service.publish import ViewSettings, build_snapshot
+from tray_app.service.snapshot import Snapshot
+from tray_app.usage.alerts import AlertRules, BlockState, apply_decision, plan_alerts
+from tray_app.usage.dedup import Change
+from tray_app.usage.model import Entry
+from tray_app.usage.pricing import PriceTable
+
+log = logging.getLogger(__name__)
+
+RESCAN = None  # a queued "read every file" request (a root appeared, polling, start-up)
+Command = Callable[["UsageService"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOptions:
+    """Timing knobs (tests shorten them)."""
+
+    tick_seconds: float = 30.0
+    coalesce_seconds: float = 0.008  # a response writes several lines within ~1 ms
+    flush_seconds: float = 1.0
+    flush_batch: int = 2000
+
+
+def _call_all(callbacks: list[Callable[..., None]], *args: object) -> None:
+    for callback in list(callbacks):
+        try:
+            callback(*args)
+        except Exception:
+            # A subscriber's bug must never stop the counting.
+            log.exception("subscriber %r failed", callback)
+
+
+class UsageService:
+    """Owns the engine, ledger and live state on its own thread; publishes snapshots."""
+
+    def __init__(
+        self,
+        discover: Callable[[], Roots],
+        ledger_path: Path | None,
+        prices: PriceTable,
+        view: ViewSettings | None = None,
+        rules: AlertRules | None = None,
+        tz: tzinfo | None = None,
+        options: ServiceOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.discover = discover  # re-run on a rescan: a root may have appeared
+        self.roots = discover()
+        self.ledger_path = ledger_path
+        self.prices = prices
+        self.view = view or ViewSettings()
+        self.rules = rules or AlertRules()
+        self.tz = tz
+        self.options = options or ServiceOptions()
+        self.clock = clock
+        self.latest: Snapshot | None = None  # replaced atomically; read from any thread
+        self.error: str | None = None
+        self._queue: queue.SimpleQueue[Path | Command | None] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._on_snapshot: list[Callable[[Snapshot], None]] = []
+        self._on_response: list[Callable[[Change], None]] = []
+        self._on_alert: list[Callable[..., None]] = []
+        self._thread = threading.Thread(target=self._run, name="tm-aggregator", daemon=True)
+        self._engine: Engine | None = None
+        self._ledger: Ledger | None = None
+        self._names: dict[str, str] = {}
+        self._state = LiveState(prices.cost)
+        self._caught_up = False
+        self.ready = threading.Event()  # set after the first catch-up scan
+
+    # -- any thread -------------------------------------------------------------------
+
+    def subscribe(self, on_snapshot: Callable[[Snapshot], None]) -> None:
+        """Call `on_snapshot` (on the aggregator thread) with each published snapshot."""
+        self._on_snapshot.append(on_snapshot)
+
+    def on_response(self, callback: Callable[[Change], None]) -> None:
+        """Call `callback` for each new or replaced response."""
+        self._on_response.append(callback)
+
+    def on_alert(self, callback: Callable[..., None]) -> None:
+        """Call `callback(alert)` for each alert that should be shown."""
+        self._on_alert.append(callback)
+
+    def notify(self, path: Path | None) -> None:
+        """A file changed (None: rescan everything). Cheap: only enqueues."""
+        self._queue.put(path)
+
+    def submit(self, command: Command) -> None:
+        """Run `command(service)` on the aggregator thread (settings, names)."""
+        self._queue.put(command)
+
+    def start(self) -> None:
+        """Start the aggregator thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop, flush the ledger and join the thread."""
+        self._stop.set()
+        self._queue.put(_wake)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the aggregator thread runs."""
+        return self._thread.is_alive()
+
+    # -- aggregator thread ------------------------------------------------------------
+
+    def set_view(self, **changes: object) -> None:
+        """Change limit mode/tokens or the tracked session (aggregator thread)."""
+        self.view = replace(self.view, **changes)  # type: ignore[arg-type]
+
+    def rename(self, session_id: str, name: str) -> None:
+        """Store a session name in the ledger (aggregator thread)."""
+        if self._ledger is not None:
+            self._ledger.name_session(session_id, name.strip())
+        if name.strip():
+            self._names[session_id] = name.strip()
+        else:
+            self._names.pop(session_id, None)
+
+    def _run(self) -> None:
+        try:
+            self._start_up()
+            self._loop()
+        except Exception as exc:
+            log.exception("aggregator failed")
+            self.error = f"usage engine failed: {exc}"
+            self._publish()
+        finally:
+            if self._engine is not None:
+                try:
+                    self._engine.flush()
+                except Exception:
+                    log.exception("final ledger flush failed")
+            if self._ledger is not None:
+                self._ledger.close()
+
+    def _start_up(self) -> None:
+        if self.ledger_path is not None:
+            self._ledger = Ledger.open(self.ledger_path)
+            if self._ledger.recovered_to is not None:
+                log.warning("ledger rebuilt; the unreadable file is %s", self._ledger.recovered_to)
+            self._names = {s: m.name for s, m in self._ledger.sessions().items() if m.name}
+        self._engine = Engine(self.roots, self._ledger)
+        if not self.roots.dirs and self.roots.missing:
+            self.error = "; ".join(self.roots.warnings)
+        # First snapshot straight from the ledger, then catch up on what changed meanwhile.
+        self._state.load(self._engine.entries, self._engine.resets, self.clock())
+        self._publish()
+        self._scan(None)
+        self._engine.flush()
+        self._caught_up = True
+        self.ready.set()
+
+    def _loop(self) -> None:
+        opts = self.options
+        next_tick = time.monotonic() + opts.tick_seconds
+        next_flush = float("inf")  # set while changes wait to be written
+        while not self._stop.is_set():
+            wake_at = min(next_tick, next_flush)
+            try:
+                item = self._queue.get(timeout=max(0.0, wake_at - time.monotonic()))
+            except queue.Empty:
+                item = _wake
+            batch = [item]
+            if item is not _wake:
+                deadline = time.monotonic() + opts.coalesce_seconds
+                while (left := deadline - time.monotonic()) > 0:
+                    try:
+                        batch.append(self._queue.get(timeout=left))
+                    except queue.Empty:
+                        break
+                self._handle(batch)
+            if time.monotonic() >= next_tick:
+                # Time alone changes things: a block expires, the countdown moves.
+                self._state.tick(self.clock())
+                self._publish()
+                next_tick = time.monotonic() + opts.tick_seconds
+            engine = self._engine
+            assert engine is not None
+            pending = engine.unflushed
+            if not pending:
+                next_flush = float("inf")
+            elif pending >= opts.flush_batch or time.monotonic() >= next_flush:
+                engine.flush()
+                next_flush = float("inf")
+            elif next_flush == float("inf"):
+                next_flush = time.monotonic() + opts.flush_seconds
+
+    def _handle(self, batch: list[Path | Command | None]) -> None:
+        paths: set[Path] = set()
+        rescan = False
+        republish = False
+        for item in batch:
+            if item is _wake:
+                continue
+            if item is None:
+                rescan = True
+            elif isinstance(item, Path):
+                paths.add(item)
+            else:
+                try:
+                    item(self)
+                except Exception:
+                    log.exception("command failed")
+                republish = True
+        if rescan:
+            self._scan(None)
+        elif paths:
+            self._scan(sorted(paths))
+        elif republish:
+            self._publish()
+
+    def _scan(self, paths: list[Path] | None) -> None:
+        engine = self._engine
+        assert engine is not None
+        if paths is None:
+            engine.roots = self.roots = self.discover()
+            if self.roots.dirs:
+                self.error = None
+        result = engine.refresh(paths, persist=False)
+        now = self.clock()
+        if result.changes or result.resets:
+            self._state.apply(result.changes, result.resets, now, lambda: engine.entries)
+        self._publish()
+        for change in result.changes:
+            _call_all(self._on_response, change)
+
+    def _publish(self) -> None:
+        engine = self._engine
+        projects = engine.projects if engine is not None else {}
+        snapshot = build_snapshot(
+            self._state, self.clock(), self.view, self._names, projects, self.error
+        )
+        self.latest = snapshot
+        _call_all(self._on_snapshot, snapshot)
+        self._alerts(snapshot)
+
+    def _alerts(self, snapshot: Snapshot) -> None:
+        memory = self._ledger
+        if memory is None or not self._on_alert:
+            return
+        b = snapshot.active_block
+        state = None
+        if b is not None:
+            state = BlockState(b.block.start, b.resets_at, b.block.tokens, b.percent,
+                               b.limit_tokens, b.limit_source, b.projected_tokens)  # fmt: skip
+        kwargs = {"tz": self.tz} if self.tz is not None else {}
+        decision = plan_alerts(
+            memory, state, snapshot.published_at, self.rules, catch_up=not self._caught_up,
+            **kwargs,
+        )  # fmt: skip
+        for alert in apply_decision(memory, decision, snapshot.published_at):
+            _call_all(self._on_alert, alert)
+
+    def entries(self) -> Iterable[Entry]:
+        """The counted responses (aggregator thread only)."""
+        return self._engine.entries if self._engine is not None else ()
+
+
+def _wake(_: UsageService) -> None:
+    """A no-op command that wakes the loop (stop, tick)."""

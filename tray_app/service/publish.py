@@ -1,0 +1,103 @@
+"""Build an immutable Snapshot from the live state (no I/O; aggregator thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tray_app.service.live_state import LiveState
+from tray_app.service.snapshot import BlockView, LimitSource, Rates, SessionView, Snapshot, Status
+from tray_app.usage.blocks import active_block
+from tray_app.usage.limits import LimitMode, compute_limit
+
+RECENT_SESSIONS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSettings:
+    """What the user chose that shapes a snapshot."""
+
+    limit_mode: LimitMode = "max"
+    limit_tokens: int | None = None
+    tracked_session: str | None = None  # None: follow the latest active session
+
+
+def _session_view(
+    state: LiveState, sid: str, names: Mapping[str, str], projects: Mapping[str, str]
+) -> SessionView:
+    s = state.sessions[sid]
+    return SessionView(
+        sid,
+        names.get(sid, ""),
+        projects.get(sid, ""),
+        s.first,
+        s.last,
+        s.acc.totals(),
+        tuple(sorted(s.models)),
+    )
+
+
+def build_snapshot(
+    state: LiveState,
+    now: float,
+    view: ViewSettings,
+    names: Mapping[str, str],
+    projects: Mapping[str, str],
+    error: str | None = None,
+) -> Snapshot:
+    """Everything the UI shows, computed from the live state at `now`."""
+    blocks = state.blocks
+    limit = compute_limit(blocks, view.limit_mode, now, view.limit_tokens)
+    block = active_block(blocks)
+    block_view = None
+    if block is not None:
+        rate = block.burn_rate()
+        projection = block.projection(now)
+        percent = limit.percent(block.tokens)
+        source: LimitSource = limit.source  # type: ignore[assignment]
+        block_view = BlockView(
+            block,
+            limit.tokens,
+            source,
+            percent,
+            rate[0] if rate else None,
+            rate[1] if rate else None,
+            projection[0] if projection else None,
+            projection[1] if projection else None,
+            block.end,
+            max(0.0, block.end - now),
+        )
+    live = [sid for sid, s in state.sessions.items() if s.acc.responses > 0]
+    live.sort(key=lambda sid: state.sessions[sid].last, reverse=True)
+    recent = tuple(_session_view(state, sid, names, projects) for sid in live[:RECENT_SESSIONS])
+    tracked_id = view.tracked_session if view.tracked_session in state.sessions else None
+    tracking_auto = view.tracked_session is None
+    if tracking_auto and live:
+        tracked_id = live[0]
+    tracked = _session_view(state, tracked_id, names, projects) if tracked_id else None
+    last_minute = state.recent(now)
+    tokens = sum(e.total_tokens for e in last_minute)
+    costs = [state.cost_of(e) for e in last_minute]
+    usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+    rates = Rates(tokens / 60.0, None if usd is None else usd / 60.0)
+    if tracked is not None:
+        span = tracked.last_activity - tracked.first_activity
+        if span > 0:
+            cost = tracked.totals.cost_usd
+            rates = Rates(
+                rates.tokens_per_sec_last_minute,
+                rates.usd_per_sec_last_minute,
+                tracked.totals.total_tokens / span,
+                None if cost is None else cost / span,
+            )
+    status: Status
+    if error:
+        status = "error"
+    elif state.total.responses == 0:
+        status = "no_data"
+    else:
+        status = "active" if block_view else "idle"
+    return Snapshot(
+        now, status, state.total.totals(), block_view, tracked, tracking_auto, recent, rates,
+        state.last_update, error,
+    )  # fmt: skip

@@ -1,0 +1,73 @@
+"""Assemble the live engine: settings → service + watcher, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from datetime import tzinfo
+from pathlib import Path
+
+from tray_app.adapters.config import Settings
+from tray_app.adapters.discovery import Roots, find_roots
+from tray_app.adapters.locations import db_file
+from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.watcher import Watcher
+from tray_app.service.aggregator import ServiceOptions, UsageService
+from tray_app.service.publish import ViewSettings
+from tray_app.usage.alerts import AlertRules
+
+log = logging.getLogger(__name__)
+
+
+def view_settings(settings: Settings) -> ViewSettings:
+    """The snapshot-shaping part of the settings."""
+    return ViewSettings(settings.limit_mode, settings.limit_tokens, settings.tracked_session)
+
+
+def alert_rules(settings: Settings) -> AlertRules:
+    """The alerting part of the settings."""
+    return AlertRules(settings.thresholds, settings.notify_projection, settings.notify_new_block)
+
+
+class LiveRuntime:
+    """The aggregator thread plus the file watcher feeding it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        env: Mapping[str, str] = os.environ,
+        data_dirs: Sequence[str] = (),
+        use_ledger: bool = True,
+        tz: tzinfo | None = None,
+        options: ServiceOptions | None = None,
+        force_polling: bool | None = None,
+    ) -> None:
+        dirs = list(data_dirs or settings.data_dirs)
+
+        def discover() -> Roots:
+            return find_roots(dirs, env)
+
+        roots = discover()
+        ledger: Path | None = db_file(env, settings.db_path) if use_ledger else None
+        self.service = UsageService(
+            discover,
+            ledger,
+            load_price_table(settings.prices),
+            view_settings(settings),
+            alert_rules(settings),
+            tz,
+            options or ServiceOptions(tick_seconds=settings.refresh_seconds),
+        )
+        polling = env.get("TOKEN_MONITOR_POLL") == "1" if force_polling is None else force_polling
+        self.watcher = Watcher(roots.watch or roots.dirs, self.service.notify, polling)
+
+    def start(self) -> None:
+        """Start watching first (no event is missed), then the aggregator."""
+        self.watcher.start()
+        self.service.start()
+
+    def stop(self) -> None:
+        """Stop the watcher and the aggregator (flushing the ledger), joining both."""
+        self.watcher.stop()
+        self.service.stop()
