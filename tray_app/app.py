@@ -1,22 +1,134 @@
-"""App wiring: the tray process and the commands that need more than the CLI layer."""
+"""App wiring: the tray process, and the commands that need more than the CLI layer."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import signal
+import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
+from tray_app.adapters import instance
+from tray_app.adapters.app_log import setup_logging
+from tray_app.adapters.config import Colors, load_settings
+from tray_app.adapters.locations import db_file
+from tray_app.adapters.watcher import Watcher
+from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.main import Command
+from tray_app.cli.main import Extras
+from tray_app.service.runtime import LiveRuntime
+from tray_app.ui.icon import DEFAULT_COLORS, IconColors
+from tray_app.usage.alerts import Alert
+
+log = logging.getLogger("tray_app.app")
 
 
-def run_tray(args: Sequence[str]) -> int:
-    """Start the tray app (filled in with the live service and UI)."""
-    raise SystemExit("the tray app is not wired yet")
+def _rgba(hex_color: str) -> tuple[int, int, int, int]:
+    return (int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16), 255)
 
 
-def cli_extras() -> dict[str, tuple[str, Command]]:
-    """Commands contributed by outer layers (watch, autostart, tray)."""
+def colors_from(colors: Colors) -> IconColors:
+    """The icon palette from the config's colours (green → amber → red, idle grey)."""
+    ok, warn, danger = _rgba(colors.ok), _rgba(colors.warn), _rgba(colors.danger)
+    between = tuple((a + b) // 2 for a, b in zip(ok, warn, strict=True))
+    return replace(DEFAULT_COLORS, levels=(ok, between, warn, danger), dim=_rgba(colors.idle))  # type: ignore[arg-type]
+
+
+def _parse(args: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="token-monitor tray", description="Start the tray app.")
+    parser.add_argument("--data-dir", action="append", metavar="DIR", help="Claude data dir")
+    parser.add_argument("--debug", action="store_true", help="debug logging")
+    return parser.parse_args(list(args))
+
+
+def _install_signals(stop: Any, gtk: bool) -> None:
+    """SIGINT/SIGTERM quit cleanly (GLib's loop needs its own handler to see them)."""
+    if gtk:
+        from gi.repository import GLib
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, lambda *_: stop() or False)
+    else:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop())
+
+
+def run_tray(argv: Sequence[str]) -> int:
+    """Start the tray app: one instance per user, live engine, icon, menu and alerts."""
+    args = _parse(argv)
+    settings, problems = load_settings()
+    log_path = setup_logging("DEBUG" if args.debug else settings.log_level)
+    for problem in problems:
+        log.warning("config: %s", problem)
+    lock = instance.acquire()
+    if lock is None:
+        sys.stderr.write("Token Monitor is already running.\n")
+        return ExitStatus.OK
+    from tray_app.ui.controller import AppController
+    from tray_app.ui.notify import Notifier
+    from tray_app.ui.tray import TrayApp, TrayUnavailable
+
+    tz = local_tz(settings.timezone)
+    runtime = LiveRuntime(settings, os.environ, args.data_dir or (), tz=tz)
+    holder: dict[str, Any] = {}
+
+    def quit_app() -> None:
+        if "tray" in holder:
+            holder["tray"].stop()
+
+    controller = AppController(
+        runtime.service,
+        settings,
+        db_file(os.environ, settings.db_path).parent,
+        on_state=lambda state: holder["tray"].set_state(state) if "tray" in holder else None,
+        on_quit=quit_app,
+    )
+    try:
+        tray = TrayApp(
+            controller, controller.ui_state(), tz=tz, colors=colors_from(settings.colors)
+        )
+    except TrayUnavailable as exc:
+        lock.release()
+        sys.stderr.write(f"token-monitor: error: {exc}\n")
+        return ExitStatus.ERROR
+    holder["tray"] = tray
+    notifier = Notifier()
+
+    def on_alert(alert: Alert) -> None:
+        if not controller.settings.notifications:
+            return
+        # Sending can take up to ~2 s on a slow bus: never on the aggregator thread.
+        threading.Thread(
+            target=notifier.send, args=(alert.title, alert.body), name="tm-notify", daemon=True
+        ).start()
+
+    runtime.service.subscribe(tray.publish)
+    runtime.service.on_alert(on_alert)
+    _install_signals(tray.stop, tray.backend_name in ("gtk", "appindicator"))
+    log.info("starting (backend %s, log %s)", tray.backend_name, log_path)
+    runtime.start()
+    try:
+        tray.run()
+    finally:
+        runtime.stop()
+        lock.release()
+        log.info("stopped")
+    return ExitStatus.OK
+
+
+def doctor_extras(env: Environment) -> None:
+    """Facts only outer layers can probe: tray menu support, watcher mode."""
+    from tray_app.ui.tray import menu_support
+
+    ok, why = menu_support(env.env)
+    env.extras["tray"] = {"menu": ("yes — " if ok else "no — ") + why}
+    env.extras["watcher"] = {"mode": Watcher.probe()}
+
+
+def cli_extras() -> Extras:
+    """Commands contributed by outer layers (none yet: the tray starts via the launcher)."""
     return {}
-
-
-__all__ = ["Environment", "ExitStatus", "argparse", "cli_extras", "run_tray"]

@@ -13,7 +13,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
         return run_tray(args[1:])
-    from tray_app.app import cli_extras
+    from tray_app.app import cli_extras, doctor_extras
+    from tray_app.cli.environment import Environment
     from tray_app.cli.main import main as cli_main
 
-    return cli_main(args, extra=cli_extras())
+    env = Environment()
+    if args[0] == "doctor":
+        doctor_extras(env)
+    return cli_main(args, env, extra=cli_extras())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,26 @@ class Watcher:
                         # An intermediate dir (e.g. ~/.claude before projects/): go deeper.
                         del self._waiting[root]
                         self._wait_for(root)
+
+    @staticmethod
+    def probe(env: Mapping[str, str] = os.environ) -> str:
+        """How watching would work here (for `doctor`), checked on a temp dir."""
+        if env.get("TOKEN_MONITOR_POLL") == "1":
+            return f"polling every {POLL_SECONDS:g} s (TOKEN_MONITOR_POLL=1)"
+        import tempfile
+
+        from watchdog.observers import Observer
+
+        observer: Any = Observer()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                observer.schedule(FileSystemEventHandler(), tmp, recursive=True)
+                observer.start()
+                observer.stop()
+                observer.join(2)
+        except OSError as exc:
+            return f"polling every {POLL_SECONDS:g} s (inotify unavailable: {exc.strerror or exc})"
+        return f"events ({type(observer).__name__})"
 
     def stop(self) -> None:
         """Stop and join the observer threads."""

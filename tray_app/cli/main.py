@@ -9,10 +9,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tray_app import __version__
-from tray_app.cli import manage_cmd, reports_cmd, watch_cmd
+from tray_app.cli import autostart_cmd, manage_cmd, reports_cmd, watch_cmd
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 
 Command = Callable[[argparse.Namespace, Environment], ExitStatus]
+Configure = Callable[[argparse.ArgumentParser], None]
+Extras = dict[str, tuple[str, Command, Configure | None]]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +41,7 @@ def _common() -> _Parser:
     return common
 
 
-def build_parser(extra: dict[str, tuple[str, Command]] | None = None) -> argparse.ArgumentParser:
+def build_parser(extra: Extras | None = None) -> argparse.ArgumentParser:
     """The full parser; `extra` adds commands from outer layers (tray, watch, autostart)."""
     common = _common()
     parser = _Parser(
@@ -74,9 +76,14 @@ def build_parser(extra: dict[str, tuple[str, Command]] | None = None) -> argpars
     export = add("export", manage_cmd.cmd_export, "every counted response as CSV or JSON")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     add("doctor", manage_cmd.cmd_doctor, "check data dirs, bad lines, ledger and tray support")
+    auto = add("autostart", autostart_cmd.cmd_autostart, "launch at login: enable|disable|status")
+    autostart_cmd.add_arguments(auto)
+    add("tray", autostart_cmd.cmd_tray, "start the tray app (the same as no command)")
     add("watch", watch_cmd.cmd_watch, "live view until Ctrl+C (--json: one object per update)")
-    for cmd, (help_, func) in (extra or {}).items():
-        add(cmd, func, help_)
+    for cmd, (help_, func, configure) in (extra or {}).items():
+        p = add(cmd, func, help_)
+        if configure is not None:
+            configure(p)
     return parser
 
 
@@ -90,7 +97,7 @@ def _configure_logging(debug: bool) -> None:
 def main(
     argv: Sequence[str] | None = None,
     env: Environment | None = None,
-    extra: dict[str, tuple[str, Command]] | None = None,
+    extra: Extras | None = None,
 ) -> int:
     """Run one command; errors are one line on stderr (tracebacks with --debug)."""
     env = env or Environment()
