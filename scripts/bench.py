@@ -1,0 +1,338 @@
+"""Benchmark the engine (``token-monitor status --json``) on generated Claude Code data.
+
+Usage: ``python scripts/bench.py [--size-mb 1000] [--keep DIR] [--repeat 3]``
+
+Phases, each repeated N times (median, min, max printed):
+  (a) full scan with an empty ledger,
+  (b) restart with nothing new (the ledger of (a) kept),
+  (c) restart after 1 MiB of new complete responses was appended to the newest session,
+  and, where ``npx ccusage@20.0.24`` runs, ``ccusage blocks --json --offline`` on the same data.
+
+Measured per run: wall time, and peak RSS = ``ru_maxrss`` from ``os.wait4`` on the child,
+i.e. the largest resident set of the child or of any descendant it waited for (a maximum
+over processes, not the sum of processes alive at once; for npx that is the largest of npm
+and node). The engine's JSON ``totals`` are checked against ``expected.json`` (SPEC §3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_data  # a sibling script, not a package
+
+CCUSAGE = "ccusage@20.0.24"
+CHECKED = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
+
+
+@dataclass
+class Run:
+    """One measured child process."""
+
+    wall: float
+    rss_kib: int
+    cpu: float
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+
+@dataclass
+class Phase:
+    """The runs of one benchmark phase and what was checked."""
+
+    name: str
+    runs: list[Run] = field(default_factory=list)
+    check: str = ""
+    error: str = ""
+
+
+def engine_command() -> list[str]:
+    """`token-monitor` next to this Python, else `python -m tray_app`."""
+    exe = Path(sys.executable).parent / "token-monitor"
+    if exe.is_file() and os.access(exe, os.X_OK):
+        return [str(exe)]
+    return [sys.executable, "-m", "tray_app"]
+
+
+def measure(cmd: list[str], env: dict[str, str], timeout: float) -> Run:
+    """Run cmd to the end; wall time, peak RSS and CPU of it and its reaped descendants."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as e:
+            return Run(0.0, 0, 0.0, 127, b"", f"cannot run {cmd[0]}: {e}".encode())
+        timer = threading.Timer(timeout, _kill_group, (proc.pid,))
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stderr = err.read()
+        if code == -signal.SIGKILL:
+            stderr += f"\n(killed after the {timeout:g} s timeout)".encode()
+        return Run(wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, code, out.read(), stderr)
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the process group of a child this script started (timeout)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def tail(data: bytes, n: int = 300) -> str:
+    """The last line(s) of output, on one line."""
+    text = data.decode("utf-8", "replace").strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (" | ".join(lines[-3:]) or "(no output)")[-n:]
+
+
+def check_totals(run: Run, expected: dict[str, Any]) -> str:
+    """OK, or MISMATCH with the differing fields, from the engine's JSON totals."""
+    try:
+        totals = orjson.loads(run.stdout)["totals"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return f"MISMATCH (no JSON totals in the output: {tail(run.stdout, 120)})"
+    diffs = [
+        f"{k} {totals.get(k)} != {expected[k]}" for k in CHECKED if totals.get(k) != expected[k]
+    ]
+    if "responses" in totals and totals["responses"] != expected["responses"]:
+        note = ""
+        if totals["responses"] == expected["responses"] + expected.get("synthetic_responses", 0):
+            note = " (counts the <synthetic> error lines as responses)"
+        diffs.append(f"responses {totals['responses']} != {expected['responses']}{note}")
+    return "OK" if not diffs else "MISMATCH: " + "; ".join(diffs)
+
+
+def run_engine_phase(
+    phase: Phase,
+    repeat: int,
+    env: dict[str, str],
+    data_dir: Path,
+    timeout: float,
+    before_each: Any = None,
+) -> bool:
+    """Measure the engine `repeat` times; False (with phase.error) if it fails."""
+    cmd = [*engine_command(), "status", "--json", "--data-dir", str(data_dir)]
+    for _ in range(repeat):
+        if before_each:
+            before_each()
+        run = measure(cmd, env, timeout)
+        if run.code != 0:
+            phase.error = f"FAILED (exit {run.code}): {tail(run.stderr or run.stdout)}"
+            return False
+        phase.runs.append(run)
+        expected = orjson.loads((data_dir / "expected.json").read_bytes())
+        verdict = check_totals(run, expected)
+        if not phase.check or phase.check == "OK":
+            phase.check = verdict
+    return True
+
+
+def ccusage_available(timeout: float) -> tuple[bool, str]:
+    """Whether `npx -y ccusage@20.0.24 --version` works (one try, with a timeout)."""
+    npx = shutil.which("npx")
+    if not npx:
+        return False, "npx not found"
+    try:
+        res = subprocess.run(
+            [npx, "-y", CCUSAGE, "--version"],
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"`npx -y {CCUSAGE} --version` timed out after {timeout:g} s (no network?)"
+    if res.returncode != 0:
+        return False, f"`npx -y {CCUSAGE} --version` failed: {tail(res.stderr or res.stdout)}"
+    return True, res.stdout.decode().strip()
+
+
+def ccusage_totals(run: Run) -> dict[str, int] | None:
+    """Token sums over ccusage's non-gap blocks (for information)."""
+    try:
+        blocks = orjson.loads(run.stdout)["blocks"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    sums = dict.fromkeys(CHECKED, 0)
+    names = {
+        "input_tokens": "inputTokens",
+        "output_tokens": "outputTokens",
+        "cache_creation_tokens": "cacheCreationInputTokens",
+        "cache_read_tokens": "cacheReadInputTokens",
+    }
+    for b in blocks:
+        if b.get("isGap"):
+            continue
+        for k, name in names.items():
+            sums[k] += int(b.get("tokenCounts", {}).get(name, 0))
+    return sums
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """`median (min–max)` of values."""
+    if not values:
+        return "-"
+    med = statistics.median(values)
+    return f"{fmt % med} ({fmt % min(values)}–{fmt % max(values)})"
+
+
+def prepare_data(args: argparse.Namespace, work: Path) -> Path:
+    """Generate the data (or reuse --keep DIR when it already holds a data set)."""
+    data_dir = Path(args.keep) if args.keep else work / "data"
+    if (data_dir / "expected.json").is_file() and (data_dir / "projects").is_dir():
+        size = sum(p.stat().st_size for p in (data_dir / "projects").rglob("*.jsonl"))
+        print(f"data: reusing {data_dir} ({size / gen_data.MiB:.0f} MiB)")
+        return data_dir
+    if (data_dir / "projects").exists():
+        sys.exit(f"{data_dir}/projects exists without expected.json; remove it first")
+    t0 = time.perf_counter()
+    end = time.time() // 3600 * 3600  # recent data: the last block can be active
+    exp = gen_data.generate(data_dir, args.size_mb, args.seed, end)
+    dt = time.perf_counter() - t0
+    mib = exp.stats["bytes"] / gen_data.MiB
+    print(
+        f"data: generated {mib:.0f} MiB, {exp.stats['files']} files, {exp.responses} responses "
+        f"in {dt:.1f} s ({mib / dt:.0f} MiB/s) -> {data_dir}"
+    )
+    return data_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size-mb", type=float, default=1000.0, help="data size in MiB")
+    ap.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it (or reuse it)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per phase")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--append-mb", type=float, default=1.0, help="new data before phase (c)")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
+    ap.add_argument("--no-ccusage", action="store_true", help="skip the ccusage comparison")
+    args = ap.parse_args(argv)
+    repeat = max(1, args.repeat)
+
+    work = Path(tempfile.mkdtemp(prefix="tm-bench-"))
+    try:
+        data_dir = prepare_data(args, work)
+        ledger = work / "ledger" / "ledger.db"
+        ledger.parent.mkdir()
+        env = dict(os.environ)
+        env.update(
+            TOKEN_MONITOR_DB=str(ledger),
+            TOKEN_MONITOR_CONFIG=str(work / "no-such-config.yaml"),
+        )
+        env.pop("CLAUDE_CONFIG_DIR", None)
+        print(f"engine: {' '.join(engine_command())} status --json --data-dir {data_dir}")
+
+        def wipe_ledger() -> None:
+            for p in ledger.parent.iterdir():
+                p.unlink()
+
+        def add_data() -> None:
+            gen_data.append(data_dir, int(args.append_mb * gen_data.MiB), seed=args.seed)
+
+        phases = [
+            Phase("engine (a) full scan, empty ledger"),
+            Phase("engine (b) restart, nothing new"),
+            Phase(f"engine (c) restart, +{args.append_mb:g} MiB appended"),
+        ]
+        hooks = [wipe_ledger, None, add_data]
+        ok = True
+        for phase, hook in zip(phases, hooks, strict=True):
+            if not ok:
+                phase.error = "skipped (the engine failed above)"
+            else:
+                print(f"running {phase.name} ×{repeat} …", flush=True)
+                ok = run_engine_phase(phase, repeat, env, data_dir, args.timeout, hook)
+            if phase.error:
+                print(f"  {phase.error}")
+
+        cc = Phase(f"ccusage {CCUSAGE[8:]} blocks --offline")
+        if args.no_ccusage:
+            cc.error = "skipped (--no-ccusage)"
+        else:
+            found, info = ccusage_available(timeout=180)
+            if not found:
+                cc.error = f"skipped: {info}"
+            else:
+                print(f"running {cc.name} ×{repeat} …", flush=True)
+                cenv = dict(os.environ, CLAUDE_CONFIG_DIR=str(data_dir))
+                npx = shutil.which("npx") or "npx"
+                cmd = [npx, CCUSAGE, "blocks", "--json", "--offline"]
+                for _ in range(repeat):
+                    run = measure(cmd, cenv, args.timeout)
+                    if run.code != 0:
+                        cc.error = f"FAILED (exit {run.code}): {tail(run.stderr or run.stdout)}"
+                        break
+                    cc.runs.append(run)
+                if cc.runs:
+                    sums = ccusage_totals(cc.runs[-1])
+                    exp = orjson.loads((data_dir / "expected.json").read_bytes())
+                    if sums is not None:
+                        diffs = [f"{k} {sums[k]} vs {exp[k]}" for k in CHECKED if sums[k] != exp[k]]
+                        cc.check = "(info) totals " + ("= expected" if not diffs else "differ: ")
+                        cc.check += "; ".join(diffs)
+            if cc.error:
+                print(f"  {cc.error}")
+
+        report([*phases, cc], phases[0], cc)
+        return 0 if all(not p.error or p.error.startswith("skipped") for p in phases) else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the ledger, and the data unless --keep
+
+
+def report(phases: list[Phase], full: Phase, cc: Phase) -> None:
+    """The final compact table."""
+    print()
+    head = f"{'phase':40} {'runs':>4}  {'wall s: median (min–max)':28} {'peak RSS MiB':22} check"
+    print(head)
+    print("-" * len(head))
+    for p in phases:
+        walls = [r.wall for r in p.runs]
+        rss = [r.rss_kib / 1024 for r in p.runs]
+        check = p.check if p.runs else p.error
+        print(
+            f"{p.name:40} {len(p.runs):>4}  {spread(walls, '%.2f'):28} "
+            f"{spread(rss, '%.0f'):22} {check}"
+        )
+    if full.runs and cc.runs:
+        t = statistics.median(r.wall for r in cc.runs) / statistics.median(
+            r.wall for r in full.runs
+        )
+        m = statistics.median(r.rss_kib for r in cc.runs) / statistics.median(
+            r.rss_kib for r in full.runs
+        )
+        print(f"\nccusage / engine full scan: time ×{t:.1f}, peak RSS ×{m:.1f}")
+    print("peak RSS = ru_maxrss of the child via os.wait4 (largest single process of its tree)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
