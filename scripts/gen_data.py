@@ -476,7 +476,22 @@ def write_lines(path: Path, lines: list[bytes], mode: int = os.O_TRUNC) -> int:
 class _Clock:
     """Simulated wall clock (ms) walking through work periods: bursts, lunch, nights off."""
 
-    def __init__(self, rng: random.Random, end_ms: int, target_bytes: int, n_sessions: int) -> None:
+    def __init__(
+        self, rng: random.Random, periods: list[tuple[int, int]], ms_per_byte: float
+    ) -> None:
+        self.periods = periods
+        self.i = 0
+        self.t = periods[0][0]
+        self.ms_per_byte = ms_per_byte
+        self.bytes = 0  # bytes of new lines so far (copied lines take no time)
+        self.seen = 0
+        self.rng = rng
+
+    @classmethod
+    def work_days(
+        cls, rng: random.Random, end_ms: int, target_bytes: int, n_sessions: int
+    ) -> _Clock:
+        """~25 days of work periods ending before end_ms, paced to fill them with the data."""
         start_day = (end_ms - SPAN_DAYS * DAY_MS) // DAY_MS * DAY_MS
         periods: list[tuple[int, int]] = []
         for d in range(SPAN_DAYS + 1):
@@ -495,15 +510,14 @@ class _Clock:
                 e = s + int(rng.uniform(0.7, 2.3) * HOUR_MS)
                 periods.append((s, e))
         periods = [(s, min(e, end_ms)) for s, e in periods if s < end_ms - HOUR_MS]
-        self.periods = periods
-        self.i = 0
-        self.t = periods[0][0]
         total = sum(e - s for s, e in periods)
         work = max(total - n_sessions * SESSION_GAP_MS, total // 10)
-        self.ms_per_byte = work / max(target_bytes, 1) * 0.97
-        self.bytes = 0  # bytes of new lines so far (copied lines take no time)
-        self.seen = 0
-        self.rng = rng
+        return cls(rng, periods, work / max(target_bytes, 1) * 0.97)
+
+    @classmethod
+    def live(cls, rng: random.Random, start_ms: int) -> _Clock:
+        """An open-ended clock from start_ms, ~1 s per 500 bytes (a brisk live session)."""
+        return cls(rng, [(start_ms, start_ms + 3650 * DAY_MS)], 2.0)
 
     def advance(self) -> int:
         """Move on by the time the bytes made since the last call took; return the new time."""
@@ -660,16 +674,28 @@ class _Session:
 class Generator:
     """Deterministic generator of one data dir; `run()` writes it and returns the totals."""
 
-    def __init__(self, seed: int = 1, size_mb: float = 100.0, end: float | None = None) -> None:
-        self.rng = random.Random(seed)
+    def __init__(
+        self,
+        seed: int = 1,
+        size_mb: float = 100.0,
+        end: float | None = None,
+        *,
+        live_from: float | None = None,
+        key: str = "",
+    ) -> None:
+        """Plan `size_mb` MiB ending at `end`, or (live_from) lines from that time on."""
+        self.rng = random.Random(key or seed)
         self.r = self.rng.random
         self.seed = seed
         self.target = int(size_mb * MiB)
         end_s = parse_ts(DEFAULT_END) if end is None else end
         self.end_ms = int(end_s * 1000)
-        self.pools = _Pools(random.Random(seed * 7919 + 17))
+        self.pools = _get_pools(seed)
         self.n_sessions = max(8, round(4 * math.sqrt(self.target / MiB)))
-        self.clock = _Clock(self.rng, self.end_ms, self.target, self.n_sessions)
+        if live_from is None:
+            self.clock = _Clock.work_days(self.rng, self.end_ms, self.target, self.n_sessions)
+        else:
+            self.clock = _Clock.live(self.rng, int(live_from * 1000))
         self.exp = Expected()
         self.written = 0
         self.st: dict[str, int] = {}
@@ -853,7 +879,7 @@ class Generator:
 
     def malformed(self, c: _Conv, kind: int) -> None:
         """A broken line: truncated JSON, invalid UTF-8 or blank; none holds a winning copy."""
-        if kind == 0:  # a truncated copy of a streaming placeholder line
+        if kind == 0:  # a truncated copy of the previous line (which stays complete)
             line = c.lines[-1] if c.lines else b'{"type":"user"'
             cut = max(10, len(line) // 2)
             while line[cut] & 0xC0 == 0x80:  # cut between characters: truncated, still UTF-8
@@ -1260,20 +1286,11 @@ def append_responses(
     """
     path = Path(path)
     last = _last_context(path)
-    g = Generator.__new__(Generator)
-    g.rng = random.Random(f"{seed}:{path}:{path.stat().st_size}")
-    g.r = g.rng.random
-    g.pools = _get_pools(seed)
-    start_ms = int((time.time() if start is None else start) * 1000)
-    g.clock = _Clock.__new__(_Clock)
-    g.clock.periods = [(start_ms, start_ms + 10 * 365 * DAY_MS)]
-    g.clock.i = 0
-    g.clock.t = start_ms
-    g.clock.ms_per_byte = 2.0  # ~1 s per 500 bytes: a brisk live session
-    g.clock.rng = g.rng
-    g.clock.bytes = g.clock.seen = 0
-    g.exp = Expected()
-    g.st = {}
+    g = Generator(
+        seed,
+        live_from=time.time() if start is None else start,
+        key=f"{seed}:{path}:{path.stat().st_size}",  # new ids on every call
+    )
     head = b'"isSidechain":false,"userType":"external","cwd":%s,"sessionId":%s,' % (
         orjson.dumps(last["cwd"]),
         orjson.dumps(last["sessionId"]),
@@ -1285,7 +1302,7 @@ def append_responses(
     c = _Conv(head=head, lines=[], model=model.encode(), ttl_1h=True, breakdown=True)
     c.clock = g.clock
     c.parent = str(last["uuid"]).encode()
-    c.context = g.rng.randint(20_000, 120_000)
+    c.context = g.ri(20_000, 120_000)
     tids = [g.toolu()]
     for _ in range(count):
         for tid in tids:

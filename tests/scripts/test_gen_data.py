@@ -17,8 +17,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "fixtures" / "claude-code-real"
-HEADLINE = ("responses", "input_tokens", "output_tokens", "cache_creation_tokens")
-HEADLINE += ("cache_read_tokens",)
+HEADLINE = (
+    "responses",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+)
 
 
 def _load() -> ModuleType:
