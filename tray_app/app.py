@@ -19,7 +19,6 @@ from tray_app.adapters.locations import db_file
 from tray_app.adapters.watcher import Watcher
 from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.main import Extras
 from tray_app.service.runtime import LiveRuntime
 from tray_app.ui.icon import DEFAULT_COLORS, IconColors
 from tray_app.usage.alerts import Alert
@@ -127,8 +126,3 @@ def doctor_extras(env: Environment) -> None:
     ok, why = menu_support(env.env)
     env.extras["tray"] = {"menu": ("yes — " if ok else "no — ") + why}
     env.extras["watcher"] = {"mode": Watcher.probe()}
-
-
-def cli_extras() -> Extras:
-    """Commands contributed by outer layers (none yet: the tray starts via the launcher)."""
-    return {}

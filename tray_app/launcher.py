@@ -7,17 +7,18 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch without importing the UI unless the tray is asked for."""
+    """Dispatch without importing the UI unless the tray (or doctor's probe) needs it."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] == "tray":
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
         return run_tray(args[1:])
-    from tray_app.app import cli_extras, doctor_extras
     from tray_app.cli.environment import Environment
     from tray_app.cli.main import main as cli_main
 
     env = Environment()
     if args[0] == "doctor":
+        from tray_app.app import doctor_extras
+
         doctor_extras(env)
-    return cli_main(args, env, extra=cli_extras())
+    return cli_main(args, env)

@@ -18,6 +18,7 @@ from tray_app.service.aggregator import ServiceOptions
 from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import Snapshot
 
+Starter = Callable[..., "Live"]
 FAST = ServiceOptions(tick_seconds=0.5, coalesce_seconds=0.005, flush_seconds=0.2)
 
 
@@ -47,7 +48,7 @@ class Live:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[Callable[..., Live]]:
+def live(tmp_path: Path) -> Iterator[Starter]:
     started: list[Live] = []
     before = set(threading.enumerate())
 
@@ -70,7 +71,7 @@ def out_is(n: int) -> Callable[[Snapshot], bool]:
     return lambda s: s.totals.output_tokens == n
 
 
-def test_first_snapshot_then_new_files_and_appends(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_first_snapshot_then_new_files_and_appends(tmp_path: Path, live: Starter) -> None:
     root = tmp_path / "claude" / "projects"
     f = write_jsonl(root / "p1" / "s1.jsonl", [assistant("msg_1", 5)])
     lv = live()
@@ -85,7 +86,7 @@ def test_first_snapshot_then_new_files_and_appends(tmp_path: Path, live: Callabl
     lv.wait(out_is(1112))
 
 
-def test_larger_copy_replaces_the_smaller(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_larger_copy_replaces_the_smaller(tmp_path: Path, live: Starter) -> None:
     f = write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [assistant("msg_1", 3)])
     lv = live()
     lv.wait(out_is(3))
@@ -94,7 +95,7 @@ def test_larger_copy_replaces_the_smaller(tmp_path: Path, live: Callable[..., Li
     assert snap.totals.responses == 1
 
 
-def test_line_written_in_two_pieces_is_parsed_once(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_line_written_in_two_pieces_is_parsed_once(tmp_path: Path, live: Starter) -> None:
     import json
 
     f = write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [user()])
@@ -112,8 +113,7 @@ def test_line_written_in_two_pieces_is_parsed_once(tmp_path: Path, live: Callabl
     assert lv.runtime.service.latest.totals.responses == 1
 
 
-def test_truncation_replacement_deletion_and_recreation(tmp_path: Path,
-                                                        live: Callable[..., Live]) -> None:  # fmt: skip
+def test_truncation_replacement_deletion_and_recreation(tmp_path: Path, live: Starter) -> None:
     root = tmp_path / "claude" / "projects"
     f = write_jsonl(root / "p" / "s.jsonl", [assistant("msg_1", 5), assistant("msg_2", 6)])
     lv = live()
@@ -131,7 +131,7 @@ def test_truncation_replacement_deletion_and_recreation(tmp_path: Path,
     assert snap.totals.responses == 5  # history kept, nothing doubled
 
 
-def test_root_created_after_start_is_picked_up(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_root_created_after_start_is_picked_up(tmp_path: Path, live: Starter) -> None:
     home = tmp_path / "home"
     home.mkdir()
     lv = live(home / ".claude" / "projects")
@@ -140,7 +140,7 @@ def test_root_created_after_start_is_picked_up(tmp_path: Path, live: Callable[..
     lv.wait(out_is(9))
 
 
-def test_unreadable_then_readable_file(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_unreadable_then_readable_file(tmp_path: Path, live: Starter) -> None:
     f = write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [assistant("msg_1", 5)])
     blocked = {"on": True}
 
@@ -163,7 +163,7 @@ def test_unreadable_then_readable_file(tmp_path: Path, live: Callable[..., Live]
         mp.undo()
 
 
-def test_line_of_many_megabytes(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_line_of_many_megabytes(tmp_path: Path, live: Starter) -> None:
     f = write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [user()])
     lv = live()
     big = assistant("msg_big", 77)
@@ -172,7 +172,7 @@ def test_line_of_many_megabytes(tmp_path: Path, live: Callable[..., Live]) -> No
     lv.wait(out_is(77), timeout=10)
 
 
-def test_polling_fallback_keeps_working(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_polling_fallback_keeps_working(tmp_path: Path, live: Starter) -> None:
     root = tmp_path / "claude" / "projects"
     f = write_jsonl(root / "p" / "s.jsonl", [assistant("msg_1", 5)])
     lv = live(force_polling=True)
@@ -182,7 +182,7 @@ def test_polling_fallback_keeps_working(tmp_path: Path, live: Callable[..., Live
     lv.wait(out_is(11), timeout=8)
 
 
-def test_inotify_failure_falls_back_to_polling(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_inotify_failure_falls_back_to_polling(tmp_path: Path, live: Starter) -> None:
     from watchdog.observers.inotify import InotifyObserver
 
     root = tmp_path / "claude" / "projects"
@@ -200,8 +200,9 @@ def test_inotify_failure_falls_back_to_polling(tmp_path: Path, live: Callable[..
         mp.undo()
 
 
-def test_burst_is_coalesced_and_subscriber_errors_do_not_kill(tmp_path: Path,
-                                                              live: Callable[..., Live]) -> None:  # fmt: skip
+def test_burst_is_coalesced_and_a_failing_subscriber_is_survived(
+    tmp_path: Path, live: Starter
+) -> None:
     f = write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [user()])
     lv = live()
     lv.runtime.service.subscribe(lambda s: 1 / 0)  # a broken subscriber
@@ -213,7 +214,7 @@ def test_burst_is_coalesced_and_subscriber_errors_do_not_kill(tmp_path: Path,
     assert len(lv.snapshots) - count <= 2  # one burst → one update (maybe one tick)
 
 
-def test_restart_neither_loses_nor_doubles(tmp_path: Path, live: Callable[..., Live]) -> None:
+def test_restart_neither_loses_nor_doubles(tmp_path: Path, live: Starter) -> None:
     root = tmp_path / "claude" / "projects"
     f = write_jsonl(root / "p" / "s.jsonl", [assistant("msg_1", 5)])
     lv = live()
