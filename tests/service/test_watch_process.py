@@ -49,7 +49,7 @@ class Watch:
         self.proc.kill()
         raise AssertionError(
             f"no matching snapshot; stderr: {self.proc.communicate()[1][-2000:]}"
-        ) from exc
+        )
 
     def stop(self, sig: int) -> int:
         self.proc.send_signal(sig)
