@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import peewee as pw
@@ -258,7 +259,8 @@ class Ledger:
         """Every counted response (cwd is kept per session, not per response)."""
         cursor = self.db.execute_sql(f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses")
         make = Entry._make
-        return [make(row) for row in cursor]
+        # Interned like freshly parsed entries: sessions and models repeat across rows.
+        return [make((k, ts, intern(sid), intern(m), *rest)) for k, ts, sid, m, *rest in cursor]
 
     def load_resets(self) -> list[ResetNotice]:
         """Official reset times seen so far."""

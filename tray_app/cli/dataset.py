@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,9 +33,15 @@ class Dataset:
     tz: tzinfo
     ledger: Ledger | None
 
+    _costs: dict[str, float | None] = field(default_factory=dict)
+
     def cost(self, entry: Entry) -> float | None:
-        """USD of one response, None when unpriced."""
-        return self.prices.cost(entry)
+        """USD of one response, None when unpriced (priced once per run: reports ask often)."""
+        try:
+            return self._costs[entry.key]
+        except KeyError:
+            cost = self._costs[entry.key] = self.prices.cost(entry)
+            return cost
 
     @property
     def names(self) -> dict[str, str]:

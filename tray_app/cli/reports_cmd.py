@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from tray_app.cli import render as r
@@ -14,7 +15,6 @@ from tray_app.usage.limits import Limit, compute_limit
 from tray_app.usage.reports import (
     SessionSummary,
     models,
-    period_key,
     periods,
     rolling,
     sessions,
@@ -67,10 +67,9 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     data = load(args, env)
     blocks, limit = _blocks(data, env)
     active = active_block(blocks)
-    today_key = period_key(env.now, data.tz, "day")
-    today = totals_of(
-        (e for e in data.entries if period_key(e.timestamp, data.tz, "day") == today_key), data.cost
-    )
+    day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
+    lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
+    today = totals_of((e for e in data.entries if lo <= e.timestamp < hi), data.cost)
     week = rolling(data.entries, data.cost, env.now)
     total = totals_of(data.entries, data.cost)
     missing = _warn_unpriced(env, data)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC as _UTC
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from tray_app.usage.model import Entry, ResetNotice
@@ -92,7 +93,8 @@ def _entry(
         cache_1h, cache_5m = 0, cache_total  # older versions: all writes are 5m
     server = get("server_tool_use")
     web = _int(server.get("web_search_requests")) if type(server) is dict else 0
-    session_id = _str(outer.get("sessionId"))
+    # Interned: ~100k responses share a few hundred sessions, models and dirs (memory).
+    session_id = intern(_str(outer.get("sessionId")))
     message_id = _str(message.get("id"))
     request_id = _str(inner.get("requestId"))
     if message_id.startswith("msg_"):
@@ -104,7 +106,7 @@ def _entry(
         key,
         timestamp,
         session_id,
-        model if type(model) is str and model else "unknown",
+        intern(model) if type(model) is str and model else "unknown",
         inp,
         out,
         cache_5m,
@@ -117,7 +119,7 @@ def _entry(
         sidechain,
         message_id,
         request_id,
-        _str(outer.get("cwd")),
+        intern(_str(outer.get("cwd"))),
     )
 
 

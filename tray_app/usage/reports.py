@@ -57,7 +57,7 @@ def totals_of(entries: Iterable[Entry], cost_of: CostFn) -> Totals:
 
 def unpriced_models(entries: Iterable[Entry], cost_of: CostFn) -> list[str]:
     """Models whose cost is unknown (for the warning that names them)."""
-    return sorted({e.model for e in entries if cost_of(e) is None})
+    return sorted({e.model for e in entries if e.cost_usd is None and cost_of(e) is None})
 
 
 def sessions(
