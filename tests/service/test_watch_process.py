@@ -47,9 +47,7 @@ class Watch:
             if pred(obj):
                 return obj
         self.proc.kill()
-        raise AssertionError(
-            f"no matching snapshot; stderr: {self.proc.communicate()[1][-2000:]}"
-        )
+        raise AssertionError(f"no matching snapshot; stderr: {self.proc.communicate()[1][-2000:]}")
 
     def stop(self, sig: int) -> int:
         self.proc.send_signal(sig)

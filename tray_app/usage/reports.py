@@ -111,9 +111,7 @@ def models(
         totals = totals_of(es, cost_of)
         # Active time: consecutive responses closer than `idle_gap` count as busy time,
         # so nights and weekends do not dilute the average rate.
-        active = sum(
-            min(b.timestamp - a.timestamp, idle_gap) for a, b in itertools.pairwise(es)
-        )
+        active = sum(min(b.timestamp - a.timestamp, idle_gap) for a, b in itertools.pairwise(es))
         recent = [e for e in es if now - 60.0 <= e.timestamp <= now]
         recent_totals = totals_of(recent, cost_of)
         cost = totals.cost_usd
