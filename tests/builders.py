@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,19 @@ def entry(
     return Entry(
         key or f"k{minutes}-{tokens}", t, session, model, input_tokens=tokens, output_tokens=output
     )
+
+
+def real_fixtures() -> Path:
+    """The shared real transcripts: `TOKEN_MONITOR_FIXTURES`, `../shared`, or /work/shared."""
+    candidates = [
+        os.environ.get("TOKEN_MONITOR_FIXTURES", ""),
+        str(Path(__file__).resolve().parents[1].parent / "shared/fixtures/claude-code-real"),
+        "/work/shared/fixtures/claude-code-real",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return Path(candidates[1])
+
+
+REAL_FIXTURES = real_fixtures()

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import REAL_FIXTURES
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.scanner import Engine
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "claude-code-real"
+REAL = REAL_FIXTURES
 UUID = "4d5611e5-241a-462a-8d15-5122611a9569"
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real fixtures absent: {REAL}")

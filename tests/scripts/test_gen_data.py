@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from tests.builders import REAL_FIXTURES
+
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "fixtures" / "claude-code-real"
+REAL = REAL_FIXTURES
 HEADLINE = (
     "responses",
     "input_tokens",
