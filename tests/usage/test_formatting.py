@@ -103,3 +103,9 @@ def test_rates() -> None:
     assert f.per_minute(None) == "—"
     assert f.per_hour(4.2) == "$4.20/h"
     assert f.per_hour(None) == "—"
+
+
+def test_latin1_for_x11_window_names() -> None:
+    text = f.latin1("Token Monitor: starting… — 63% · 1.2M ✓")
+    assert text == "Token Monitor: starting... - 63% · 1.2M ?"
+    assert text.encode("latin-1")

@@ -35,6 +35,7 @@ from tray_app.ui.menu import (
     to_pystray,
 )
 from tray_app.ui.tooltip import WINDOWS_MAX, tooltip_text
+from tray_app.usage.formatting import latin1
 
 log = logging.getLogger(__name__)
 GTK_BACKENDS = ("gtk", "appindicator")
@@ -42,6 +43,9 @@ APT_MENU = ("gir1.2-ayatanaappindicator3-0.1", "gir1.2-gtk-3.0")
 PIP_MENU = "PyGObject<3.51"
 APT_BUILD = ("libgirepository1.0-dev", "libcairo2-dev", "pkg-config")
 TICK_SECONDS = 30.0  # countdowns in the tooltip and header stay fresh without snapshots
+# pystray's xorg backend sends a new dock request with every image; a tray host that gets
+# two at once (trayer, any GtkSocket one) drops the icon, so images are spaced out there.
+XORG_IMAGE_GAP = 0.6
 
 
 class TrayUnavailable(RuntimeError):
@@ -55,27 +59,18 @@ def missing_for_menu() -> list[str]:
     except ImportError:
         build = " ".join(APT_BUILD)
         return [f"pip install '{PIP_MENU}' (build deps: apt install {build})", *APT_MENU]
-    missing = []
-    # require_version only checks that the typelib exists; it opens no display.
-    for namespace, version, package in (
-        ("AyatanaAppIndicator3", "0.1", APT_MENU[0]),
-        ("Gtk", "3.0", APT_MENU[1]),
-    ):
+
+    def has(namespace: str, version: str) -> bool:
+        # require_version only checks that the typelib exists; it opens no display.
         try:
             gi.require_version(namespace, version)
         except ValueError:
-            if namespace != "AyatanaAppIndicator3" or not _has_legacy_appindicator(gi):
-                missing.append(package)
-    return missing
+            return False
+        return True
 
-
-def _has_legacy_appindicator(gi: ModuleType) -> bool:
-    """Ubuntu's older AppIndicator3 also serves pystray's appindicator backend."""
-    try:
-        gi.require_version("AppIndicator3", "0.1")
-    except ValueError:
-        return False
-    return True
+    # Ubuntu's older AppIndicator3 serves pystray's appindicator backend as well.
+    indicator = has("AyatanaAppIndicator3", "0.1") or has("AppIndicator3", "0.1")
+    return [p for p, ok in zip(APT_MENU, (indicator, has("Gtk", "3.0")), strict=True) if not ok]
 
 
 def menu_support(env: Mapping[str, str] = os.environ) -> tuple[bool, str]:
@@ -93,6 +88,21 @@ def menu_support(env: Mapping[str, str] = os.environ) -> tuple[bool, str]:
             ", ".join(missing)
         )
     return True, "menu via AppIndicator (StatusNotifier) or GTK"
+
+
+def xorg_undocked(name: str) -> bool:
+    """Whether pystray's plain-X11 icon window is still a top-level, i.e. not in a tray."""
+    from Xlib import display
+
+    conn = display.Display()
+    try:
+        for child in conn.screen().root.query_tree().children:
+            with contextlib.suppress(Exception):  # windows may vanish while we look
+                if (child.get_wm_class() or ("",))[0] == f"{name}SystemTrayIcon":
+                    return True
+        return False
+    finally:
+        conn.close()
 
 
 def load_pystray() -> ModuleType:
@@ -136,11 +146,8 @@ class TrayApp:
         self.backend_name: str = "dummy" if backend == "base" else backend  # dummy reuses _base
         self.menu_available = bool(icon_class.HAS_MENU) and self.backend_name != "dummy"
         if not self.menu_available and sys.platform.startswith("linux"):
-            log.warning(
-                "the %s tray backend has no menu; install: %s",
-                self.backend_name,
-                ", ".join(missing_for_menu()) or "a GTK desktop session",
-            )
+            missing = ", ".join(missing_for_menu()) or "nothing; is PYSTRAY_BACKEND set?"
+            log.warning("the %s tray backend has no menu; install: %s", self.backend_name, missing)
         self._gtk = self.backend_name in GTK_BACKENDS
         self._tz, self._clock = tz, clock
         self._size, self._colors = icon_size, colors
@@ -149,15 +156,16 @@ class TrayApp:
         self._actions = MenuActions(
             controller, ask_text or dialogs_for(self.backend_name), self._worker.submit
         )
-        self._lock = threading.Lock()
+        self._lock, self._apply_lock = threading.Lock(), threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._state = state
+        self._state, self._name = state, name
         self._generation = 0
         self._pending: View | None = None
         self._shown: tuple[bytes, tuple[Entry, ...]] | None = None
         self._applied = 0  # generation on screen; older renders arriving late are dropped
-        self._apply_lock = threading.Lock()
         self._stopped = threading.Event()
+        self._image_at = 0.0  # monotonic time of the last image handed to pystray
+        self._retry: threading.Timer | None = None
         first = self._render()
         self.icon: Any = icon_class(name, icon=first.image, title=first.title)
         self._apply(first)
@@ -215,6 +223,17 @@ class TrayApp:
 
     def _setup(self, icon: Any) -> None:
         icon.visible = True
+        title, icon.title = icon.title, ""  # backends apply titles set while hidden only on
+        icon.title = title  # change (xorg, gtk), so a snapshot that came early is re-sent
+        if self.backend_name != "xorg":
+            return
+        self._image_at = time.monotonic()
+        for _ in range(3):  # showing sends two dock requests at once; a host may drop us
+            if self._stopped.wait(XORG_IMAGE_GAP) or not xorg_undocked(self._name):
+                return
+            log.info("the tray host dropped the icon; docking again")
+            icon.visible = False
+            icon.visible = True  # the image is valid now: a single dock request
 
     def _tick(self) -> None:
         while not self._stopped.wait(TICK_SECONDS):
@@ -227,6 +246,8 @@ class TrayApp:
         now = self._clock()
         image = render_icon(snapshot, self._size, self._colors, state.thresholds)
         title = tooltip_text(snapshot, now, self._tz, self._max_len)
+        if self.backend_name == "xorg":
+            title = latin1(title)
         return View(generation, image, title, build_menu(snapshot, state, now, self._tz))
 
     def _refresh(self) -> None:
@@ -257,11 +278,26 @@ class TrayApp:
                 return
             self._applied = view.generation
             shown, pixels = self._shown, view.image.tobytes()
-            self._shown = (pixels, view.menu)
             self.icon.title = view.title
-            if shown is None or shown[0] != pixels:
+            if shown is not None and shown[0] != pixels and self._too_soon():
+                pixels = shown[0]  # not shown yet: _too_soon() scheduled a retry
+            elif shown is None or shown[0] != pixels:
                 self.icon.icon = view.image  # GTK writes a temp file per change: skip repeats
+                self._image_at = time.monotonic()
             if shown is None or shown[1] != view.menu:
                 # The dummy backend stores the menu but cannot draw it.
                 with contextlib.suppress(NotImplementedError):
                     self.icon.menu = to_pystray(view.menu, self.invoke, self._pystray)
+            self._shown = (pixels, view.menu)
+
+    def _too_soon(self) -> bool:
+        """On xorg, whether a new image must wait; if so a later refresh is scheduled."""
+        wait = self._image_at + XORG_IMAGE_GAP - time.monotonic()
+        if self.backend_name != "xorg" or wait <= 0:
+            return False
+        retry = self._retry
+        if retry is None or not retry.is_alive() or retry is threading.current_thread():
+            self._retry = threading.Timer(wait, self._refresh)
+            self._retry.daemon = True
+            self._retry.start()
+        return True

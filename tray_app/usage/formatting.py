@@ -93,3 +93,10 @@ def per_hour(usd_per_hour: float | None) -> str:
     if usd_per_hour is None:
         return "—"
     return f"{money(usd_per_hour)}/h"
+
+
+def latin1(text: str) -> str:
+    """Text a Latin-1-only sink (X11 WM_NAME via python-xlib) can take: `…` → `...`."""
+    for wide, narrow in (("…", "..."), ("—", "-"), ("–", "-")):
+        text = text.replace(wide, narrow)
+    return text.encode("latin-1", "replace").decode("latin-1")
