@@ -33,7 +33,7 @@ class ServiceOptions:
     """Timing knobs (tests shorten them)."""
 
     tick_seconds: float = 30.0
-    coalesce_seconds: float = 0.008  # a response writes several lines within ~1 ms
+    coalesce_seconds: float = 0.004  # a response writes several lines within ~1 ms
     flush_seconds: float = 1.0
     flush_batch: int = 2000
 

@@ -73,7 +73,8 @@ class LiveState:
     """
 
     def __init__(self, cost_of: CostFn) -> None:
-        self.cost_of = cost_of
+        self._price = cost_of
+        self._costs: dict[str, float | None] = {}  # by key: regrouping the tail re-reads them
         self.total = Acc()
         self.sessions: dict[str, SessionAcc] = {}
         self.resets: list[ResetNotice] = []
@@ -102,7 +103,17 @@ class LiveState:
         self.tail = {e.key: e for e in entries if e.timestamp >= start} if blocks else {}
         self.tail_blocks = blocks[-1:]
 
+    def cost_of(self, e: Entry) -> float | None:
+        """USD of a counted response, priced once."""
+        try:
+            cost = self._costs[e.key]
+        except KeyError:
+            cost = self._costs[e.key] = self._price(e)
+        return cost
+
     def _count(self, e: Entry, sign: int) -> None:
+        if sign > 0:
+            self._costs.pop(e.key, None)  # a replacing copy has its own price
         cost = self.cost_of(e)
         self.total.add(e, cost, sign)
         s = self.sessions.get(e.session_id)
