@@ -32,6 +32,8 @@ def _rgba(hex_color: str) -> tuple[int, int, int, int]:
 
 def colors_from(colors: Colors) -> IconColors:
     """The icon palette from the config's colours (green → amber → red, idle grey)."""
+    if colors == Colors():
+        return DEFAULT_COLORS  # the designed four-step palette unless the user chose colours
     ok, warn, danger = _rgba(colors.ok), _rgba(colors.warn), _rgba(colors.danger)
     between = tuple((a + b) // 2 for a, b in zip(ok, warn, strict=True))
     return replace(DEFAULT_COLORS, levels=(ok, between, warn, danger), dim=_rgba(colors.idle))  # type: ignore[arg-type]
