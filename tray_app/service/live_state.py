@@ -8,52 +8,16 @@ from dataclasses import dataclass, field
 
 from tray_app.usage.blocks import Block, build_blocks
 from tray_app.usage.dedup import Change
-from tray_app.usage.model import Entry, ResetNotice, Totals
+from tray_app.usage.model import Entry, ResetNotice, TotalsBuilder
 
 CostFn = Callable[[Entry], "float | None"]
-
-
-@dataclass(slots=True)
-class Acc:
-    """Running token and cost sums that can also take a response back out."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_creation_tokens: int = 0
-    cache_read_tokens: int = 0
-    cost: float = 0.0
-    unpriced: int = 0  # responses without a price: the cost is unknown while > 0
-    responses: int = 0
-
-    def add(self, e: Entry, cost: float | None, sign: int = 1) -> None:
-        """Add (sign 1) or remove (sign -1) one response."""
-        self.input_tokens += sign * e.input_tokens
-        self.output_tokens += sign * e.output_tokens
-        self.cache_creation_tokens += sign * (e.cache_5m_tokens + e.cache_1h_tokens)
-        self.cache_read_tokens += sign * e.cache_read_tokens
-        self.responses += sign
-        if cost is None:
-            self.unpriced += sign
-        else:
-            self.cost += sign * cost
-
-    def totals(self) -> Totals:
-        """Frozen view."""
-        return Totals(
-            self.input_tokens,
-            self.output_tokens,
-            self.cache_creation_tokens,
-            self.cache_read_tokens,
-            None if self.unpriced else round(self.cost, 9),
-            self.responses,
-        )
 
 
 @dataclass(slots=True)
 class SessionAcc:
     """One session's running figures."""
 
-    acc: Acc = field(default_factory=Acc)
+    acc: TotalsBuilder = field(default_factory=TotalsBuilder)
     first: float = float("inf")
     last: float = float("-inf")
     models: Counter[str] = field(default_factory=Counter)
@@ -75,7 +39,7 @@ class LiveState:
     def __init__(self, cost_of: CostFn) -> None:
         self._price = cost_of
         self._costs: dict[str, float | None] = {}  # by key: regrouping the tail re-reads them
-        self.total = Acc()
+        self.total = TotalsBuilder()
         self.sessions: dict[str, SessionAcc] = {}
         self.resets: list[ResetNotice] = []
         self.fixed: list[Block] = []  # finished blocks and gaps, oldest first
@@ -86,7 +50,7 @@ class LiveState:
 
     def load(self, entries: Iterable[Entry], resets: Iterable[ResetNotice], now: float) -> None:
         """Start from a full set of responses (the ledger's, at start-up)."""
-        self.total = Acc()
+        self.total = TotalsBuilder()
         self.sessions = {}
         entries = list(entries)
         for e in entries:

@@ -32,7 +32,7 @@ def _session_view(
         projects.get(sid, ""),
         s.first,
         s.last,
-        s.acc.totals(),
+        s.acc.build(),
         tuple(sorted(s.models)),
     )
 
@@ -98,6 +98,6 @@ def build_snapshot(
     else:
         status = "active" if block_view else "idle"
     return Snapshot(
-        now, status, state.total.totals(), block_view, tracked, tracking_auto, recent, rates,
+        now, status, state.total.build(), block_view, tracked, tracking_auto, recent, rates,
         state.last_update, error,
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 HOUR = 3600.0
@@ -82,36 +82,35 @@ class Totals:
 
 @dataclass(slots=True)
 class TotalsBuilder:
-    """Mutable accumulator for `Totals`; cost turns unknown once and stays unknown."""
+    """Running sums for `Totals` that can also take a response back out (live replacement)."""
 
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
-    cost_usd: float | None = 0.0
+    cost: float = 0.0
+    unpriced: int = 0  # responses without a price: the cost is unknown while > 0
     responses: int = 0
-    unpriced_models: set[str] = field(default_factory=set)
 
-    def add(self, entry: Entry, cost: float | None) -> None:
-        """Count one response with its cost (None = unknown)."""
-        self.input_tokens += entry.input_tokens
-        self.output_tokens += entry.output_tokens
-        self.cache_creation_tokens += entry.cache_5m_tokens + entry.cache_1h_tokens
-        self.cache_read_tokens += entry.cache_read_tokens
-        self.responses += 1
+    def add(self, entry: Entry, cost: float | None, sign: int = 1) -> None:
+        """Count one response (sign 1) or take it back out (sign -1)."""
+        self.input_tokens += sign * entry.input_tokens
+        self.output_tokens += sign * entry.output_tokens
+        self.cache_creation_tokens += sign * (entry.cache_5m_tokens + entry.cache_1h_tokens)
+        self.cache_read_tokens += sign * entry.cache_read_tokens
+        self.responses += sign
         if cost is None:
-            self.unpriced_models.add(entry.model)
-            self.cost_usd = None
-        elif self.cost_usd is not None:
-            self.cost_usd += cost
+            self.unpriced += sign
+        else:
+            self.cost += sign * cost
 
     def build(self) -> Totals:
-        """Freeze the running sums."""
+        """Freeze the running sums (rounded: taking costs back out leaves float dust)."""
         return Totals(
             self.input_tokens,
             self.output_tokens,
             self.cache_creation_tokens,
             self.cache_read_tokens,
-            self.cost_usd,
+            None if self.unpriced else round(self.cost, 9),
             self.responses,
         )
