@@ -39,6 +39,12 @@ def colors_from(colors: Colors) -> IconColors:
     return replace(DEFAULT_COLORS, levels=(ok, between, warn, danger), dim=_rgba(colors.idle))  # type: ignore[arg-type]
 
 
+def _say(message: str) -> None:
+    """One line for the user on stderr (a windowed Windows build has none)."""
+    if sys.stderr is not None:
+        sys.stderr.write(message + "\n")
+
+
 def _parse(args: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="token-monitor tray", description="Start the tray app.")
     parser.add_argument("--data-dir", action="append", metavar="DIR", help="Claude data dir")
@@ -67,7 +73,7 @@ def run_tray(argv: Sequence[str]) -> int:
         log.warning("config: %s", problem)
     lock = instance.acquire()
     if lock is None:
-        sys.stderr.write("Token Monitor is already running.\n")
+        _say("Token Monitor is already running.")
         return ExitStatus.OK
     from tray_app.ui.controller import AppController
     from tray_app.ui.notify import Notifier
@@ -94,7 +100,7 @@ def run_tray(argv: Sequence[str]) -> int:
         )
     except TrayUnavailable as exc:
         lock.release()
-        sys.stderr.write(f"token-monitor: error: {exc}\n")
+        _say(f"token-monitor: error: {exc}")
         return ExitStatus.ERROR
     holder["tray"] = tray
     notifier = Notifier()

@@ -217,3 +217,12 @@ def test_exec_quoting_round_trips(command: list[str]) -> None:
 @given(args.filter(bool))
 def test_windows_command_lines_round_trip(command: list[str]) -> None:
     assert windows_split(subprocess.list2cmdline(command)) == command
+
+
+def test_frozen_windows_cli_twin_registers_the_windowed_exe(tmp_path: Path) -> None:
+    from tray_app.adapters.autostart import launch_command
+
+    (tmp_path / "token-monitor.exe").write_bytes(b"")
+    (tmp_path / "token-monitor-cli.exe").write_bytes(b"")
+    got = launch_command(executable=str(tmp_path / "token-monitor-cli.exe"), frozen=True)
+    assert got == [str(tmp_path / "token-monitor.exe")]

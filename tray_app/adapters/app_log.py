@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from pathlib import Path
 
 from tray_app.adapters.locations import log_dir, private_dir
@@ -27,10 +28,13 @@ def setup_logging(level: str = "INFO", directory: Path | None = None) -> Path:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("token-monitor: %(levelname)s: %(message)s"))
+    handlers: list[logging.Handler] = [handler]
+    if sys.stderr is not None:  # a windowed Windows build has no stderr
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter("token-monitor: %(levelname)s: %(message)s"))
+        handlers.append(console)
     root = logging.getLogger()
-    root.handlers[:] = [handler, console]
+    root.handlers[:] = handlers
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     return path

@@ -60,7 +60,9 @@ def launch_command(
     """The command that starts the tray the way the user installed it."""
     exe = Path(executable or sys.executable)  # never resolved: a venv's python is a symlink
     if getattr(sys, "frozen", False) if frozen is None else frozen:
-        return [str(exe)]
+        # The Windows build has a console twin for the CLI; login starts the windowed one.
+        windowed = exe.with_name(exe.name.replace("-cli.exe", ".exe"))
+        return [str(windowed if windowed.is_file() else exe)]
     script = exe.with_name("token-monitor.exe" if platform == "win32" else "token-monitor")
     if script.is_file():
         return [str(script)]

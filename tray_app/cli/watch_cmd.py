@@ -115,7 +115,7 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
     rates = snap.rates
     lines.append(f"Now     {rates.tokens_per_sec_last_minute:,.1f} tokens/s (last minute)")
     if snap.last_update:
-        lines.append(f"Last    response counted {r.local_time(snap.last_update, tz)}")
+        lines.append(f"Last    response at {r.local_time(snap.last_update, tz)}")
     return "\n".join(lines)
 
 

@@ -55,6 +55,7 @@ class LiveState:
         entries = list(entries)
         for e in entries:
             self._count(e, 1)
+        self.last_update = max((e.timestamp for e in entries), default=None)
         self.resets = sorted(resets, key=lambda r: r.timestamp)
         self.regroup(entries, now)
 
@@ -113,7 +114,8 @@ class LiveState:
                 self.tail[change.new.key] = change.new
             else:
                 full = True  # older than the open block: finished blocks may change
-            self.last_update = now
+            if self.last_update is None or change.new.timestamp > self.last_update:
+                self.last_update = change.new.timestamp
         if full:
             self.regroup(list(everything()), now)
         else:

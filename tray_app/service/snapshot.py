@@ -71,5 +71,5 @@ class Snapshot:
     tracking_auto: bool  # True: following the latest active session
     recent_sessions: tuple[SessionView, ...]
     rates: Rates = field(default_factory=Rates)
-    last_update: float | None = None  # when the newest response was counted
+    last_update: float | None = None  # time of the newest counted response (last use)
     error: str | None = None  # set with status "error" (e.g. data dir unreadable)
