@@ -180,6 +180,7 @@ if [[ -z $ref_python ]]; then
   done
 fi
 fixture=${FIXTURE:-$root/../shared/fixtures/claude-code-real/spotter}
+[[ -d $fixture ]] || fixture=/work/shared/fixtures/claude-code-real/spotter  # a clone elsewhere
 [[ -d $fixture ]] && fixture=$(cd "$fixture" && pwd)
 shot=${SCREENSHOT:-$root/assets/screenshots/frozen-tray.png}
 
