@@ -18,6 +18,7 @@ from tray_app.usage.reports import (
     periods,
     rolling,
     sessions,
+    sum_totals,
     totals_of,
     unpriced_models,
 )
@@ -69,9 +70,11 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     active = active_block(blocks)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
     lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
-    today = totals_of((e for e in data.entries if lo <= e.timestamp < hi), data.cost)
-    week = rolling(data.entries, data.cost, env.now)
-    total = totals_of(data.entries, data.cost)
+    # One pass picks the last 7 days (today is inside them); all time is the blocks' sum.
+    recent = [e for e in data.entries if e.timestamp >= min(lo, env.now - 7 * 86400)]
+    today = totals_of((e for e in recent if lo <= e.timestamp < hi), data.cost)
+    week = rolling(recent, data.cost, env.now)
+    total = sum_totals(b.totals for b in blocks)
     missing = _warn_unpriced(env, data)
     payload = {
         "generated_at": r.iso(env.now),

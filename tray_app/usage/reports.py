@@ -55,6 +55,20 @@ def totals_of(entries: Iterable[Entry], cost_of: CostFn) -> Totals:
     return acc.build()
 
 
+def sum_totals(parts: Iterable[Totals]) -> Totals:
+    """Totals of disjoint parts (e.g. blocks, which cover every response once)."""
+    t = [0, 0, 0, 0, 0]
+    cost: float | None = 0.0
+    for p in parts:
+        t[0] += p.input_tokens
+        t[1] += p.output_tokens
+        t[2] += p.cache_creation_tokens
+        t[3] += p.cache_read_tokens
+        t[4] += p.responses
+        cost = None if cost is None or p.cost_usd is None else cost + p.cost_usd
+    return Totals(t[0], t[1], t[2], t[3], cost, t[4])
+
+
 def unpriced_models(entries: Iterable[Entry], cost_of: CostFn) -> list[str]:
     """Models whose cost is unknown (for the warning that names them)."""
     return sorted({e.model for e in entries if e.cost_usd is None and cost_of(e) is None})
