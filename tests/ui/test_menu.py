@@ -22,6 +22,7 @@ from tray_app.ui.menu import (
     UiState,
     Worker,
     build_menu,
+    expected_state,
     find,
     to_pystray,
 )
@@ -186,3 +187,12 @@ def test_worker_keeps_click_order_off_the_calling_thread(caplog: pytest.LogCaptu
     assert [c[1] for c in controller.calls] == [str(i) for i in range(20)]
     assert set(controller.threads) == {"tray-action_0"}
     assert "menu action failed" in caplog.text
+
+
+def test_expected_state_after_a_click() -> None:
+    custom = UiState("custom", 900_000, notifications=True, autostart=False)
+    assert expected_state(custom, Action("notifications", "off")).notifications is False
+    assert expected_state(custom, Action("autostart", "on")).autostart is True
+    assert expected_state(custom, Action("limit", "p90")) == UiState("p90", None, True, False)
+    for unchanged in (Action("custom_limit"), Action("track", "x"), Action("quit")):
+        assert expected_state(custom, unchanged) is custom

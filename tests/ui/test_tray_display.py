@@ -80,7 +80,7 @@ def test_plain_x11_backend_docks_without_a_menu_and_says_why(
         assert icon_shot(tray)[2] > 0.3  # the over-limit red made it through
         assert "the xorg tray backend has no menu" in tray.log()
     finally:
-        tray.close()
+        assert tray.close() == 0, tray.log()
 
 
 def test_right_click_menu_and_session_radio(tray: TrayProcess) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -138,6 +138,17 @@ def build_menu(
         SEPARATOR,
         Entry("Quit", action=Action("quit")),
     )
+
+
+def expected_state(state: UiState, action: Action) -> UiState:
+    """The settings a toggle or limit click asks for, to show before the app confirms."""
+    if action.kind == "notifications":
+        return replace(state, notifications=action.arg == "on")
+    if action.kind == "autostart":
+        return replace(state, autostart=action.arg == "on")
+    if action.kind == "limit" and action.arg:
+        return replace(state, limit_mode=action.arg, limit_tokens=None)
+    return state
 
 
 def find(entries: Sequence[Entry], text: str) -> Entry:

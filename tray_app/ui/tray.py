@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import tzinfo
 from types import ModuleType
 from typing import Any
@@ -32,6 +32,7 @@ from tray_app.ui.menu import (
     UiState,
     Worker,
     build_menu,
+    expected_state,
     to_pystray,
 )
 from tray_app.ui.tooltip import WINDOWS_MAX, tooltip_text
@@ -40,8 +41,9 @@ from tray_app.usage.formatting import latin1
 log = logging.getLogger(__name__)
 GTK_BACKENDS = ("gtk", "appindicator")
 APT_MENU = ("gir1.2-ayatanaappindicator3-0.1", "gir1.2-gtk-3.0")
-PIP_MENU = "PyGObject<3.51"
-APT_BUILD = ("libgirepository1.0-dev", "libcairo2-dev", "pkg-config")
+PIP_MENU = (
+    "pip install 'PyGObject<3.51' (build deps: libgirepository1.0-dev libcairo2-dev pkg-config)"
+)
 TICK_SECONDS = 30.0  # countdowns in the tooltip and header stay fresh without snapshots
 # pystray's xorg backend sends a new dock request with every image; a tray host that gets
 # two at once (trayer, any GtkSocket one) drops the icon, so images are spaced out there.
@@ -57,8 +59,7 @@ def missing_for_menu() -> list[str]:
     try:
         import gi
     except ImportError:
-        build = " ".join(APT_BUILD)
-        return [f"pip install '{PIP_MENU}' (build deps: apt install {build})", *APT_MENU]
+        return [PIP_MENU, *APT_MENU]
 
     def has(namespace: str, version: str) -> bool:
         # require_version only checks that the typelib exists; it opens no display.
@@ -81,12 +82,10 @@ def menu_support(env: Mapping[str, str] = os.environ) -> tuple[bool, str]:
     if forced in ("xorg", "dummy"):
         return False, f"PYSTRAY_BACKEND={forced} has no menu; unset it to use GTK"
     missing = missing_for_menu()
-    if APT_MENU[1] in missing or any(m.startswith("pip") for m in missing):
+    if APT_MENU[1] in missing or PIP_MENU in missing:
         return False, "no tray menu (plain X11 icon only); install: " + ", ".join(missing)
     if missing:
-        return True, "menu via GTK StatusIcon; for KDE/GNOME StatusNotifier also install " + (
-            ", ".join(missing)
-        )
+        return True, f"menu via GTK StatusIcon; for KDE/GNOME also install {missing[0]}"
     return True, "menu via AppIndicator (StatusNotifier) or GTK"
 
 
@@ -108,11 +107,10 @@ def xorg_undocked(name: str) -> bool:
 def load_pystray() -> ModuleType:
     """Import pystray, turning its headless failures (not ImportErrors) into one error."""
     try:
-        import pystray
+        import pystray as module
     except Exception as exc:  # Xlib.error.DisplayNameError and friends
         raise TrayUnavailable(f"no system tray available: {exc}") from exc
-    module: ModuleType = pystray
-    return module
+    return module  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +146,6 @@ class TrayApp:
         if not self.menu_available and sys.platform.startswith("linux"):
             missing = ", ".join(missing_for_menu()) or "nothing; is PYSTRAY_BACKEND set?"
             log.warning("the %s tray backend has no menu; install: %s", self.backend_name, missing)
-        self._gtk = self.backend_name in GTK_BACKENDS
         self._tz, self._clock = tz, clock
         self._size, self._colors = icon_size, colors
         self._max_len = WINDOWS_MAX if sys.platform == "win32" else None
@@ -159,13 +156,11 @@ class TrayApp:
         self._lock, self._apply_lock = threading.Lock(), threading.Lock()
         self._snapshot: Snapshot | None = None
         self._state, self._name = state, name
-        self._generation = 0
         self._pending: View | None = None
         self._shown: tuple[bytes, tuple[Entry, ...]] | None = None
-        self._applied = 0  # generation on screen; older renders arriving late are dropped
+        self._generation = self._applied = 0  # a render arriving after a newer one is dropped
         self._stopped = threading.Event()
-        self._image_at = 0.0  # monotonic time of the last image handed to pystray
-        self._retry: threading.Timer | None = None
+        self._image_at, self._retry = 0.0, threading.Timer(0, lambda: None)  # xorg pacing
         first = self._render()
         self.icon: Any = icon_class(name, icon=first.image, title=first.title)
         self._apply(first)
@@ -189,8 +184,7 @@ class TrayApp:
 
     def run(self) -> None:
         """Block in the toolkit's loop; must be the main thread (GTK, macOS, Win32 need it)."""
-        ticker = threading.Thread(target=self._tick, name="tray-tick", daemon=True)
-        ticker.start()
+        threading.Thread(target=self._tick, name="tray-tick", daemon=True).start()
         try:
             self.icon.run(setup=self._setup)
         except Exception:
@@ -210,30 +204,30 @@ class TrayApp:
     def invoke(self, action: Action) -> None:
         """A menu click: show toggles at once (the controller confirms via set_state)."""
         with self._lock:
-            state = self._state
-            if action.kind == "notifications":
-                self._state = replace(state, notifications=action.arg == "on")
-            elif action.kind == "autostart":
-                self._state = replace(state, autostart=action.arg == "on")
-            elif action.kind == "limit" and action.arg:
-                self._state = replace(state, limit_mode=action.arg, limit_tokens=None)
-        if self._state is not state:
+            state, self._state = self._state, expected_state(self._state, action)
+        if self._state != state:
             self._refresh()
         self._actions.invoke(action)
 
     def _setup(self, icon: Any) -> None:
-        icon.visible = True
-        title, icon.title = icon.title, ""  # backends apply titles set while hidden only on
-        icon.title = title  # change (xorg, gtk), so a snapshot that came early is re-sent
-        if self.backend_name != "xorg":
-            return
+        with self._apply_lock:
+            icon.visible = True
+            # xorg and gtk apply a title set while hidden only on its next change: re-send.
+            title, icon.title = icon.title, ""
+            icon.title = title
+        if self.backend_name == "xorg":  # a daemon: a wedged X call must not block exit
+            threading.Thread(target=self._keep_docked, name="tray-dock", daemon=True).start()
+
+    def _keep_docked(self) -> None:
+        """Showing sends two dock requests at once and a host may drop us: dock again."""
         self._image_at = time.monotonic()
-        for _ in range(3):  # showing sends two dock requests at once; a host may drop us
+        for _ in range(3):
             if self._stopped.wait(XORG_IMAGE_GAP) or not xorg_undocked(self._name):
                 return
             log.info("the tray host dropped the icon; docking again")
-            icon.visible = False
-            icon.visible = True  # the image is valid now: a single dock request
+            with self._apply_lock:
+                self.icon.visible = False
+                self.icon.visible = True  # the image is valid now: a single dock request
 
     def _tick(self) -> None:
         while not self._stopped.wait(TICK_SECONDS):
@@ -252,7 +246,7 @@ class TrayApp:
 
     def _refresh(self) -> None:
         view = self._render()
-        if not self._gtk:
+        if self.backend_name not in GTK_BACKENDS:
             self._apply(view)  # pystray's own setters marshal to their loop thread
             return
         with self._lock:
@@ -278,16 +272,20 @@ class TrayApp:
                 return
             self._applied = view.generation
             shown, pixels = self._shown, view.image.tobytes()
-            self.icon.title = view.title
-            if shown is not None and shown[0] != pixels and self._too_soon():
-                pixels = shown[0]  # not shown yet: _too_soon() scheduled a retry
-            elif shown is None or shown[0] != pixels:
-                self.icon.icon = view.image  # GTK writes a temp file per change: skip repeats
-                self._image_at = time.monotonic()
-            if shown is None or shown[1] != view.menu:
-                # The dummy backend stores the menu but cannot draw it.
-                with contextlib.suppress(NotImplementedError):
-                    self.icon.menu = to_pystray(view.menu, self.invoke, self._pystray)
+            try:
+                self.icon.title = view.title
+                if shown is not None and shown[0] != pixels and self._too_soon():
+                    pixels = shown[0]  # not shown yet: _too_soon() scheduled a retry
+                elif shown is None or shown[0] != pixels:
+                    self.icon.icon = view.image  # GTK writes a temp file per image: no repeats
+                    self._image_at = time.monotonic()
+                if shown is None or shown[1] != view.menu:
+                    # The dummy backend stores the menu but cannot draw it.
+                    with contextlib.suppress(NotImplementedError):
+                        self.icon.menu = to_pystray(view.menu, self.invoke, self._pystray)
+            except Exception:  # e.g. xorg asserts it is docked; the next update retries
+                log.warning("tray update failed (%s)", self.backend_name, exc_info=True)
+                return
             self._shown = (pixels, view.menu)
 
     def _too_soon(self) -> bool:
@@ -295,8 +293,7 @@ class TrayApp:
         wait = self._image_at + XORG_IMAGE_GAP - time.monotonic()
         if self.backend_name != "xorg" or wait <= 0:
             return False
-        retry = self._retry
-        if retry is None or not retry.is_alive() or retry is threading.current_thread():
+        if not self._retry.is_alive() or self._retry is threading.current_thread():
             self._retry = threading.Timer(wait, self._refresh)
             self._retry.daemon = True
             self._retry.start()
