@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+
+def dummy_pystray() -> ModuleType:
+    """pystray with its display-free dummy backend, leaving the environment as it was.
+
+    The backend is chosen once, at import; restoring PYSTRAY_BACKEND afterwards keeps it
+    out of subprocesses that other tests start.
+    """
+    previous = os.environ.get("PYSTRAY_BACKEND")
+    os.environ["PYSTRAY_BACKEND"] = "dummy"
+    try:
+        import pystray
+    finally:
+        if previous is None:
+            del os.environ["PYSTRAY_BACKEND"]
+        else:
+            os.environ["PYSTRAY_BACKEND"] = previous
+    module: ModuleType = pystray
+    return module
 
 
 class RecordingController:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC
 
 import pytest
 
-os.environ["PYSTRAY_BACKEND"] = "dummy"  # before pystray: headless import needs it
-import pystray
-
 from tests.ui.factories import NOW, idle, session, snapshot
-from tests.ui.fakes import RecordingController, ScriptedDialog
+from tests.ui.fakes import RecordingController, ScriptedDialog, dummy_pystray
 from tray_app.ui.menu import (
     Action,
     Entry,
@@ -27,6 +23,7 @@ from tray_app.ui.menu import (
     to_pystray,
 )
 
+pystray = dummy_pystray()  # a headless `import pystray` fails with DisplayNameError
 STATE = UiState(limit_mode="p90", limit_tokens=None, notifications=True, autostart=False)
 
 

@@ -13,16 +13,15 @@ from typing import Any
 
 import pytest
 
-os.environ["PYSTRAY_BACKEND"] = "dummy"  # before pystray: headless import needs it
-
 from tests.ui.factories import NOW, snapshot
-from tests.ui.fakes import RecordingController, ScriptedDialog
+from tests.ui.fakes import RecordingController, ScriptedDialog, dummy_pystray
 from tray_app.ui import tray as tray_module
 from tray_app.ui.icon import render_icon
 from tray_app.ui.menu import UiState
 from tray_app.ui.tooltip import tooltip_text
 from tray_app.ui.tray import TrayApp, menu_support
 
+dummy_pystray()  # TrayApp imports pystray later; it must be the display-free backend
 STATE = UiState(limit_mode="max", limit_tokens=None, notifications=True, autostart=False)
 
 
