@@ -19,11 +19,9 @@ from tray_app.adapters.autostart import (
     REG_BINARY,
     REG_SZ,
     RUN_KEY,
-    exec_quote,
-    exec_split,
     launch_command,
-    windows_split,
 )
+from tray_app.adapters.command_line import exec_quote, exec_split, windows_split
 
 NAME = "Token Monitor"
 

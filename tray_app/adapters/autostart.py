@@ -5,18 +5,25 @@ from __future__ import annotations
 import importlib
 import os
 import plistlib
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypedDict, Unpack
 from xml.parsers.expat import ExpatError
+
+from tray_app.adapters.command_line import (
+    exec_quote,
+    exec_split,
+    string_escape,
+    string_unescape,
+    windows_split,
+)
 
 APP_NAME = "Token Monitor"
 DESKTOP_ID = "token-monitor"
@@ -24,11 +31,6 @@ LAUNCH_AGENT_LABEL = "io.github.token-monitor"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
 REG_SZ, REG_EXPAND_SZ, REG_BINARY = 1, 2, 3  # winreg's values, so that fakes work anywhere
-_RESERVED = frozenset(" \t\n\"'\\><~|&;$*?#()`")  # Desktop Entry spec: quote these
-_STRING_ESCAPES = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
-_EXEC_TOKEN = re.compile(r'"((?:\\.|[^"\\])*)"|([^ "]+)|( +)', re.S)
-_WIN_TOKEN = re.compile(r'(\\*)"|([ \t]+)|\\+|[^\\" \t]+')
-_STRING_ESCAPED = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 _DESKTOP = """[Desktop Entry]
 Type=Application
@@ -85,37 +87,6 @@ def _write(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
-def _string_escape(value: str) -> str:
-    """Desktop Entry `string` escaping (applied after Exec quoting)."""
-    return re.sub(r"[\\\n\t\r]", lambda m: _STRING_ESCAPED[m[0]], value)
-
-
-def _string_unescape(value: str) -> str:
-    return re.sub(r"\\(.)", lambda m: _STRING_ESCAPES.get(m[1], m[0]), value, flags=re.S)
-
-
-def exec_quote(command: Sequence[str]) -> str:
-    """An Exec value (before string escaping): reserved characters in double quotes, % doubled."""
-    args = [a.replace("%", "%%") for a in command]
-    return " ".join(
-        a if a and not _RESERVED.intersection(a) else '"' + re.sub(r'([\\"`$])', r"\\\1", a) + '"'
-        for a in args
-    )
-
-
-def exec_split(value: str) -> list[str]:
-    """The arguments of an unescaped Exec value (the inverse of `exec_quote`)."""
-    args: list[str] = []
-    current: str | None = None  # None between arguments; "" is an empty quoted one
-    for m in _EXEC_TOKEN.finditer(value):
-        if m[3] and current is not None:
-            args.append(current)
-        piece = None if m[3] else m[2] or re.sub(r"\\(.)", r"\1", m[1] or "", flags=re.S)
-        current = None if piece is None else (current or "") + piece
-    args += [] if current is None else [current]
-    return [a.replace("%%", "%") for a in args]
-
-
 class _EntryFile(ABC):
     """An autostart entry that is one file; `_judge` gives (command, why it is off or None)."""
 
@@ -152,8 +123,8 @@ class XdgAutostart(_EntryFile):
 
     def enable(self, command: list[str]) -> Path:
         """Write the entry; runners read it at the next login."""
-        exec_line = _string_escape(exec_quote(command))
-        text = _DESKTOP.format(name=APP_NAME, exec=exec_line, try_exec=_string_escape(command[0]))
+        exec_line = string_escape(exec_quote(command))
+        text = _DESKTOP.format(name=APP_NAME, exec=exec_line, try_exec=string_escape(command[0]))
         _write(self.path, text.encode(), 0o644)
         return self.path
 
@@ -162,8 +133,8 @@ class XdgAutostart(_EntryFile):
         group = data.decode("utf-8").partition("[Desktop Entry]")[2].split("\n[", 1)[0]
         pairs = (line.split("=", 1) for line in group.splitlines() if "=" in line)
         entry = {k.strip(): v.strip() for k, v in pairs if not k.startswith("#")}
-        command = exec_split(_string_unescape(entry.get("Exec", ""))) or None
-        try_exec = _string_unescape(entry.get("TryExec", ""))
+        command = exec_split(string_unescape(entry.get("Exec", ""))) or None
+        try_exec = string_unescape(entry.get("TryExec", ""))
         hidden = entry.get("Hidden", "").lower() == "true"
         if hidden or entry.get("X-GNOME-Autostart-enabled", "").lower() == "false":
             return command, "switched off (Hidden or X-GNOME-Autostart-enabled=false)"
@@ -231,23 +202,6 @@ class WinRegistry:
             self.reg.DeleteValue(h, name)
             return True
         return False
-
-
-def windows_split(line: str) -> list[str]:
-    """Arguments of a Windows command line (MS C runtime rules; inverse of list2cmdline)."""
-    args: list[str] = []
-    current: str | None = None
-    quoted = False
-    for m in _WIN_TOKEN.finditer(line + " "):
-        if m[2] is not None and not quoted:
-            args += [] if current is None else [current]
-            current = None
-        elif m[1] is not None:  # backslashes only escape when a quote follows
-            quoted ^= len(m[1]) % 2 == 0
-            current = (current or "") + "\\" * (len(m[1]) // 2) + '"' * (len(m[1]) % 2)
-        else:
-            current = (current or "") + m[0]
-    return args
 
 
 class RunKey:

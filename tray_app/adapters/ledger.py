@@ -14,6 +14,7 @@ from typing import Any
 
 import peewee as pw
 
+from tray_app.adapters.ledger_schema import models_for
 from tray_app.adapters.locations import private_dir
 from tray_app.usage.model import Entry, ResetNotice
 
@@ -65,91 +66,6 @@ class SessionMeta:
     project_path: str = ""
 
 
-def _models(db: pw.Database) -> dict[str, Any]:
-    """Model classes bound to one database (two ledgers may be open during recovery)."""
-
-    class Base(pw.Model):
-        class Meta:
-            database = db
-
-    class Response(Base):
-        key = pw.TextField(primary_key=True)
-        ts = pw.FloatField()
-        session_id = pw.TextField()
-        model = pw.TextField()
-        input = pw.IntegerField()
-        output = pw.IntegerField()
-        cache_5m = pw.IntegerField()
-        cache_1h = pw.IntegerField()
-        cache_read = pw.IntegerField()
-        web_search = pw.IntegerField()
-        speed = pw.TextField()
-        geo = pw.TextField()
-        cost_usd = pw.FloatField(null=True)
-        sidechain = pw.BooleanField()
-        message_id = pw.TextField()
-        request_id = pw.TextField()
-
-        class Meta:
-            table_name = "responses"
-            without_rowid = True
-
-    class TrackedFile(Base):
-        path = pw.TextField(primary_key=True)
-        device = pw.IntegerField()
-        inode = pw.IntegerField()
-        size = pw.IntegerField()
-        offset = pw.IntegerField()
-        lines = pw.IntegerField()
-        mtime_ns = pw.IntegerField()
-
-        class Meta:
-            table_name = "files"
-
-    class Session(Base):
-        session_id = pw.TextField(primary_key=True)
-        name = pw.TextField(default="")
-        tags = pw.TextField(default="")
-        description = pw.TextField(default="")
-        project_path = pw.TextField(default="")
-
-        class Meta:
-            table_name = "sessions"
-
-    class Reset(Base):
-        ts = pw.FloatField()
-        resets_at = pw.FloatField()
-
-        class Meta:
-            table_name = "resets"
-            primary_key = pw.CompositeKey("ts", "resets_at")
-
-    class AlertFired(Base):
-        block_start = pw.FloatField()
-        kind = pw.TextField()
-        fired_at = pw.FloatField()
-
-        class Meta:
-            table_name = "alerts"
-            primary_key = pw.CompositeKey("block_start", "kind")
-
-    class Meta_(Base):
-        key = pw.TextField(primary_key=True)
-        value = pw.TextField()
-
-        class Meta:
-            table_name = "meta"
-
-    return {
-        "response": Response,
-        "file": TrackedFile,
-        "session": Session,
-        "reset": Reset,
-        "alert": AlertFired,
-        "meta": Meta_,
-    }
-
-
 def _connect(path: Path) -> pw.SqliteDatabase:
     db = pw.SqliteDatabase(
         str(path),
@@ -166,7 +82,7 @@ class Ledger:
     def __init__(self, path: Path, db: pw.SqliteDatabase) -> None:
         self.path = path
         self.db = db
-        self.m = _models(db)
+        self.m = models_for(db)
         self.recovered_to: Path | None = None  # set when a corrupt file was moved aside
         r = self.m["response"]
         cols = [getattr(r, "key" if c == "key" else c) for c in RESPONSE_COLUMNS]

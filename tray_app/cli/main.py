@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tray_app import __version__
-from tray_app.cli import autostart_cmd, manage_cmd, reports_cmd, watch_cmd
+from tray_app.cli import autostart_cmd, manage_cmd, reports_cmd, sessions_cmd, watch_cmd
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 
 Command = Callable[[argparse.Namespace, Environment], ExitStatus]
@@ -62,8 +62,8 @@ def build_parser(extra: Extras | None = None) -> argparse.ArgumentParser:
     which = blocks.add_mutually_exclusive_group()
     which.add_argument("--active", action="store_true", help="only the active block")
     which.add_argument("--recent", action="store_true", help="blocks of the last 3 days")
-    add("sessions", reports_cmd.cmd_sessions, "every session, most recent first")
-    one = add("session", reports_cmd.cmd_session, "one session by name, id or id prefix")
+    add("sessions", sessions_cmd.cmd_sessions, "every session, most recent first")
+    one = add("session", sessions_cmd.cmd_session, "one session by name, id or id prefix")
     one.add_argument("session", metavar="ID|NAME")
     add("daily", reports_cmd.cmd_periods, "usage per day in your timezone")
     add("weekly", reports_cmd.cmd_periods, "usage per week (Monday first)")

@@ -14,7 +14,7 @@ from tray_app.adapters.locations import config_file
 from tray_app.cli import render as r
 from tray_app.cli.dataset import ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
-from tray_app.cli.reports_cmd import resolve_session
+from tray_app.cli.sessions_cmd import resolve_session
 from tray_app.usage.reports import totals_of, unpriced_models
 
 EXPORT_FIELDS = [

@@ -8,23 +8,21 @@ from typing import Any
 
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
-from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block, build_blocks
 from tray_app.usage.limits import Limit, compute_limit
 from tray_app.usage.reports import (
-    SessionSummary,
     models,
     periods,
     rolling,
-    sessions,
     sum_totals,
     totals_of,
     unpriced_models,
 )
 
 
-def _warn_unpriced(env: Environment, data: Dataset) -> list[str]:
+def warn_unpriced(env: Environment, data: Dataset) -> list[str]:
     missing = unpriced_models(data.entries, data.cost)
     for model in missing:
         env.warn(
@@ -40,7 +38,7 @@ def _blocks(data: Dataset, env: Environment) -> tuple[list[Block], Limit]:
     return blocks, compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
 
 
-def _emit(
+def emit(
     env: Environment, args: argparse.Namespace, payload: dict[str, Any], text: str, compact: str
 ) -> None:
     if args.json:
@@ -75,7 +73,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     today = totals_of((e for e in recent if lo <= e.timestamp < hi), data.cost)
     week = rolling(recent, data.cost, env.now)
     total = sum_totals(b.totals for b in blocks)
-    missing = _warn_unpriced(env, data)
+    missing = warn_unpriced(env, data)
     payload = {
         "generated_at": r.iso(env.now),
         "active_block": None if active is None else r.block_json(active, env.now, limit),
@@ -115,7 +113,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
             f" · {t.responses:,} responses"
         )
     compact += f" · today {fmt.compact(today.total_tokens)} {fmt.money(today.cost_usd)}"
-    _emit(env, args, payload, "\n".join(lines), compact)
+    emit(env, args, payload, "\n".join(lines), compact)
     return ExitStatus.OK
 
 
@@ -127,7 +125,7 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
         blocks = [b for b in blocks if b.is_active]
     elif args.recent:
         blocks = [b for b in blocks if b.end >= env.now - 3 * 86400]
-    _warn_unpriced(env, data)
+    warn_unpriced(env, data)
     counted = [b for b in blocks if not b.is_gap]
     total = (
         totals_of(
@@ -161,101 +159,7 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
     text += f"\nLimit: {limit.label}" + (f" ({limit.tokens:,})" if limit.tokens else "")
     last = next((b for b in reversed(blocks) if not b.is_gap), None)
     compact = "no blocks" if last is None else _block_line(last, limit, env, data)
-    _emit(env, args, payload, text, compact)
-    return ExitStatus.OK
-
-
-def _session_rows(items: list[SessionSummary], data: Dataset) -> list[list[str]]:
-    return [
-        [
-            s.session_id[:8],
-            s.name,
-            s.project_path,
-            r.local_time(s.last_activity, data.tz),
-            ", ".join(s.models),
-            f"{s.totals.total_tokens:,}",
-            fmt.money(s.totals.cost_usd),
-        ]
-        for s in items
-    ]
-
-
-def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """Every session, most recent first."""
-    data = load(args, env)
-    items = sessions(data.entries, data.cost, data.names, data.projects)
-    _warn_unpriced(env, data)
-    total = totals_of(data.entries, data.cost)
-    payload = {"sessions": [r.session_json(s) for s in items], "totals": r.totals_json(total)}
-    text = r.table(
-        ["Session", "Name", "Project", "Last activity", "Models", "Tokens", "Cost"],
-        _session_rows(items, data),
-        5,
-    )
-    compact = f"{len(items)} sessions · {fmt.compact(total.total_tokens)} tokens · " + fmt.money(
-        total.cost_usd
-    )
-    _emit(env, args, payload, text, compact)
-    return ExitStatus.OK
-
-
-def resolve_session(query: str, known: set[str], names: dict[str, str]) -> str:
-    """A session id from a name, a full uuid or a unique uuid prefix."""
-    if query in known:
-        return query
-    named = [sid for sid, name in names.items() if name == query]
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1:
-        raise CliError(
-            f"{len(named)} sessions are named {query!r}; use an id", ExitStatus.NOT_FOUND
-        )
-    matches = sorted(sid for sid in known if sid.startswith(query))
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise CliError(
-            f"{query!r} matches {len(matches)} sessions: {', '.join(m[:12] for m in matches[:5])}",
-            ExitStatus.NOT_FOUND,
-        )
-    raise CliError(f"no session {query!r} (name, id or id prefix)", ExitStatus.NOT_FOUND)
-
-
-def cmd_session(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """One session: totals, per model and per day."""
-    data = load(args, env)
-    known = {e.session_id for e in data.entries} | set(data.sessions)
-    sid = resolve_session(args.session, known, data.names)
-    mine = [e for e in data.entries if e.session_id == sid]
-    items = sessions(mine, data.cost, data.names, data.projects)
-    meta = data.sessions.get(sid)
-    per_model = models(mine, data.cost, env.now)
-    total = totals_of(mine, data.cost)
-    payload: dict[str, Any] = {
-        "session": r.session_json(items[0]) if items else {"session_id": sid},
-        "tags": [t for t in (meta.tags.split(",") if meta else []) if t],
-        "description": meta.description if meta else "",
-        "models": [r.model_json(m) for m in per_model],
-        "totals": r.totals_json(total),
-    }
-    head = [f"Session   {sid}"]
-    if items:
-        s = items[0]
-        head += [
-            f"Name      {s.name or '—'}",
-            f"Project   {s.project_path or '—'}",
-            f"Active    {r.local_time(s.first_activity, data.tz)} → "
-            f"{r.local_time(s.last_activity, data.tz)}",
-        ]
-    if meta and meta.tags:
-        head.append(f"Tags      {meta.tags}")
-    if meta and meta.description:
-        head.append(f"About     {meta.description}")
-    rows = [[m.model, *r.token_cells(m.totals)] for m in per_model]
-    rows.append(["Total", *r.token_cells(total)])
-    text = "\n".join(head) + "\n\n" + r.table(["Model", *r.TOKEN_HEADERS], rows)
-    compact = f"{(items[0].name if items else '') or sid[:8]} · {fmt.compact(total.total_tokens)}"
-    _emit(env, args, payload, text, compact + f" tokens · {fmt.money(total.cost_usd)}")
+    emit(env, args, payload, text, compact)
     return ExitStatus.OK
 
 
@@ -265,7 +169,7 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
     period = "week" if args.command == "weekly" else "day"
     key, name = ("week", "weekly") if period == "week" else ("date", "daily")
     items = periods(data.entries, data.cost, data.tz, period)
-    _warn_unpriced(env, data)
+    warn_unpriced(env, data)
     total = totals_of(data.entries, data.cost)
     payload = {name: [r.period_json(p, key) for p in items], "totals": r.totals_json(total)}
     rows = [[p.period, ", ".join(p.models), *r.token_cells(p.totals)] for p in items]
@@ -280,7 +184,7 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
             f"{fmt.money(last.totals.cost_usd)}"
         )
     )
-    _emit(env, args, payload, text, compact)
+    emit(env, args, payload, text, compact)
     return ExitStatus.OK
 
 
@@ -288,7 +192,7 @@ def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Per model: totals, share, cost and rates."""
     data = load(args, env)
     items = models(data.entries, data.cost, env.now)
-    _warn_unpriced(env, data)
+    warn_unpriced(env, data)
     total = totals_of(data.entries, data.cost)
     payload = {"models": [r.model_json(m) for m in items], "totals": r.totals_json(total)}
     rows = [
@@ -303,5 +207,5 @@ def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     ]
     text = r.table(["Model", *r.TOKEN_HEADERS, "Share", "Avg tok/s", "Last min tok/s"], rows)
     compact = " · ".join(f"{m.model} {m.share * 100:.0f}%" for m in items) or "no usage"
-    _emit(env, args, payload, text, compact)
+    emit(env, args, payload, text, compact)
     return ExitStatus.OK

@@ -1,0 +1,107 @@
+"""Session commands: `sessions`, `session ID|NAME`, and name resolution."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tray_app.cli import render as r
+from tray_app.cli.dataset import Dataset, load
+from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.reports_cmd import emit, warn_unpriced
+from tray_app.usage import formatting as fmt
+from tray_app.usage.reports import SessionSummary, models, sessions, totals_of
+
+
+def _session_rows(items: list[SessionSummary], data: Dataset) -> list[list[str]]:
+    return [
+        [
+            s.session_id[:8],
+            s.name,
+            s.project_path,
+            r.local_time(s.last_activity, data.tz),
+            ", ".join(s.models),
+            f"{s.totals.total_tokens:,}",
+            fmt.money(s.totals.cost_usd),
+        ]
+        for s in items
+    ]
+
+
+def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Every session, most recent first."""
+    data = load(args, env)
+    items = sessions(data.entries, data.cost, data.names, data.projects)
+    warn_unpriced(env, data)
+    total = totals_of(data.entries, data.cost)
+    payload = {"sessions": [r.session_json(s) for s in items], "totals": r.totals_json(total)}
+    text = r.table(
+        ["Session", "Name", "Project", "Last activity", "Models", "Tokens", "Cost"],
+        _session_rows(items, data),
+        5,
+    )
+    compact = f"{len(items)} sessions · {fmt.compact(total.total_tokens)} tokens · " + fmt.money(
+        total.cost_usd
+    )
+    emit(env, args, payload, text, compact)
+    return ExitStatus.OK
+
+
+def resolve_session(query: str, known: set[str], names: dict[str, str]) -> str:
+    """A session id from a name, a full uuid or a unique uuid prefix."""
+    if query in known:
+        return query
+    named = [sid for sid, name in names.items() if name == query]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise CliError(
+            f"{len(named)} sessions are named {query!r}; use an id", ExitStatus.NOT_FOUND
+        )
+    matches = sorted(sid for sid in known if sid.startswith(query))
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise CliError(
+            f"{query!r} matches {len(matches)} sessions: {', '.join(m[:12] for m in matches[:5])}",
+            ExitStatus.NOT_FOUND,
+        )
+    raise CliError(f"no session {query!r} (name, id or id prefix)", ExitStatus.NOT_FOUND)
+
+
+def cmd_session(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """One session: totals, per model and per day."""
+    data = load(args, env)
+    known = {e.session_id for e in data.entries} | set(data.sessions)
+    sid = resolve_session(args.session, known, data.names)
+    mine = [e for e in data.entries if e.session_id == sid]
+    items = sessions(mine, data.cost, data.names, data.projects)
+    meta = data.sessions.get(sid)
+    per_model = models(mine, data.cost, env.now)
+    total = totals_of(mine, data.cost)
+    payload: dict[str, Any] = {
+        "session": r.session_json(items[0]) if items else {"session_id": sid},
+        "tags": [t for t in (meta.tags.split(",") if meta else []) if t],
+        "description": meta.description if meta else "",
+        "models": [r.model_json(m) for m in per_model],
+        "totals": r.totals_json(total),
+    }
+    head = [f"Session   {sid}"]
+    if items:
+        s = items[0]
+        head += [
+            f"Name      {s.name or '—'}",
+            f"Project   {s.project_path or '—'}",
+            f"Active    {r.local_time(s.first_activity, data.tz)} → "
+            f"{r.local_time(s.last_activity, data.tz)}",
+        ]
+    if meta and meta.tags:
+        head.append(f"Tags      {meta.tags}")
+    if meta and meta.description:
+        head.append(f"About     {meta.description}")
+    rows = [[m.model, *r.token_cells(m.totals)] for m in per_model]
+    rows.append(["Total", *r.token_cells(total)])
+    text = "\n".join(head) + "\n\n" + r.table(["Model", *r.TOKEN_HEADERS], rows)
+    compact = f"{(items[0].name if items else '') or sid[:8]} · {fmt.compact(total.total_tokens)}"
+    emit(env, args, payload, text, compact + f" tokens · {fmt.money(total.cost_usd)}")
+    return ExitStatus.OK
