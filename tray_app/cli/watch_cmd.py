@@ -101,8 +101,13 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
             lines.append(
                 f"Proj.   {b.projected_tokens:,} tokens · {fmt.money(b.projected_cost_usd)}"
             )
+        first, last = b.block.first_activity, b.block.last_activity
+        minutes = (last - first) / 60 if first is not None and last is not None else 0.0
         for m in b.block.models:
-            lines.append(f"  {m.model:<30} {m.totals.total_tokens:>14,}")
+            # Each model's share of the block's burn rate (same minutes, its own tokens).
+            rate = fmt.per_minute(m.totals.total_tokens / minutes) if minutes > 0 else "—"
+            cost = fmt.money(m.totals.cost_usd)
+            lines.append(f"  {m.model:<30} {m.totals.total_tokens:>14,}  {cost:>9}  {rate}")
     s = snap.tracked_session
     if s is not None:
         auto = " (latest active)" if snap.tracking_auto else ""
@@ -113,9 +118,18 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
             f"        {s.totals.total_tokens:,} tokens · {cost}",
         ]
     rates = snap.rates
-    lines.append(f"Now     {rates.tokens_per_sec_last_minute:,.1f} tokens/s (last minute)")
+    usd = rates.usd_per_sec_last_minute
+    per_sec = "" if usd is None else f" · ${usd:.4f}/s"
+    lines.append(f"Now     {rates.tokens_per_sec_last_minute:,.1f} tokens/s{per_sec} (last minute)")
+    if rates.session_tokens_per_sec is not None:
+        lines.append(f"        {rates.session_tokens_per_sec:,.1f} tokens/s (session average)")
     if snap.last_update:
         lines.append(f"Last    response at {r.local_time(snap.last_update, tz)}")
+    if snap.recent_sessions:
+        lines += ["", "Recent sessions"]
+        for rs in snap.recent_sessions[:5]:
+            when = r.local_time(rs.last_activity, tz)
+            lines.append(f"  {when}  {rs.label:<40.40} {rs.totals.total_tokens:>14,}")
     return "\n".join(lines)
 
 
