@@ -192,3 +192,15 @@ def test_rename_through_the_menu_dialog_is_stored(app: App) -> None:
     assert names == ["Big refactor"]
     app.stop()
     assert os.stat(app.env["TOKEN_MONITOR_DB"]).st_mode & 0o777 == 0o600
+
+
+def test_a_second_start_says_so_and_exits_cleanly(app: App) -> None:
+    app.start()
+    app.icon()
+    second = subprocess.run(
+        [sys.executable, "-m", "tray_app"], env=app.env, capture_output=True, text=True, timeout=30
+    )
+    assert second.returncode == 0
+    assert "already running" in second.stderr
+    assert app.proc is not None and app.proc.poll() is None  # the first one is untouched
+    app.stop()
