@@ -178,6 +178,30 @@ class Ledger:
         # Interned like freshly parsed entries: sessions and models repeat across rows.
         return [make((k, ts, intern(sid), intern(m), *rest)) for k, ts, sid, m, *rest in cursor]
 
+    def entries_between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
+        """Responses with lo <= ts < hi (lo < ts with `after`); SQLite filters in C."""
+        cols = ", ".join(RESPONSE_COLUMNS)
+        op = ">" if after else ">="
+        cursor = self.db.execute_sql(
+            f"SELECT {cols}, '' FROM responses WHERE ts {op} ? AND ts < ?", (lo, hi)
+        )
+        return [Entry._make(row) for row in cursor]
+
+    def unpriced_candidates(self) -> list[str]:
+        """Models of responses without Claude Code's own cost (the table decides the rest)."""
+        cursor = self.db.execute_sql("SELECT DISTINCT model FROM responses WHERE cost_usd IS NULL")
+        return [row[0] for row in cursor]
+
+    def meta(self, key: str) -> str | None:
+        """A value of the meta table."""
+        row = self.db.execute_sql("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value in the meta table."""
+        with self.db.atomic():
+            self.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def load_resets(self) -> list[ResetNotice]:
         """Official reset times seen so far."""
         cursor = self.db.execute_sql("SELECT ts, resets_at FROM resets")
@@ -230,6 +254,10 @@ class Ledger:
                 cursor.executemany("INSERT OR IGNORE INTO resets VALUES (?, ?)", reset_rows)
             if projects:
                 cursor.executemany(self._session_sql, list(projects.items()))
+            changed = [e.timestamp for e in latest.values()] + [r.timestamp for r in resets]
+            if changed:
+                # A response or reset at time t can change the block holding t and later ones.
+                cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
 
     def name_session(
         self, session_id: str, name: str, tags: str | None = None, description: str | None = None

@@ -75,6 +75,23 @@ def models_for(db: pw.Database) -> dict[str, Any]:
             table_name = "alerts"
             primary_key = pw.CompositeKey("block_start", "kind")
 
+    class CachedBlock(Base):
+        # Finished 5-hour blocks (a cache: dropped from the first changed time onwards).
+        start = pw.FloatField(primary_key=True)
+        end = pw.FloatField()
+        first = pw.FloatField()
+        last = pw.FloatField()
+        official = pw.BooleanField()
+        input = pw.IntegerField()
+        output = pw.IntegerField()
+        cache_creation = pw.IntegerField()
+        cache_read = pw.IntegerField()
+        cost_usd = pw.FloatField(null=True)
+        responses = pw.IntegerField()
+
+        class Meta:
+            table_name = "block_cache"
+
     class Meta_(Base):
         key = pw.TextField(primary_key=True)
         value = pw.TextField()
@@ -89,4 +106,5 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         "reset": Reset,
         "alert": AlertFired,
         "meta": Meta_,
+        "block": CachedBlock,
     }

@@ -127,15 +127,22 @@ class Engine:
         self.files: dict[str, FileState] = {}
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self._pending = _Pending()
+        self._loaded = ledger is None
         if ledger is not None:
-            self.deduper = Deduper(ledger.load_entries())
+            # Responses load lazily: a run with nothing new to read never needs them.
             self.resets = set(ledger.load_resets())
             self.files = ledger.file_states()
             self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
 
+    def _load(self) -> None:
+        if not self._loaded and self.ledger is not None:
+            self.deduper = Deduper(self.ledger.load_entries())
+        self._loaded = True
+
     @property
     def entries(self) -> Iterable[Entry]:
         """The counted responses."""
+        self._load()
         return iter(self.deduper)
 
     def refresh(
@@ -175,6 +182,8 @@ class Engine:
                 else:
                     stats.files_reset += 1  # truncated or replaced: dedup makes a re-read safe
             jobs.append((path, st, offset, lines))
+        if jobs:
+            self._load()
         acc = _Apply(self, stats)
         to_read = sum(st.st_size - offset for _, st, offset, _ in jobs)
         if not validate and to_read >= bulk_read.PARALLEL_MIN_BYTES and bulk_read.workers() > 1:

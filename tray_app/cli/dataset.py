@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
+from math import inf, nextafter
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +24,8 @@ from tray_app.usage.pricing import PriceTable
 class Dataset:
     """Counted responses and everything needed to report on them."""
 
-    entries: list[Entry]
+    engine: Engine
+    window: tuple[float, float]  # --since/--until/--now as [lo, hi)
     resets: list[ResetNotice]
     sessions: dict[str, SessionMeta]
     projects: dict[str, str]
@@ -34,6 +36,23 @@ class Dataset:
     ledger: Ledger | None
 
     _costs: dict[str, float | None] = field(default_factory=dict)
+    _entries: list[Entry] | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a time window narrows the report."""
+        return self.window != (-inf, inf)
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The counted responses in the window (loaded on first use: `status` may not)."""
+        if self._entries is None:
+            lo, hi = self.window
+            every = self.engine.entries
+            self._entries = [e for e in every if lo <= e.timestamp < hi] if self.filtered else (
+                list(every)
+            )  # fmt: skip
+        return self._entries
 
     def cost(self, entry: Entry) -> float | None:
         """USD of one response, None when unpriced (priced once per run: reports ask often)."""
@@ -107,22 +126,19 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
     result = engine.refresh(validate=validate)
     for warning in result.stats.warnings:
         env.warn(warning)
-    entries = list(engine.entries)
-    since = getattr(args, "since", None)
-    until = getattr(args, "until", None)
-    if since:
-        start = parse_when(since, tz)
-        entries = [e for e in entries if e.timestamp >= start]
-    if until:
-        stop = parse_when(until, tz, end_of_day=True)
-        entries = [e for e in entries if e.timestamp < stop]
+    lo, hi = -inf, inf
+    if getattr(args, "since", None):
+        lo = parse_when(args.since, tz)
+    if getattr(args, "until", None):
+        hi = parse_when(args.until, tz, end_of_day=True)
     if getattr(args, "now", None):
         # A pinned clock (tests, replays) sees only what had happened by then.
-        entries = [e for e in entries if e.timestamp <= env.now]
+        hi = min(hi, nextafter(env.now, inf))
     sessions = ledger.sessions() if ledger is not None else {}
     projects = dict(engine.projects)
     return Dataset(
-        entries,
+        engine,
+        (lo, hi),
         sorted(engine.resets, key=lambda r: r.timestamp),
         sessions,
         projects,

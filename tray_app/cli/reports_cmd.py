@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, time, timedelta
+from math import inf, nextafter
 from typing import Any
 
+from tray_app.adapters.block_cache import BlockCache
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
@@ -15,15 +17,15 @@ from tray_app.usage.limits import Limit, compute_limit
 from tray_app.usage.reports import (
     models,
     periods,
-    rolling,
     sum_totals,
     totals_of,
     unpriced_models,
 )
 
 
-def warn_unpriced(env: Environment, data: Dataset) -> list[str]:
-    missing = unpriced_models(data.entries, data.cost)
+def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = None) -> list[str]:
+    if missing is None:
+        missing = unpriced_models(data.entries, data.cost)
     for model in missing:
         env.warn(
             f"no price for model {model!r}: its cost is unknown (—); add it under "
@@ -64,16 +66,30 @@ def _block_line(b: Block, limit: Limit, env: Environment, data: Dataset) -> str:
 def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Current block, today, last 7 days and all time."""
     data = load(args, env)
-    blocks, limit = _blocks(data, env)
-    active = active_block(blocks)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
     lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
-    # One pass picks the last 7 days (today is inside them); all time is the blocks' sum.
-    recent = [e for e in data.entries if e.timestamp >= min(lo, env.now - 7 * 86400)]
-    today = totals_of((e for e in recent if lo <= e.timestamp < hi), data.cost)
-    week = rolling(recent, data.cost, env.now)
+    week_lo, now_hi = env.now - 7 * 86400, nextafter(env.now, inf)
+    if data.ledger is not None and not data.filtered:
+        # Restart path: finished blocks come from the ledger's cache, so only the open
+        # block's responses (and the edges of today and the last 7 days) are read.
+        cache = BlockCache(data.ledger, data.prices, data.cost)
+        blocks = cache.blocks(env.now, data.resets)
+        s = data.settings
+        limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
+        today, week = cache.window(blocks, lo, hi), cache.window(blocks, week_lo, now_hi)
+        unpriced = data.ledger.unpriced_candidates()
+        missing = warn_unpriced(
+            env, data, sorted(m for m in unpriced if not data.prices.price_for(m))
+        )
+    else:
+        blocks, limit = _blocks(data, env)
+        # One pass picks the last 7 days (today is inside them).
+        recent = [e for e in data.entries if e.timestamp >= min(lo, week_lo)]
+        today = totals_of((e for e in recent if lo <= e.timestamp < hi), data.cost)
+        week = totals_of((e for e in recent if week_lo <= e.timestamp < now_hi), data.cost)
+        missing = warn_unpriced(env, data)
+    active = active_block(blocks)
     total = sum_totals(b.totals for b in blocks)
-    missing = warn_unpriced(env, data)
     payload = {
         "generated_at": r.iso(env.now),
         "active_block": None if active is None else r.block_json(active, env.now, limit),

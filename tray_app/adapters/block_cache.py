@@ -1,0 +1,101 @@
+"""Finished 5-hour blocks kept in the ledger: a restart reads only the open block's responses.
+
+A finished block never changes unless a response or reset at or before its end is
+written; `Ledger.write` then drops it and every later one. Costs depend on the price
+table, so a different table (a new bundled file, a user override) empties the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+
+import peewee as pw
+
+from tray_app.adapters.ledger import Ledger
+from tray_app.usage.blocks import Block, build_blocks
+from tray_app.usage.model import Entry, ResetNotice, Totals
+from tray_app.usage.pricing import PriceTable
+from tray_app.usage.reports import sum_totals, totals_of
+
+log = logging.getLogger(__name__)
+CostFn = Callable[[Entry], "float | None"]
+COLUMNS = "start, end, first, last, official, input, output, cache_creation, cache_read, " \
+    "cost_usd, responses"  # fmt: skip
+
+
+def price_fingerprint(prices: PriceTable) -> str:
+    """A digest of everything that prices a response."""
+    parts = [prices.checked, repr(prices.us_only_multiplier), repr(prices.web_search_per_1000)]
+    parts += [f"{m}={prices.price_for(m)!r}" for m in sorted(prices.models)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _row(b: Block) -> tuple[object, ...]:
+    t = b.totals
+    return (b.start, b.end, b.first_activity, b.last_activity, b.official_reset, t.input_tokens,
+            t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens, t.cost_usd,
+            t.responses)  # fmt: skip
+
+
+def _block(row: Sequence[object]) -> Block:
+    start, end, first, last, official, i, o, cc, cr, cost, n = row
+    totals = Totals(i, o, cc, cr, cost, n)  # type: ignore[arg-type]
+    return Block(start, end, first, last, totals, (), False, False, bool(official))  # type: ignore[arg-type]
+
+
+class BlockCache:
+    """Blocks for `status` from cached finished ones plus the responses after them."""
+
+    def __init__(self, ledger: Ledger, prices: PriceTable, cost_of: CostFn) -> None:
+        self.ledger = ledger
+        self.cost_of = cost_of
+        self.fingerprint = price_fingerprint(prices)
+
+    def _cached(self) -> list[Block]:
+        db = self.ledger.db
+        if self.ledger.meta("block_cache_prices") != self.fingerprint:
+            with db.atomic():
+                db.execute_sql("DELETE FROM block_cache")
+            self.ledger.set_meta("block_cache_prices", self.fingerprint)
+            return []
+        rows = db.execute_sql(f"SELECT {COLUMNS} FROM block_cache ORDER BY start")
+        return [_block(r) for r in rows]
+
+    def blocks(self, now: float, resets: Sequence[ResetNotice]) -> list[Block]:
+        """Every real block (no gaps), oldest first; the newest may be active."""
+        db = self.ledger.db
+        # One transaction: the cache and the responses after it are read from one snapshot,
+        # and finished blocks are stored only if no other writer committed in between.
+        with db.atomic():
+            cached = self._cached()
+            last = cached[-1] if cached else None
+            after = last.end if last else 0.0
+            since = last.last_activity if last and last.last_activity else -1.0
+            tail = self.ledger.entries_between(since, after=True)
+            built = build_blocks(tail, now, self.cost_of, resets, after)
+            fresh = [b for b in built if not b.is_gap]
+            if len(fresh) > 1:
+                marks = ", ".join("?" * 11)
+                try:
+                    db.cursor().executemany(
+                        f"INSERT OR REPLACE INTO block_cache ({COLUMNS}) VALUES ({marks})",
+                        [_row(b) for b in fresh[:-1]],
+                    )
+                except pw.OperationalError as exc:  # busy: the next run caches them
+                    log.debug("block cache not updated: %s", exc)
+        return cached + fresh
+
+    def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
+        """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL."""
+        inside = [b for b in blocks if b.start >= lo and b.end <= hi]
+        if not inside:
+            return totals_of(self.ledger.entries_between(lo, hi), self.cost_of)
+        # Whole blocks count as they are; the responses before the first and after the
+        # last member of the last one (its end may hold a response: the rule is strict >).
+        head = self.ledger.entries_between(lo, inside[0].start)
+        last = inside[-1].last_activity or inside[-1].end
+        tail = self.ledger.entries_between(last, hi, after=True)
+        parts = [b.totals for b in inside]
+        return sum_totals([*parts, totals_of(head, self.cost_of), totals_of(tail, self.cost_of)])
