@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import peewee as pw
 
@@ -48,8 +48,15 @@ def _block(row: Sequence[object]) -> Block:
 class BlockCache:
     """Blocks for `status` from cached finished ones plus the responses after them."""
 
-    def __init__(self, ledger: Ledger, prices: PriceTable, cost_of: CostFn) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        prices: PriceTable,
+        cost_of: CostFn,
+        loaded: Iterable[Entry] | None = None,
+    ) -> None:
         self.ledger = ledger
+        self.loaded = loaded  # responses already in memory: no second copy from SQLite
         self.cost_of = cost_of
         self.fingerprint = price_fingerprint(prices)
 
@@ -73,7 +80,10 @@ class BlockCache:
             last = cached[-1] if cached else None
             after = last.end if last else 0.0
             since = last.last_activity if last and last.last_activity else -1.0
-            tail = self.ledger.entries_between(since, after=True)
+            if self.loaded is not None:
+                tail = [e for e in self.loaded if e.timestamp > since]
+            else:
+                tail = self.ledger.entries_between(since, after=True)
             built = build_blocks(tail, now, self.cost_of, resets, after)
             fresh = [b for b in built if not b.is_gap]
             if len(fresh) > 1:

@@ -134,6 +134,11 @@ class Engine:
             self.files = ledger.file_states()
             self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the counted set is in memory (there were new bytes, or no ledger)."""
+        return self._loaded
+
     def _load(self) -> None:
         if not self._loaded and self.ledger is not None:
             self.deduper = Deduper(self.ledger.load_entries())

@@ -72,7 +72,8 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if data.ledger is not None and not data.filtered:
         # Restart path: finished blocks come from the ledger's cache, so only the open
         # block's responses (and the edges of today and the last 7 days) are read.
-        cache = BlockCache(data.ledger, data.prices, data.cost)
+        loaded = data.engine.entries if data.engine.loaded else None
+        cache = BlockCache(data.ledger, data.prices, data.cost, loaded)
         blocks = cache.blocks(env.now, data.resets)
         s = data.settings
         limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
