@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import orjson
 
@@ -183,7 +183,7 @@ class Appender:
 
     def __init__(self, path: Path, base_responses: int, base_output: int) -> None:
         self.path = path
-        last = _last_line(path)
+        last = gen_data.last_context(path)
         self.head = b'"isSidechain":false,"userType":"external","cwd":%s,"sessionId":%s,' % (
             orjson.dumps(last["cwd"]),
             orjson.dumps(last["sessionId"]),
@@ -227,22 +227,6 @@ class Appender:
     def close(self) -> None:
         """Close the file."""
         os.close(self.fd)
-
-
-def _last_line(path: Path) -> dict[str, Any]:
-    """The last conversation line (with sessionId, uuid and cwd) of a session file."""
-    with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        f.seek(max(0, f.tell() - 512 * 1024))
-        tail = f.read()
-    for raw in reversed(tail.split(b"\n")):
-        try:
-            d = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(d, dict) and d.get("sessionId") and d.get("uuid") and d.get("cwd"):
-            return d
-    raise ValueError(f"no conversation line in {path}")
 
 
 # ---- measurements -----------------------------------------------------------------------------

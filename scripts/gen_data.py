@@ -1257,7 +1257,7 @@ def generate(
 # ---- appending (live benchmarks) ----------------------------------------------------------
 
 
-def _last_context(path: Path) -> dict[str, Any]:
+def last_context(path: Path) -> dict[str, Any]:
     """The fields of the last parseable main-conversation line of a session file."""
     with open(path, "rb") as f:
         f.seek(0, os.SEEK_END)
@@ -1288,7 +1288,7 @@ def append_responses(
     line. Returns the totals the new responses add under SPEC §3.
     """
     path = Path(path)
-    last = _last_context(path)
+    last = last_context(path)
     g = Generator(
         seed,
         live_from=time.time() if start is None else start,
