@@ -60,7 +60,12 @@ def test_other_states() -> None:
     assert tooltip_text(snapshot(status="no_data"), NOW, UTC) == "No Claude Code usage found yet"
     err = snapshot(status="error", error="cannot read /home/u/.claude")
     assert tooltip_text(err, NOW, UTC) == "Error: cannot read /home/u/.claude"
+    # Last use on an earlier day carries its date; the same day only the time.
     assert header_lines(idle(tracked_session=None), NOW, UTC) == [
+        "No active block · last use 31 Dec 23:59"
+    ]
+    later_same_day = idle(tracked_session=None).last_update + 30  # type: ignore[operator]
+    assert header_lines(idle(tracked_session=None), later_same_day, UTC) == [
         "No active block · last use 23:59"
     ]
 

@@ -30,6 +30,12 @@ def _clock(ts: float, tz: tzinfo | None) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%H:%M")
 
 
+def _when(ts: float, now: float, tz: tzinfo | None) -> str:
+    """`14:05` today, else `12 Feb 14:05` (an old last use must not look like today's)."""
+    then, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
+    return then.strftime("%H:%M" if then.date() == today.date() else "%d %b %H:%M")
+
+
 def _block_line(view: BlockView) -> str:
     """`Block: 1.2M tok · 63% of p90 (1.9M)`: always names the limit's source."""
     head = f"Block: {compact(view.block.tokens)} tok"
@@ -62,7 +68,7 @@ def lines(snapshot: Snapshot | None, now: float, tz: tzinfo | None) -> list[Line
     view = snapshot.active_block
     if view is None:
         last = snapshot.last_update
-        since = f" · last use {_clock(last, tz)}" if last is not None else ""
+        since = f" · last use {_when(last, now, tz)}" if last is not None else ""
         out.append(Line(f"No active block{since}", 0))
     else:
         out.append(Line(_block_line(view), 0))
