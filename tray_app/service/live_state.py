@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from tray_app.usage.blocks import Block, build_blocks
+from tray_app.usage.blocks import Block, ModelShare, build_blocks
 from tray_app.usage.dedup import Change
+from tray_app.usage.model import BLOCK_SECONDS as BLOCK
 from tray_app.usage.model import Entry, ResetNotice, TotalsBuilder
 
 CostFn = Callable[[Entry], "float | None"]
@@ -38,7 +39,8 @@ class LiveState:
 
     def __init__(self, cost_of: CostFn) -> None:
         self._price = cost_of
-        self._costs: dict[str, float | None] = {}  # by key: regrouping the tail re-reads them
+        # By the copy itself, not its key: a replaced copy must come out at its own price.
+        self._costs: dict[Entry, float | None] = {}
         self.total = TotalsBuilder()
         self.sessions: dict[str, SessionAcc] = {}
         self.resets: list[ResetNotice] = []
@@ -47,6 +49,8 @@ class LiveState:
         self.tail_after = 0.0  # end of the last fixed block
         self.tail_blocks: list[Block] = []
         self.last_update: float | None = None
+        # Running sums of the open block (total, per model), built on first use.
+        self._open: tuple[TotalsBuilder, dict[str, TotalsBuilder]] | None = None
 
     def load(self, entries: Iterable[Entry], resets: Iterable[ResetNotice], now: float) -> None:
         """Start from a full set of responses (the ledger's, at start-up)."""
@@ -61,6 +65,7 @@ class LiveState:
 
     def regroup(self, entries: Iterable[Entry], now: float) -> None:
         """Group every response into blocks again (start-up and rare catch-up)."""
+        self._open = None
         blocks = build_blocks(entries, now, self.cost_of, self.resets)
         self.fixed = blocks[:-1]
         self.tail_after = _last_end(self.fixed)
@@ -71,15 +76,18 @@ class LiveState:
     def cost_of(self, e: Entry) -> float | None:
         """USD of a counted response, priced once."""
         try:
-            cost = self._costs[e.key]
+            cost = self._costs[e]
         except KeyError:
-            cost = self._costs[e.key] = self._price(e)
+            cost = self._costs[e] = self._price(e)
         return cost
 
+    def _cost_out(self, e: Entry) -> float | None:
+        """The price of a copy being taken out (forgotten: it will not come back)."""
+        cost = self._costs.pop(e, None)
+        return self._price(e) if cost is None else cost
+
     def _count(self, e: Entry, sign: int) -> None:
-        if sign > 0:
-            self._costs.pop(e.key, None)  # a replacing copy has its own price
-        cost = self.cost_of(e)
+        cost = self.cost_of(e) if sign > 0 else self._cost_out(e)
         self.total.add(e, cost, sign)
         s = self.sessions.get(e.session_id)
         if s is None:
@@ -106,6 +114,7 @@ class LiveState:
         if new_resets:
             self.resets = sorted([*self.resets, *new_resets], key=lambda r: r.timestamp)
             full = any(r.timestamp < tail_start for r in new_resets)
+        changes = list(changes)
         for change in changes:
             if change.old is not None:
                 self._count(change.old, -1)
@@ -118,11 +127,72 @@ class LiveState:
                 self.last_update = change.new.timestamp
         if full:
             self.regroup(list(everything()), now)
-        else:
+        elif new_resets or not self._grow(changes, now):
             self.tick(now)
+
+    def _grow(self, changes: list[Change], now: float) -> bool:
+        """Add changes to the open block's running sums when all of them land in it.
+
+        The common live case (new responses at the end of the open block) then costs the
+        same whatever the block's size; anything else is regrouped exactly.
+        """
+        if len(self.tail_blocks) != 1 or self.tail_blocks[0].last_activity is None:
+            return False
+        block = self.tail_blocks[0]
+        last = block.last_activity
+        assert last is not None
+        for ts in sorted(c.new.timestamp for c in changes if c.old is None):
+            if ts > last:
+                over = ts >= block.end if block.official_reset else ts - block.start > BLOCK
+                if over or ts - last > BLOCK:
+                    return False  # it opens a new block: regroup
+                last = ts
+        if self._open is None:
+            # Built once per regroup; the tail holds exactly the open block's responses.
+            total = TotalsBuilder()
+            per_model: dict[str, TotalsBuilder] = {}
+            for e in self.tail.values():
+                cost = self.cost_of(e)
+                total.add(e, cost)
+                per_model.setdefault(e.model, TotalsBuilder()).add(e, cost)
+            self._open = (total, per_model)
+        else:
+            total, per_model = self._open
+            for c in changes:
+                if c.old is not None:
+                    self._open_add(c.old, -1)
+                self._open_add(c.new, 1)
+        models = tuple(
+            ModelShare(m, acc.build())
+            for m, acc in sorted(per_model.items(), key=lambda kv: -kv[1].build().total_tokens)
+            if acc.responses > 0
+        )
+        active = now < block.end and now - last < BLOCK
+        first = min([block.first_activity or last, *(c.new.timestamp for c in changes)])
+        self.tail_blocks = [
+            Block(block.start, block.end, first, last, total.build(), models, active, False,
+                  block.official_reset)
+        ]  # fmt: skip
+        self._join_gap()
+        return True
+
+    def _join_gap(self) -> None:
+        """A gap before the open block ends at its first response, which may have moved."""
+        if self.fixed and self.fixed[-1].is_gap and self.tail_blocks:
+            first = self.tail_blocks[0].first_activity
+            if first is not None and self.fixed[-1].end != first:
+                self.fixed[-1] = replace(self.fixed[-1], end=first)
+
+    def _open_add(self, e: Entry, sign: int) -> None:
+        assert self._open is not None
+        total, per_model = self._open
+        cost = self.cost_of(e) if sign > 0 else self._cost_out(e)
+        total.add(e, cost, sign)
+        per_model.setdefault(e.model, TotalsBuilder()).add(e, cost, sign)
 
     def tick(self, now: float) -> None:
         """Regroup the tail only (time alone can end a block or change its activity)."""
+        self._open = None
         if not self.tail:
             self.tail_blocks = []
             return
@@ -136,6 +206,7 @@ class LiveState:
             start = blocks[-1].start
             self.tail = {k: e for k, e in self.tail.items() if e.timestamp >= start}
         self.tail_blocks = blocks[-1:]
+        self._join_gap()
 
     @property
     def blocks(self) -> list[Block]:

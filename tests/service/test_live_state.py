@@ -1,0 +1,71 @@
+"""The live state applied change by change equals grouping everything from scratch."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.builders import T0, entry
+from tray_app.service.live_state import LiveState
+from tray_app.usage.blocks import Block, build_blocks
+from tray_app.usage.dedup import Deduper
+from tray_app.usage.model import Entry
+
+
+def cost(e: Entry) -> float:
+    return e.total_tokens / 1000
+
+
+def view(blocks: list[Block]) -> list[tuple[object, ...]]:
+    return [
+        (b.start, b.end, b.first_activity, b.last_activity, b.totals, b.is_active, b.is_gap,
+         {m.model: m.totals for m in b.models})
+        for b in blocks
+    ]  # fmt: skip
+
+
+# Batches of responses: (minutes after T0, tokens, model, key); keys repeat → replacements.
+batches = st.lists(
+    st.lists(
+        st.tuples(st.integers(0, 60 * 30), st.integers(1, 900), st.sampled_from("ab"),
+                  st.integers(0, 40)),
+        min_size=1, max_size=8,
+    ),
+    min_size=1, max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(batches, st.booleans())
+def test_incremental_equals_from_scratch(batches: list[list[tuple[int, int, str, int]]],
+                                         forward: bool) -> None:  # fmt: skip
+    deduper = Deduper()
+    state = LiveState(cost)
+    now = T0.timestamp()
+    state.load([], [], now)
+    clock = 0
+    for batch in batches:
+        if forward:  # mostly in time order, as live data is
+            batch = sorted(batch)
+        changes = []
+        for minutes, tokens, model, key in batch:
+            clock = max(clock, minutes)
+            change = deduper.offer(entry(minutes, tokens, key=f"k{key}", model=model,
+                                         output=tokens))  # fmt: skip
+            if change is not None:
+                changes.append(change)
+        now = T0.timestamp() + clock * 60 + 30
+        state.apply(changes, [], now, lambda: list(deduper))
+        expected = build_blocks(list(deduper), now, cost)
+        assert view(state.blocks) == view(expected)
+        assert state.total.build() == expected_totals(deduper)
+
+
+def expected_totals(deduper: Deduper) -> object:
+    from tray_app.usage.reports import totals_of
+
+    totals = totals_of(list(deduper), cost)
+    return totals.__class__(totals.input_tokens, totals.output_tokens,
+                            totals.cache_creation_tokens, totals.cache_read_tokens,
+                            None if totals.cost_usd is None else round(totals.cost_usd, 9),
+                            totals.responses)  # fmt: skip
