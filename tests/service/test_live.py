@@ -226,3 +226,36 @@ def test_restart_neither_loses_nor_doubles(tmp_path: Path, live: Starter) -> Non
     first = lv2.snapshots[0]
     assert first.totals.output_tokens == 11  # straight from the ledger
     lv2.wait(out_is(18))
+
+
+def test_a_failing_ledger_write_is_survived_and_retried(tmp_path: Path, live: Starter) -> None:
+    import sqlite3
+
+    from tray_app.adapters.ledger import Ledger
+
+    f = write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [assistant("msg_1", 5)])
+    lv = live()
+    lv.wait(out_is(5))
+    real_write = Ledger.write
+    failing = {"on": True}
+
+    def write(self: Ledger, *a: object, **k: object) -> None:
+        if failing["on"]:
+            raise sqlite3.OperationalError("database or disk is full")
+        real_write(self, *a, **k)  # type: ignore[arg-type]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(Ledger, "write", write)
+    try:
+        write_jsonl(f, [assistant("msg_2", 6)], mode="a")
+        snap = lv.wait(lambda s: s.totals.output_tokens == 11 and s.status == "error")
+        assert snap.error is not None and "disk is full" in snap.error
+        assert lv.runtime.service.alive
+        failing["on"] = False
+        write_jsonl(f, [assistant("msg_3", 7)], mode="a")
+        lv.wait(lambda s: s.totals.output_tokens == 18 and s.status != "error", timeout=10)
+    finally:
+        mp.undo()
+    lv.runtime.stop()
+    count = sqlite3.connect(tmp_path / "l.db").execute("SELECT COUNT(*) FROM responses")
+    assert count.fetchone()[0] == 3  # the failed batch was written on the retry

@@ -190,7 +190,7 @@ class UsageService:
                         batch.append(self._queue.get(timeout=left))
                     except queue.Empty:
                         break
-                self._handle(batch)
+                self._guarded(self._handle, batch)
             if time.monotonic() >= next_tick:
                 # Time alone changes things: a block expires, the countdown moves.
                 self._state.tick(self.clock())
@@ -202,10 +202,24 @@ class UsageService:
             if not pending:
                 next_flush = float("inf")
             elif pending >= opts.flush_batch or time.monotonic() >= next_flush:
-                engine.flush()
-                next_flush = float("inf")
+                # A failed write keeps the batch pending; it is tried again later.
+                flushed = self._guarded(engine.flush)
+                next_flush = float("inf") if flushed else time.monotonic() + 10 * opts.flush_seconds
             elif next_flush == float("inf"):
                 next_flush = time.monotonic() + opts.flush_seconds
+
+    def _guarded(self, work: Callable[..., None], *args: object) -> bool:
+        """Run one step; a failure is logged and shown, and the thread keeps counting."""
+        try:
+            work(*args)
+        except Exception as exc:
+            log.exception("usage engine step failed")
+            self.error = f"usage engine error: {exc}"
+            self._publish()
+            return False
+        if self.error and self.error.startswith("usage engine error"):
+            self.error = None  # recovered (e.g. the disk has room again)
+        return True
 
     def _handle(self, batch: list[Path | Command | None]) -> None:
         paths: set[Path] = set()
