@@ -173,13 +173,13 @@ class LiveState:
             Block(block.start, block.end, first, last, total.build(), models, active, False,
                   block.official_reset)
         ]  # fmt: skip
-        self._join_gap()
+        self._join_gap(self.tail_blocks[0])
         return True
 
-    def _join_gap(self) -> None:
-        """A gap before the open block ends at its first response, which may have moved."""
-        if self.fixed and self.fixed[-1].is_gap and self.tail_blocks:
-            first = self.tail_blocks[0].first_activity
+    def _join_gap(self, block: Block) -> None:
+        """The gap before `block` (the open one) ends at its first response, which may move."""
+        if self.fixed and self.fixed[-1].is_gap:
+            first = block.first_activity
             if first is not None and self.fixed[-1].end != first:
                 self.fixed[-1] = replace(self.fixed[-1], end=first)
 
@@ -199,6 +199,7 @@ class LiveState:
         tail_start = min(e.timestamp for e in self.tail.values())
         resets = [r for r in self.resets if r.timestamp >= tail_start - 5 * 3600]
         blocks = build_blocks(self.tail.values(), now, self.cost_of, resets, self.tail_after)
+        self._join_gap(blocks[0])  # before any of them becomes fixed
         if len(blocks) > 1:
             # Earlier tail blocks are finished for good: fix them and keep the newest open.
             self.fixed.extend(blocks[:-1])
@@ -206,7 +207,6 @@ class LiveState:
             start = blocks[-1].start
             self.tail = {k: e for k, e in self.tail.items() if e.timestamp >= start}
         self.tail_blocks = blocks[-1:]
-        self._join_gap()
 
     @property
     def blocks(self) -> list[Block]:
