@@ -2,4 +2,7 @@
 
 from tray_app.launcher import main
 
-raise SystemExit(main())
+# Guarded: the tray's first scan spawns reader processes, which import this module again
+# (as __mp_main__) and must not start a second app.
+if __name__ == "__main__":
+    raise SystemExit(main())
