@@ -259,3 +259,16 @@ def test_a_failing_ledger_write_is_survived_and_retried(tmp_path: Path, live: St
     lv.runtime.stop()
     count = sqlite3.connect(tmp_path / "l.db").execute("SELECT COUNT(*) FROM responses")
     assert count.fetchone()[0] == 3  # the failed batch was written on the retry
+
+
+def test_a_name_given_from_the_cli_shows_up_on_the_next_tick(tmp_path: Path, live: Starter) -> None:
+    from tray_app.adapters.ledger import Ledger
+
+    write_jsonl(tmp_path / "claude" / "projects" / "p" / "s.jsonl", [assistant("msg_1", 5)])
+    lv = live()
+    lv.wait(out_is(5))
+    other = Ledger.open(tmp_path / "l.db")  # as `token-monitor name` would
+    other.name_session("sess-1", "from the CLI")
+    other.close()
+    snap = lv.wait(lambda s: s.tracked_session is not None and s.tracked_session.name != "")
+    assert snap.tracked_session is not None and snap.tracked_session.name == "from the CLI"

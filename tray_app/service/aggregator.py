@@ -160,7 +160,7 @@ class UsageService:
             self._ledger = Ledger.open(self.ledger_path)
             if self._ledger.recovered_to is not None:
                 log.warning("ledger rebuilt; the unreadable file is %s", self._ledger.recovered_to)
-            self._names = {s: m.name for s, m in self._ledger.sessions().items() if m.name}
+        self._reload_names()
         self._engine = Engine(self.roots, self._ledger)
         if not self.roots.dirs and self.roots.missing:
             self.error = "; ".join(self.roots.warnings)
@@ -192,7 +192,9 @@ class UsageService:
                         break
                 self._guarded(self._handle, batch)
             if time.monotonic() >= next_tick:
-                # Time alone changes things: a block expires, the countdown moves.
+                # Time alone changes things: a block expires, the countdown moves. Names
+                # given meanwhile with `token-monitor name` show up too.
+                self._guarded(self._reload_names)
                 self._state.tick(self.clock())
                 self._publish()
                 next_tick = time.monotonic() + opts.tick_seconds
@@ -207,6 +209,10 @@ class UsageService:
                 next_flush = float("inf") if flushed else time.monotonic() + 10 * opts.flush_seconds
             elif next_flush == float("inf"):
                 next_flush = time.monotonic() + opts.flush_seconds
+
+    def _reload_names(self) -> None:
+        if self._ledger is not None:
+            self._names = {s: m.name for s, m in self._ledger.sessions().items() if m.name}
 
     def _guarded(self, work: Callable[..., None], *args: object) -> bool:
         """Run one step; a failure is logged and shown, and the thread keeps counting."""
