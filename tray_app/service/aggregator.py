@@ -6,9 +6,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from tray_app.adapters.discovery import Roots
@@ -17,9 +17,8 @@ from tray_app.adapters.scanner import Engine
 from tray_app.service.live_state import LiveState
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
-from tray_app.usage.alerts import AlertRules, BlockState, apply_decision, plan_alerts
+from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
 from tray_app.usage.dedup import Change
-from tray_app.usage.model import Entry
 from tray_app.usage.pricing import PriceTable
 
 log = logging.getLogger(__name__)
@@ -285,17 +284,10 @@ class UsageService:
         if b is not None:
             state = BlockState(b.block.start, b.resets_at, b.block.tokens, b.percent,
                                b.limit_tokens, b.limit_source, b.projected_tokens)  # fmt: skip
-        kwargs = {"tz": self.tz} if self.tz is not None else {}
-        decision = plan_alerts(
-            memory, state, snapshot.published_at, self.rules, catch_up=not self._caught_up,
-            **kwargs,
-        )  # fmt: skip
-        for alert in apply_decision(memory, decision, snapshot.published_at):
+        # Until the start-up catch-up is done, only the highest crossed threshold may speak.
+        decide = check_alerts if self._caught_up else alerts_for_catch_up
+        for alert in decide(memory, state, snapshot.published_at, self.rules, self.tz or UTC):
             _call_all(self._on_alert, alert)
-
-    def entries(self) -> Iterable[Entry]:
-        """The counted responses (aggregator thread only)."""
-        return self._engine.entries if self._engine is not None else ()
 
 
 def _wake(_: UsageService) -> None:

@@ -163,9 +163,3 @@ def periods(
         acc.setdefault(key, TotalsBuilder()).add(e, cost_of(e))
         models_seen.setdefault(key, set()).add(e.model)
     return [PeriodSummary(k, acc[k].build(), tuple(sorted(models_seen[k]))) for k in sorted(acc)]
-
-
-def rolling(entries: Iterable[Entry], cost_of: CostFn, now: float, days: float = 7) -> Totals:
-    """Totals over the last `days` days up to `now`."""
-    since = now - days * 86400.0
-    return totals_of((e for e in entries if since <= e.timestamp <= now), cost_of)
