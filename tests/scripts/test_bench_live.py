@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load() -> ModuleType:
-    """Import scripts/bench_live.py (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_live", ROOT / "scripts" / "bench_live.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_live"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _load()
+bench = load_script("bench_live")
 
 
 def test_percentile_and_matching() -> None:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from tests.builders import REAL_FIXTURES
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = REAL_FIXTURES
@@ -28,17 +26,7 @@ HEADLINE = (
 )
 
 
-def _load() -> ModuleType:
-    """Import scripts/gen_data.py (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("gen_data", ROOT / "scripts" / "gen_data.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["gen_data"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gen = _load()
+gen = load_script("gen_data")
 
 
 # ---- an independent, deliberately simple recount under SPEC §3 -----------------------------
