@@ -100,7 +100,10 @@ def run_tray(argv: Sequence[str]) -> int:
         )
     except TrayUnavailable as exc:
         lock.release()
-        _say(f"token-monitor: error: {exc}")
+        hint = ""
+        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+            hint = " (DISPLAY is not set: start it from your desktop session)"
+        _say(f"token-monitor: error: {exc}{hint}")
         return ExitStatus.ERROR
     holder["tray"] = tray
     notifier = Notifier()
