@@ -8,7 +8,6 @@ import io
 from typing import Any
 
 from tray_app import __version__
-from tray_app.adapters.discovery import find_roots, find_transcripts
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.locations import config_file
 from tray_app.cli import render as r
@@ -105,9 +104,7 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Check the setup: data dirs, files, bad lines, ledger, prices, tray support."""
     data = load(args, env, validate=True)  # a full validating pass over every line
-    roots = find_roots(list(args.data_dir or data.settings.data_dirs), env.env)
-    warnings: list[str] = []
-    files = find_transcripts(roots, warnings)
+    roots = data.engine.roots  # that pass found the roots and files: no second walk
     path = ledger_path(env, data.settings)
     ledger_info: dict[str, Any] = {"path": str(path), "exists": path.exists()}
     if path.exists() and not args.no_ledger:
@@ -126,9 +123,9 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "config_file": str(config_file(env.env)),
         "roots": [str(p) for p in roots.dirs],
         "missing_roots": [str(p) for p in roots.missing],
-        "warnings": list(roots.warnings) + warnings,
-        "files": len(files),
-        "bytes": sum(st.st_size for _, st in files),
+        "warnings": data.stats.warnings,
+        "files": data.stats.files_seen,
+        "bytes": data.stats.bytes_read,
         "responses": len(data.entries),
         "bad_lines": stats.bad_lines,
         "bad_places": [f"{b.path}:{b.line}: {b.reason}" for b in stats.bad_places[:10]],
