@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tray_app.adapters.transcript import BadLine, FileRead, read_from
+from tray_app.adapters.transcript import FileRead, read_from
 from tray_app.usage.dedup import Deduper
 from tray_app.usage.model import Entry, ResetNotice
 
@@ -76,6 +76,3 @@ def read_parallel(jobs: Sequence[Job], sizes: Sequence[int]) -> list[RangeResult
     ctx = multiprocessing.get_context(method)
     with ProcessPoolExecutor(len(ranges), mp_context=ctx) as pool:
         return list(pool.map(read_range, ranges))
-
-
-__all__ = ["PARALLEL_MIN_BYTES", "BadLine", "RangeResult", "read_parallel"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from tray_app.adapters import bulk_read
 from tray_app.adapters.discovery import Roots, find_transcripts
 from tray_app.adapters.ledger import FileState, Ledger
-from tray_app.adapters.transcript import BadLine, FileRead, read_from
+from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead, read_from
 from tray_app.usage.dedup import Change, Deduper
 from tray_app.usage.model import Entry, ResetNotice
 
@@ -38,7 +38,7 @@ class ScanStats:
         self.files_read += 1
         self.bytes_read += read.bytes_read
         self.bad_lines += read.bad_count
-        room = 20 - len(self.bad_places)
+        room = MAX_PLACES - len(self.bad_places)
         if room > 0:
             self.bad_places.extend(read.bad[:room])
 

@@ -23,7 +23,6 @@ from tray_app.usage.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 
-RESCAN = None  # a queued "read every file" request (a root appeared, polling, start-up)
 Command = Callable[["UsageService"], None]
 
 
