@@ -258,9 +258,12 @@ class UsageService:
                 self.error = None
         result = engine.refresh(paths, persist=False)
         now = self.clock()
-        if result.changes or result.resets:
+        changed = bool(result.changes or result.resets)
+        if changed:
             self._state.apply(result.changes, result.resets, now, lambda: engine.entries)
-        self._publish()
+        # Most file events are lines without usage (hooks, tool results): nothing to show.
+        if changed or paths is None:
+            self._publish()
         for change in result.changes:
             _call_all(self._on_response, change)
 
