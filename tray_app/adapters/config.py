@@ -53,6 +53,10 @@ class Settings:
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # USD/MTok
     timezone: str | None = None
     tracked_session: str | None = None  # None = follow the latest active session
+    metrics_labels: Mapping[str, str] = field(default_factory=dict)  # user/host on /metrics
+    budgets: Mapping[str, float] = field(default_factory=dict)  # USD per day/week/month
+    budget_thresholds: tuple[int, ...] = (80, 100)  # % of a budget that alert
+    webhook_url: str | None = None  # Slack/Discord incoming webhook; a secret, never logged
 
 
 _HEADER = "# Token Monitor settings. A bad value falls back to its default, with a warning.\n"
@@ -147,6 +151,27 @@ def _timezone(value: object) -> str | None:
         raise _Bad("expected an IANA time zone like Europe/Paris, or null") from error
 
 
+def _labels(value: object) -> dict[str, str]:
+    items = value.items() if isinstance(value, Mapping) else [(None, None)]
+    ok = all(k in ("user", "host") and isinstance(v, str) and 0 < len(v) <= 100 for k, v in items)
+    if not ok:
+        raise _Bad("expected {user: name, host: name}")
+    return dict(items)
+
+
+def _budgets(value: object) -> dict[str, float]:
+    items = value.items() if isinstance(value, Mapping) else [(None, None)]
+    out = {k: _number(v) for k, v in items if k in ("daily", "weekly", "monthly")}
+    if len(out) != len(items) or not all(v is not None and v > 0 for v in out.values()):
+        raise _Bad("expected {daily: USD, weekly: USD, monthly: USD} (any of them, above 0)")
+    return out  # type: ignore[return-value]
+
+
+def _secret_str(value: object) -> str | None:
+    # Never rejected here: the warning would echo the secret. The webhook checks it.
+    return value if isinstance(value, str) and value else None
+
+
 # Each key's parser and the comment written above it, in file order (the file is edited by hand).
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "data_dirs": (_str_list, "Claude Code dirs to read; [] = ~/.claude and ~/.config/claude"),
@@ -163,6 +188,10 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "prices": (_prices, "per-model price overrides in USD per million tokens"),
     "timezone": (_timezone, "IANA zone for times shown (e.g. Europe/Paris); null = the system's"),
     "tracked_session": (_optional_str, "session id to track; null = the latest active one"),
+    "metrics_labels": (_labels, "labels on /metrics: {user: ..., host: ...}; default login/host"),
+    "budgets": (_budgets, "cost budgets in USD: {daily: 10, weekly: 50, monthly: 150}"),
+    "budget_thresholds": (_thresholds, "alert when spending passes these % of a budget"),
+    "webhook_url": (_secret_str, "Slack/Discord incoming webhook for alerts; null = off"),
 }
 
 
