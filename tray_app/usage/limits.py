@@ -24,7 +24,15 @@ class Limit:
     """A block token limit and where it came from."""
 
     tokens: int | None
-    source: str  # "max" | "p90" | "custom" | "none"
+    source: str  # "official" | "max" | "p90" | "custom" | "none"
+    # The window this limit is for, and for `official` what Claude Code reported
+    # (usage/official_limits.py builds these): the window's used % at the time asked,
+    # when it was captured, its reset, and whether tokens counted since moved it forward.
+    window: str = "five_hour"
+    percent_now: float | None = None
+    captured_at: float | None = None
+    resets_at: float | None = None
+    estimated: bool = False
 
     @property
     def label(self) -> str:
@@ -32,7 +40,9 @@ class Limit:
         return SOURCE_LABELS.get(self.source, self.source)
 
     def percent(self, tokens: int) -> float | None:
-        """`tokens` as a percentage of the limit."""
+        """`tokens` as a percentage of the limit (an official figure is already a %)."""
+        if self.percent_now is not None:
+            return self.percent_now
         return None if not self.tokens else tokens * 100.0 / self.tokens
 
 
