@@ -57,6 +57,9 @@ class Settings:
     budgets: Mapping[str, float] = field(default_factory=dict)  # USD per day/week/month
     budget_thresholds: tuple[int, ...] = (80, 100)  # % of a budget that alert
     webhook_url: str | None = None  # Slack/Discord incoming webhook; a secret, never logged
+    model_profiles: Mapping[str, str] = field(default_factory=dict)  # name -> model (E)
+    auto_switch: bool = False  # set new sessions' model from the limit windows
+    auto_switch_percent: int = 80  # % of a limit window that triggers the switch
 
 
 _HEADER = "# Token Monitor settings. A bad value falls back to its default, with a warning.\n"
@@ -172,6 +175,29 @@ def _secret_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+_MODEL_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@/\[\]-]{0,99}")
+
+
+def _profiles(value: object) -> dict[str, str]:
+    items = value.items() if isinstance(value, Mapping) else [(None, None)]
+    ok = all(
+        isinstance(k, str) and _PROFILE.fullmatch(k) and isinstance(v, str)
+        and _MODEL_VALUE.fullmatch(v)
+        for k, v in items
+    )  # fmt: skip
+    if not ok:
+        raise _Bad("expected {profile-name: model alias or id}, e.g. {fast: haiku}")
+    return dict(items)
+
+
+def _percent(value: object) -> int:
+    number = _number(value)
+    if number is None or not number.is_integer() or not 1 <= number <= 100:
+        raise _Bad("expected a whole number 1-100")
+    return int(number)
+
+
 # Each key's parser and the comment written above it, in file order (the file is edited by hand).
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "data_dirs": (_str_list, "Claude Code dirs to read; [] = ~/.claude and ~/.config/claude"),
@@ -192,6 +218,9 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "budgets": (_budgets, "cost budgets in USD: {daily: 10, weekly: 50, monthly: 150}"),
     "budget_thresholds": (_thresholds, "alert when spending passes these % of a budget"),
     "webhook_url": (_secret_str, "Slack/Discord incoming webhook for alerts; null = off"),
+    "model_profiles": (_profiles, "your model profiles besides best/balanced/cheap: {name: model}"),
+    "auto_switch": (_flag, "switch new sessions to 'balanced' near a limit, back after its reset"),
+    "auto_switch_percent": (_percent, "% of a limit window at which auto_switch acts"),
 }
 
 

@@ -92,6 +92,20 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         class Meta:
             table_name = "block_cache"
 
+    class ModelChange(Base):
+        # Each change of the model for new sessions (model manager): auto, restore, manual.
+        id = pw.AutoField()
+        ts = pw.FloatField()
+        kind = pw.TextField()
+        old = pw.TextField(null=True)  # null = Claude Code's default (no `model` key)
+        new = pw.TextField(null=True)
+        reason = pw.TextField(default="")
+        until = pw.FloatField(null=True)  # the reset that ends an automatic switch or a hold
+        source = pw.TextField(default="")  # cli, tray, auto
+
+        class Meta:
+            table_name = "model_history"
+
     class Meta_(Base):
         key = pw.TextField(primary_key=True)
         value = pw.TextField()
@@ -107,4 +121,5 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         "alert": AlertFired,
         "meta": Meta_,
         "block": CachedBlock,
+        "model_change": ModelChange,
     }
