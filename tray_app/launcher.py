@@ -9,6 +9,11 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch without importing the UI unless the tray (or doctor's probe) needs it."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["statusline"]:
+        # Claude Code runs this on every update: the light module only (≤ 50 ms budget).
+        from tray_app.cli.statusline_cmd import main as statusline
+
+        return statusline()
     if not args or args[0] == "tray":
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
