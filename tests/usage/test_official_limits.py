@@ -94,8 +94,8 @@ def test_resolve_falls_back_and_says_which() -> None:
 
 
 def test_resolve_uses_official_and_lists_other_windows() -> None:
-    caps = latest([window(), window("seven_day", 41.2, NOW + 86400),
-                   window("seven_day_opus", 3.0, NOW + 86400), window(at=NOW - 10, pct=30.0)])  # fmt: skip
+    week, opus = window("seven_day", 41.2, NOW + 86400), window("seven_day_opus", 3.0, NOW + 86400)
+    caps = latest([window(), week, opus, window(at=NOW - 10, pct=30.0)])
     result = resolve_limits(caps, Limit(2_000_000, "max"), 500_000, NOW)
     assert result.block.source == "official" and result.block.percent(500_000) == 30.0
     assert [(w.window, w.percent_now) for w in result.windows] == [
