@@ -6,7 +6,7 @@ import pytest
 
 from tests.builders import assistant, progress_copy, user
 from tray_app.usage.model import Entry, ResetNotice
-from tray_app.usage.parse import dedup_key, extract, parse_timestamp
+from tray_app.usage.parse import NO_IDS, Rejected, dedup_key, extract, parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -104,15 +104,17 @@ def test_legacy_cost_usd_is_kept() -> None:
     assert isinstance(e, Entry) and e.cost_usd == 0.0123
 
 
-def test_junk_counts_become_zero() -> None:
+def test_junk_counts_make_a_bad_line() -> None:
     line = assistant("msg_j", 5)
     line["message"]["usage"]["input_tokens"] = "lots"
+    assert extract(line) == Rejected("input_tokens out of range")
+    line["message"]["usage"]["input_tokens"] = 3
     line["message"]["usage"]["output_tokens"] = -4
-    e = extract(line)
-    assert isinstance(e, Entry) and (e.input_tokens, e.output_tokens) == (0, 0)
+    assert extract(line) == Rejected("output_tokens out of range")
 
 
 def test_dedup_key_rules() -> None:
     assert dedup_key("s", "msg_1", "r", "u") == "msg_1"
     assert dedup_key("s", "x1", "r", "u") == "s|x1|r"
     assert dedup_key("s", "", "", "u9") == "s||uuid:u9"
+    assert dedup_key("s", "", "", "") == "s" + NO_IDS  # the reader appends the place

@@ -16,7 +16,7 @@ from tray_app.usage.model import Entry, ResetNotice
 
 PARALLEL_MIN_BYTES = 48 << 20  # below this, starting workers costs more than it saves
 
-Job = tuple[str, int, int]  # path, offset, first line number
+Job = tuple[str, int, int, int, str]  # path, offset, first line number, size at stat, place
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +33,9 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
     deduper = Deduper()
     reads: list[tuple[str, FileRead | str]] = []
     resets: list[ResetNotice] = []
-    for path, offset, lines in jobs:
+    for path, offset, lines, size, place in jobs:
         try:
-            read = read_from(Path(path), offset, lines)
+            read = read_from(Path(path), offset, lines, limit=size, place=place)
         except OSError as exc:
             reads.append((path, str(exc.strerror)))
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,14 +100,39 @@ def iter_transcripts(root: Path, warnings: list[str] | None = None) -> Iterable[
 def find_transcripts(
     roots: Roots, warnings: list[str] | None = None
 ) -> list[tuple[Path, os.stat_result]]:
-    """All transcripts with their stat, oldest-modified first (SPEC §3 attribution order)."""
+    """All transcripts with their stat, oldest-modified first (SPEC §3 attribution order).
+
+    Regular files only (a symlink to one is followed): FIFOs, devices and sockets named
+    `*.jsonl` are skipped with a warning, never opened.
+    """
     found: dict[Path, os.stat_result] = {}
     for root in roots.dirs:
         for path in iter_transcripts(root, warnings):
             try:
-                found[path] = path.stat()
-            except OSError as exc:
-                log.warning("cannot stat %s: %s", path, exc.strerror)
-                if warnings is not None:
-                    warnings.append(f"cannot stat {path}: {exc.strerror}")
+                st = regular_stat(path, warnings)
+            except FileNotFoundError:
+                continue  # vanished since listed, or a dangling symlink
+            if st is not None:
+                found[path] = st
     return sorted(found.items(), key=lambda kv: (kv[1].st_mtime_ns, str(kv[0])))
+
+
+def regular_stat(path: Path, warnings: list[str] | None = None) -> os.stat_result | None:
+    """`path`'s stat if it is a regular file; None (with a warning) otherwise.
+
+    FileNotFoundError propagates: a vanished file is the caller's business.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        problem = f"cannot stat {path}: {exc.strerror}"
+    else:
+        if stat.S_ISREG(st.st_mode):
+            return st
+        problem = f"skipped {path}: not a regular file"
+    log.warning("%s", problem)
+    if warnings is not None:
+        warnings.append(problem)
+    return None

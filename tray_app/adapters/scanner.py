@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tray_app.adapters import bulk_read
-from tray_app.adapters.discovery import Roots, find_transcripts
+from tray_app.adapters.discovery import Roots, find_transcripts, regular_stat
 from tray_app.adapters.ledger import FileState, Ledger
-from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead, read_from
+from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead, file_place, read_from
 from tray_app.usage.dedup import Change, Deduper
 from tray_app.usage.model import Entry, ResetNotice
 
@@ -134,6 +134,11 @@ class Engine:
             self.files = ledger.file_states()
             self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
 
+    def place(self, path: Path) -> str:
+        """The file's id for keying lines without ids: its path below its root."""
+        root = next((r for r in self.roots.dirs if path.is_relative_to(r)), None)
+        return file_place(path, root)
+
     @property
     def loaded(self) -> bool:
         """Whether the counted set is in memory (there were new bytes, or no ledger)."""
@@ -167,11 +172,12 @@ class Engine:
             gone = []
             for path in paths:
                 try:
-                    found.append((path, path.stat()))
+                    st = regular_stat(path, stats.warnings)
                 except FileNotFoundError:
                     gone.append(str(path))
-                except OSError as exc:
-                    stats.warnings.append(f"cannot stat {path}: {exc.strerror}")
+                    continue
+                if st is not None:
+                    found.append((path, st))
             found.sort(key=lambda kv: (kv[1].st_mtime_ns, str(kv[0])))
         stats.files_seen = len(found)
         jobs: list[tuple[Path, os.stat_result, int, int]] = []
@@ -181,8 +187,10 @@ class Engine:
             if known is not None and not validate:
                 same_file = known.device == st.st_dev and known.inode == st.st_ino
                 if same_file and st.st_size >= known.offset:
-                    if st.st_size == known.offset:
-                        continue  # nothing new: not even opened
+                    if st.st_size in (known.offset, known.size):
+                        # Nothing new: not even opened. Reads stop at the size seen at stat,
+                        # so an incomplete last line is rescanned only once the file grows.
+                        continue
                     offset, lines = known.offset, known.lines
                 else:
                     stats.files_reset += 1  # truncated or replaced: dedup makes a re-read safe
@@ -194,7 +202,7 @@ class Engine:
         if not validate and to_read >= bulk_read.PARALLEL_MIN_BYTES and bulk_read.workers() > 1:
             by_path = {str(p): (p, st) for p, st, _, _ in jobs}
             results = bulk_read.read_parallel(
-                [(str(p), off, ln) for p, _, off, ln in jobs],
+                [(str(p), off, ln, st.st_size, self.place(p)) for p, st, off, ln in jobs],
                 [st.st_size - off for _, st, off, _ in jobs],
             )
             for part in results:
@@ -208,7 +216,7 @@ class Engine:
         else:
             for path, st, offset, lines in jobs:
                 try:
-                    read = read_from(path, offset, lines, validate)
+                    read = read_from(path, offset, lines, validate, st.st_size, self.place(path))
                 except OSError as exc:
                     acc.unreadable(path, str(exc.strerror))
                     continue

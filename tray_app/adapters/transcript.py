@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from tray_app.usage.model import Entry, ResetNotice
-from tray_app.usage.parse import extract
+from tray_app.usage.parse import NO_IDS, Rejected, extract
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +21,9 @@ CHUNK = 4 << 20
 MAX_LINE = 64 << 20  # longer lines are counted as bad and skipped, never held in memory
 USAGE = b'"usage":'  # inside a JSON string this appears escaped, so text never matches
 MAX_PLACES = 20
+BOM = b"\xef\xbb\xbf"
+# Never block on open: a FIFO named *.jsonl would otherwise wait for a writer forever.
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,16 @@ class FileRead:
     bad: list[BadLine] = field(default_factory=list)
 
 
+def file_place(path: Path, root: Path | None = None) -> str:
+    """A short stable id of a file: its path below `root` (bytes, so any name works)."""
+    rel = path
+    if root is not None and path.is_relative_to(root):
+        # Relative: the same transcript seen through two roots, or after the data dir
+        # moved, keeps its place, so id-less lines are still counted once.
+        rel = path.relative_to(root)
+    return hashlib.blake2b(os.fsencode(rel), digest_size=8).hexdigest()
+
+
 def _bad_reason(line: bytes, exc: Exception) -> str:
     try:
         line.decode("utf-8")
@@ -52,11 +69,15 @@ def _bad_reason(line: bytes, exc: Exception) -> str:
 class _Reader:
     """State of one pass over a file."""
 
-    def __init__(self, path: str, result: FileRead, first_line: int, validate: bool) -> None:
+    def __init__(
+        self, path: str, result: FileRead, first_line: int, validate: bool, place: str
+    ) -> None:
         self.path = path
         self.result = result
         self.line_base = first_line  # line number of the first line in the buffer, minus 1
         self.validate = validate
+        self.place = place
+        self.buf_offset = 0  # file offset of the buffer's first byte
 
     def bad(self, line_no: int, reason: str) -> None:
         self.result.bad_count += 1
@@ -68,14 +89,28 @@ class _Reader:
         try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            if line.strip():
-                self.bad(
-                    self.line_base + buf.count(b"\n", start, line_start) + 1, _bad_reason(line, exc)
-                )
-            return
+            try:
+                # A byte order mark (some editors write one) is not part of the JSON.
+                obj = orjson.loads(line[3:]) if line.startswith(BOM) else None
+            except orjson.JSONDecodeError:
+                obj = None
+            if obj is None:
+                if line.strip():
+                    self.bad(
+                        self.line_base + buf.count(b"\n", start, line_start) + 1,
+                        _bad_reason(line, exc),
+                    )
+                return
         item = extract(obj)
-        if item is not None:
-            self.result.items.append(item)
+        if item is None:
+            return
+        if isinstance(item, Rejected):
+            self.bad(self.line_base + buf.count(b"\n", start, line_start) + 1, item.reason)
+            return
+        if type(item) is Entry and item.key.endswith(NO_IDS):
+            # No ids at all: the line's place keys it (stable across re-reads).
+            item = item._replace(key=f"{item.key}{self.place}:{self.buf_offset + line_start}")
+        self.result.items.append(item)
 
     def process(self, buf: bytes, end: int) -> None:
         """Handle the complete lines in buf[:end] (end is just past a newline)."""
@@ -98,17 +133,42 @@ class _Reader:
         self.line_base += buf.count(b"\n", 0, end)
 
 
-def read_from(path: Path, offset: int = 0, first_line: int = 0, validate: bool = False) -> FileRead:
-    """Read complete lines of `path` from `offset`; `validate` parses every line (doctor)."""
+def open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """Open `path` for reading without blocking; OSError unless it is a regular file."""
+    fd = os.open(path, OPEN_FLAGS)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        # FIFOs, devices (/dev/zero behind a symlink), sockets: never read.
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return fd, st
+
+
+def read_from(
+    path: Path,
+    offset: int = 0,
+    first_line: int = 0,
+    validate: bool = False,
+    limit: int | None = None,
+    place: str | None = None,
+) -> FileRead:
+    """Read complete lines of `path` from `offset` up to `limit` bytes (the size at stat).
+
+    `validate` parses every line (doctor); `place` ids the file for lines without ids.
+    """
     result = FileRead(end_offset=offset, lines=first_line)
-    reader = _Reader(str(path), result, first_line, validate)
-    with open(path, "rb", buffering=0) as handle:
+    reader = _Reader(
+        str(path), result, first_line, validate, file_place(path) if place is None else place
+    )
+    fd, st = open_regular(path)
+    end = st.st_size if limit is None else min(limit, st.st_size)
+    with open(fd, "rb", buffering=0) as handle:
         handle.seek(offset)
         buf = b""
         consumed = offset
         skipping = False  # inside a line longer than MAX_LINE
-        while True:
-            chunk = handle.read(CHUNK)
+        while consumed + len(buf) < end:
+            chunk = handle.read(min(CHUNK, end - consumed - len(buf)))
             if not chunk:
                 break
             result.bytes_read += len(chunk)
@@ -132,6 +192,7 @@ def read_from(path: Path, offset: int = 0, first_line: int = 0, validate: bool =
                     buf = b""
                     skipping = True
                 continue
+            reader.buf_offset = consumed
             reader.process(buf, last_nl + 1)
             consumed += last_nl + 1
             buf = buf[last_nl + 1 :]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC as _UTC
 from datetime import datetime
 from sys import intern
@@ -14,30 +15,60 @@ from tray_app.usage.model import Entry, ResetNotice
 SYNTHETIC = "<synthetic>"
 _LIMIT_TEXT = re.compile(r"usage limit reached\|(\d{9,11})")
 
+# Bounds (docs/input-safety.md): a value outside them makes its line a bad line.
+# Far above any real response (~10^6 tokens), far below SQLite's 2^63 even when summed
+# over millions of responses.
+MAX_COUNT = 1 << 40
+EARLIEST = 946_684_800.0  # 2000-01-01T00:00:00Z: before Claude existed
+LATEST = 4_102_444_800.0  # 2100-01-01T00:00:00Z: the core has no clock, so a fixed end
+MAX_COST_USD = 1e6  # legacy `costUSD` of one response
+# A line without message.id, requestId and uuid gets this key suffix; the reader appends
+# the line's place (file and byte offset) so such lines never merge into one response.
+NO_IDS = "||at:"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A usage line whose values cannot be counted: the reader reports it as a bad line."""
+
+    reason: str
+
+
+class _Invalid(Exception):
+    """A value out of bounds inside a usage line (caught in `extract`)."""
+
 
 def parse_timestamp(value: object) -> float | None:
-    """ISO-8601 (with or without ms, `Z` or an offset) or epoch number → epoch seconds."""
+    """ISO-8601 (with or without ms, `Z` or an offset) or epoch number → epoch seconds.
+
+    None when unparsable or outside [EARLIEST, LATEST).
+    """
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            if parsed.tzinfo is None:
+                # Claude Code writes UTC; a naive stamp is taken as UTC too.
+                parsed = parsed.replace(tzinfo=_UTC)
+            seconds = parsed.timestamp()
+        except (ValueError, OverflowError):
             return None
-        if parsed.tzinfo is None:
-            # Claude Code writes UTC; a naive stamp is taken as UTC too.
-            return parsed.replace(tzinfo=_UTC).timestamp()
-        return parsed.timestamp()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) / 1000.0 if value > 1e11 else float(value)
-    return None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value) / 1000.0 if value > 1e11 else float(value)
+    else:
+        return None
+    # Written so that NaN fails too.
+    return seconds if EARLIEST <= seconds < LATEST else None
 
 
-def _int(value: object) -> int:
-    # Negative, fractional or junk counts become 0 or are truncated: never crash on them.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if value > 0 else 0
-    if isinstance(value, float) and value > 0:
-        return int(value)
-    return 0
+def _int(value: object, name: str) -> int:
+    """A token count: an integer (an integral float is accepted) in [0, MAX_COUNT)."""
+    if value is None:
+        return 0  # null reads as absent, like a missing field
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    if type(value) is not int or not 0 <= value < MAX_COUNT:
+        raise _Invalid(f"{name} out of range")
+    return value
 
 
 def dedup_key(session_id: str, message_id: str, request_id: str, line_uuid: str) -> str:
@@ -46,8 +77,10 @@ def dedup_key(session_id: str, message_id: str, request_id: str, line_uuid: str)
         return message_id
     if message_id or request_id:
         return f"{session_id}|{message_id}|{request_id}"
-    # No ids at all: the line's own uuid keeps re-reads idempotent without merging lines.
-    return f"{session_id}||uuid:{line_uuid}"
+    if line_uuid:
+        # No response ids: the line's own uuid keeps re-reads idempotent without merging.
+        return f"{session_id}||uuid:{line_uuid}"
+    return f"{session_id}{NO_IDS}"  # completed with the line's place by the reader
 
 
 def _str(value: object) -> str:
@@ -56,7 +89,7 @@ def _str(value: object) -> str:
 
 def _entry(
     outer: Mapping[str, Any], inner: Mapping[str, Any], sidechain: bool
-) -> Entry | ResetNotice | None:
+) -> Entry | ResetNotice | Rejected | None:
     """Build an Entry from a `{"message": {...usage}}` object; `outer` holds the session."""
     message = inner.get("message")
     if type(message) is not dict:
@@ -66,7 +99,7 @@ def _entry(
         return None
     timestamp = parse_timestamp(inner.get("timestamp") or outer.get("timestamp"))
     if timestamp is None:
-        return None
+        return Rejected("timestamp missing, unparsable or out of range")
     model = message.get("model")
     if model == SYNTHETIC or inner.get("isApiErrorMessage") is True:
         return _reset_notice(inner, message, timestamp)
@@ -75,24 +108,44 @@ def _entry(
     out = get("output_tokens", 0)
     read = get("cache_read_input_tokens", 0)
     cache_total = get("cache_creation_input_tokens", 0)
-    # Hot path (every usage line): one combined check; junk values take the slow path.
+    # Hot path (every usage line): one combined check; other values take the slow path.
     if not (
         type(inp) is int and type(out) is int and type(read) is int and type(cache_total) is int
-        and inp >= 0 and out >= 0 and read >= 0 and cache_total >= 0
+        and 0 <= inp < MAX_COUNT and 0 <= out < MAX_COUNT and 0 <= read < MAX_COUNT
+        and 0 <= cache_total < MAX_COUNT
     ):  # fmt: skip
-        inp, out, read, cache_total = _int(inp), _int(out), _int(read), _int(cache_total)
+        try:
+            inp, out = _int(inp, "input_tokens"), _int(out, "output_tokens")
+            read = _int(read, "cache_read_input_tokens")
+            cache_total = _int(cache_total, "cache_creation_input_tokens")
+        except _Invalid as exc:
+            return Rejected(str(exc))
     breakdown = get("cache_creation")
-    if type(breakdown) is dict and (
-        "ephemeral_1h_input_tokens" in breakdown or "ephemeral_5m_input_tokens" in breakdown
-    ):
-        cache_1h = _int(breakdown.get("ephemeral_1h_input_tokens"))
-        cache_5m = _int(breakdown.get("ephemeral_5m_input_tokens"))
-        if cache_1h + cache_5m < cache_total:
-            cache_5m = cache_total - cache_1h  # trust the total; unexplained rest is 5m
-    else:
-        cache_1h, cache_5m = 0, cache_total  # older versions: all writes are 5m
     server = get("server_tool_use")
-    web = _int(server.get("web_search_requests")) if type(server) is dict else 0
+    try:
+        if type(breakdown) is dict and (
+            "ephemeral_1h_input_tokens" in breakdown or "ephemeral_5m_input_tokens" in breakdown
+        ):
+            cache_1h = _int(breakdown.get("ephemeral_1h_input_tokens"), "ephemeral_1h")
+            cache_5m = _int(breakdown.get("ephemeral_5m_input_tokens"), "ephemeral_5m")
+            if cache_1h + cache_5m < cache_total:
+                cache_5m = cache_total - cache_1h  # trust the total; unexplained rest is 5m
+        else:
+            cache_1h, cache_5m = 0, cache_total  # older versions: all writes are 5m
+        web = (
+            _int(server.get("web_search_requests"), "web_search_requests")
+            if type(server) is dict
+            else 0
+        )
+    except _Invalid as exc:
+        return Rejected(str(exc))
+    cost = inner.get("costUSD")
+    if isinstance(cost, int | float) and not isinstance(cost, bool):
+        if not 0 <= cost <= MAX_COST_USD:
+            return Rejected("costUSD out of range")
+        cost = float(cost)
+    else:
+        cost = None  # absent or not a number: priced from the table instead
     # Interned: ~100k responses share a few hundred sessions, models and dirs (memory).
     session_id = intern(_str(outer.get("sessionId")))
     message_id = _str(message.get("id"))
@@ -101,7 +154,6 @@ def _entry(
         key = message_id
     else:
         key = dedup_key(session_id, message_id, request_id, _str(inner.get("uuid")))
-    cost = inner.get("costUSD")
     return Entry(
         key,
         timestamp,
@@ -115,7 +167,7 @@ def _entry(
         web,
         "fast" if get("speed") == "fast" else "",
         "us" if get("inference_geo") == "us" else "",
-        float(cost) if isinstance(cost, int | float) and cost >= 0 else None,
+        cost,
         sidechain,
         message_id,
         request_id,
@@ -145,12 +197,13 @@ def _reset_notice(
     for text in texts:
         found = _LIMIT_TEXT.search(text)
         if found:
-            return ResetNotice(timestamp, float(found.group(1)))
+            resets_at = parse_timestamp(float(found.group(1)))
+            return None if resets_at is None else ResetNotice(timestamp, resets_at)
     return None
 
 
-def extract(obj: object) -> Entry | ResetNotice | None:
-    """The usage a decoded line carries: an assistant response, a progress copy, or none."""
+def extract(obj: object) -> Entry | ResetNotice | Rejected | None:
+    """The usage a decoded line carries: a response, a progress copy, a bad line, or none."""
     if not isinstance(obj, dict):
         return None
     kind = obj.get("type")
