@@ -42,7 +42,7 @@ def test_full_ids_with_a_date_are_known() -> None:
 
 
 def test_a_typo_is_refused_unless_forced() -> None:
-    with pytest.raises(ChoiceError, match="unknown model 'sonet'.*--force"):
+    with pytest.raises(ChoiceError, match=r"unknown model 'sonet'.*--force"):
         resolve_choice("sonet", PROFILES, KNOWN)
     assert resolve_choice("sonet", PROFILES, KNOWN, force=True) == Choice("sonet", known=False)
 
@@ -53,7 +53,7 @@ def test_nothing_with_control_characters_gets_through(name: str) -> None:
         choice = resolve_choice(name, PROFILES, KNOWN, force=True)
     except ChoiceError:
         return
-    assert choice.value is None or choice.value.isprintable() and " " not in choice.value
+    assert choice.value is None or (choice.value.isprintable() and " " not in choice.value)
 
 
 def user(value: str | None) -> Layer:
