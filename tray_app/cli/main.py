@@ -11,7 +11,9 @@ from pathlib import Path
 
 from tray_app import __version__
 from tray_app.cli import autostart_cmd, manage_cmd, reports_cmd, sessions_cmd, watch_cmd
+from tray_app.cli import dashboard_cmd as dash_cmd
 from tray_app.cli import options as o
+from tray_app.cli import serve_cmd as srv_cmd
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 
 Command = Callable[[argparse.Namespace, Environment], ExitStatus]
@@ -68,6 +70,8 @@ def _register(add: Add) -> None:
     add("tray", autostart_cmd.cmd_tray, "start the tray app (the same as no command)", ())
     add("watch", watch_cmd.cmd_watch, "live view until Ctrl+C (--json: one object per update)",
         (*o.OUTPUT, *o.SOURCE))  # fmt: skip
+    srv_cmd.add_arguments(add("serve", srv_cmd.cmd_serve, "Prometheus /metrics", o.SOURCE))
+    dash_cmd.add_arguments(add("dashboard", dash_cmd.cmd_dashboard, "live web page", o.SOURCE))
 
 
 def build_parser(extra: Extras | None = None) -> argparse.ArgumentParser:

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tray_app.service.live_state import LiveState
+from tray_app.service.official_view import limits_for
 from tray_app.service.snapshot import BlockView, LimitSource, Rates, SessionView, Snapshot, Status
 from tray_app.usage.blocks import active_block
 from tray_app.usage.limits import LimitMode, compute_limit
+from tray_app.usage.official_limits import DEFAULT_MAX_AGE, OfficialWindow
 
 RECENT_SESSIONS = 8
 
@@ -20,6 +22,7 @@ class ViewSettings:
     limit_mode: LimitMode = "max"
     limit_tokens: int | None = None
     tracked_session: str | None = None  # None: follow the latest active session
+    official_max_age: float = DEFAULT_MAX_AGE  # seconds a status-line capture stays fresh
 
 
 def _session_view(
@@ -44,11 +47,17 @@ def build_snapshot(
     names: Mapping[str, str],
     projects: Mapping[str, str],
     error: str | None = None,
+    captures: Mapping[str, OfficialWindow] | None = None,
 ) -> Snapshot:
     """Everything the UI shows, computed from the live state at `now`."""
     blocks = state.blocks
     limit = compute_limit(blocks, view.limit_mode, now, view.limit_tokens)
     block = active_block(blocks)
+    # Claude Code's own figures win while fresh; the fallback says which it is otherwise.
+    official = limits_for(
+        captures or {}, limit, block, state.fixed, state.tail, now, view.official_max_age
+    )
+    limit = official.block
     block_view = None
     if block is not None:
         rate = block.burn_rate()
@@ -64,8 +73,8 @@ def build_snapshot(
             rate[1] if rate else None,
             projection[0] if projection else None,
             projection[1] if projection else None,
-            block.end,
-            max(0.0, block.end - now),
+            limit.resets_at or block.end,
+            max(0.0, (limit.resets_at or block.end) - now),
         )
     live = [sid for sid, s in state.sessions.items() if s.acc.responses > 0]
     live.sort(key=lambda sid: state.sessions[sid].last, reverse=True)
@@ -99,5 +108,5 @@ def build_snapshot(
         status = "active" if block_view else "idle"
     return Snapshot(
         now, status, state.total.build(), block_view, tracked, tracking_auto, recent, rates,
-        state.last_update, error,
+        state.last_update, error, official.windows,
     )  # fmt: skip

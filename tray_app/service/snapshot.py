@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tray_app.usage.blocks import Block
+from tray_app.usage.limits import Limit
 from tray_app.usage.model import Totals
 
 Status = Literal["no_data", "idle", "active", "error"]
@@ -73,3 +74,6 @@ class Snapshot:
     rates: Rates = field(default_factory=Rates)
     last_update: float | None = None  # time of the newest counted response (last use)
     error: str | None = None  # set with status "error" (e.g. data dir unreadable)
+    # One limit per window: five_hour first, seven_day second, then any other Claude Code
+    # reported (source "official" when a capture is fresh; see usage/official_limits.py).
+    limits: tuple[Limit, ...] = ()
