@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # System packages for the tray menu (PyGObject + AppIndicator/GTK typelibs) and D-Bus
 # notifications (dbus-python) on Debian/Ubuntu. With --test also the real-display test
-# tools (Xvfb, a tray host, xdotool, screenshots, a notification daemon) and binutils for
-# PyInstaller. Without these the app still runs; `token-monitor doctor` says what is missing.
+# tools (Xvfb, a tray host, xdotool, screenshots, a notification daemon), binutils for
+# PyInstaller, prometheus (the metrics test) and chromium (the dashboard's browser tests).
+# Without these the app still runs; `token-monitor doctor` says what is missing.
 set -euo pipefail
 packages=(libgirepository1.0-dev libcairo2-dev pkg-config libglib2.0-dev libdbus-1-dev gcc
           python3-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(xvfb trayer xdotool imagemagick x11-utils dbus-daemon dbus-bin dunst
-             libnotify-bin binutils desktop-file-utils)
+             libnotify-bin binutils desktop-file-utils prometheus chromium)
 fi
 if ! command -v apt-get >/dev/null; then
   echo "system-deps: not a Debian/Ubuntu system; install the equivalents of: ${packages[*]}" >&2

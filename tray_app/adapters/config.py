@@ -60,6 +60,7 @@ class Settings:
     model_profiles: Mapping[str, str] = field(default_factory=dict)  # name -> model (E)
     auto_switch: bool = False  # set new sessions' model from the limit windows
     auto_switch_percent: int = 80  # % of a limit window that triggers the switch
+    project_aliases: Mapping[str, str] = field(default_factory=dict)  # cwd or dir name -> name
 
 
 _HEADER = "# Token Monitor settings. A bad value falls back to its default, with a warning.\n"
@@ -191,6 +192,14 @@ def _profiles(value: object) -> dict[str, str]:
     return dict(items)
 
 
+def _aliases(value: object) -> dict[str, str]:
+    items = list(value.items()) if isinstance(value, Mapping) else [(None, None)]
+    out = {k: v.strip() for k, v in items if isinstance(k, str) and k and isinstance(v, str)}
+    if len(out) != len(items) or not all(out.values()):
+        raise _Bad("expected {project path or folder name: short name}")
+    return out
+
+
 def _percent(value: object) -> int:
     number = _number(value)
     if number is None or not number.is_integer() or not 1 <= number <= 100:
@@ -221,6 +230,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "model_profiles": (_profiles, "your model profiles besides best/balanced/cheap: {name: model}"),
     "auto_switch": (_flag, "switch new sessions to 'balanced' near a limit, back after its reset"),
     "auto_switch_percent": (_percent, "% of a limit window at which auto_switch acts"),
+    "project_aliases": (_aliases, "names for projects in reports: {/path/or/folder: name}"),
 }
 
 

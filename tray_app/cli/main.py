@@ -10,11 +10,20 @@ from datetime import datetime
 from pathlib import Path
 
 from tray_app import __version__
-from tray_app.cli import autostart_cmd, manage_cmd, reports_cmd, sessions_cmd, watch_cmd
+from tray_app.adapters.ledger_errors import LedgerError
+from tray_app.cli import (
+    autostart_cmd,
+    manage_cmd,
+    periods_cmd,
+    reports_cmd,
+    sessions_cmd,
+    watch_cmd,
+)
 from tray_app.cli import dashboard_cmd as dash_cmd
 from tray_app.cli import options as o
 from tray_app.cli import serve_cmd as srv_cmd
 from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.usage.text_safety import clean
 
 Command = Callable[[argparse.Namespace, Environment], ExitStatus]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -54,8 +63,9 @@ def _register(add: Add) -> None:
     one = add("session", sessions_cmd.cmd_session, "one session by name, id or id prefix")
     one.add_argument("session", metavar="ID|NAME")
     periods = (*o.ROWS, *o.PROJECTS)
-    add("daily", reports_cmd.cmd_periods, "usage per day in your timezone", periods)
-    add("weekly", reports_cmd.cmd_periods, "usage per week (Monday first)", periods)
+    add("daily", periods_cmd.cmd_periods, "usage per day in your timezone", periods)
+    add("weekly", periods_cmd.cmd_periods, "usage per week (Monday first)", periods)
+    add("monthly", periods_cmd.cmd_periods, "usage per month", periods)
     add("models", reports_cmd.cmd_models, "usage, share, cost and rates per model", o.BASIC)
     name = add("name", manage_cmd.cmd_name, 'name a session ("" clears the name)', o.NAMING)
     name.add_argument("session", metavar="SESSION")
@@ -136,8 +146,11 @@ def main(
         prepare(args, env)
         return int(args.func(args, env))
     except CliError as exc:
-        print(f"token-monitor: error: {exc}", file=env.stderr)
+        print(f"token-monitor: error: {clean(str(exc))}", file=env.stderr)
         return int(exc.status)
+    except LedgerError as exc:  # locked, disk full, I/O error while writing (A)
+        print(f"token-monitor: error: {clean(str(exc))}", file=env.stderr)
+        return ExitStatus.LEDGER
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -145,5 +158,6 @@ def main(
     except Exception as exc:
         if debug:
             raise
-        print(f"token-monitor: error: {exc} (run with --debug for details)", file=env.stderr)
+        said = clean(str(exc))
+        print(f"token-monitor: error: {said} (run with --debug for details)", file=env.stderr)
         return ExitStatus.ERROR

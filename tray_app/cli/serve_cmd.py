@@ -1,0 +1,86 @@
+"""`token-monitor serve`: /metrics (and optionally the dashboard) until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+from tray_app.adapters.config import Settings, load_settings
+from tray_app.cli.dataset import local_tz
+from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.service.runtime import LiveRuntime
+from tray_app.web.api import DashboardData
+from tray_app.web.feed import LiveFeed, ledger_entries, ledger_sessions
+from tray_app.web.metrics import default_labels, metrics_registry
+from tray_app.web.server import WebServer
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """serve's own options."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    parser.add_argument(
+        "--dashboard", action="store_true", help="also serve the dashboard (127.0.0.1 only)"
+    )
+
+
+def start_web(
+    args: argparse.Namespace, env: Environment, dashboard: bool, metrics: bool
+) -> tuple[LiveRuntime, WebServer, Settings]:
+    """The live engine with a feed, and the web server bound and listening."""
+    if args.no_ledger:
+        raise CliError("the web server reads the ledger; drop --no-ledger", ExitStatus.USAGE)
+    settings, problems = load_settings(env=env.env)
+    for problem in problems:
+        env.warn(f"config: {problem}")
+    tz = local_tz(args.timezone or settings.timezone)
+    runtime = LiveRuntime(settings, env.env, args.data_dir or (), True, tz)
+    service = runtime.service
+    path = service.ledger_path
+    assert path is not None
+    feed = LiveFeed(service.prices.cost, lambda: ledger_entries(path))
+    feed.attach(service)  # before the start: no response is missed
+    data = None
+    if dashboard:
+        data = DashboardData(feed, tz, settings.budgets, lambda: ledger_sessions(path))
+    registry = metrics_registry(feed, default_labels(settings.metrics_labels)) if metrics else None
+    host = getattr(args, "host", "127.0.0.1")
+    try:
+        server = WebServer(data, registry, host, getattr(args, "port", 0))
+        server.start()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise CliError(f"cannot listen on {host}: {exc}", ExitStatus.USAGE) from exc
+    return runtime, server, settings
+
+
+def serve_until_stopped(runtime: LiveRuntime, server: WebServer) -> None:
+    """Run the engine until Ctrl+C or SIGTERM, then stop the server and the engine."""
+    stop = threading.Event()
+
+    def on_term(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous: Callable[..., object] | int | None = signal.signal(signal.SIGTERM, on_term)
+    runtime.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        runtime.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_serve(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Serve /metrics for Prometheus; the base URL is the first line of stdout."""
+    runtime, server, _ = start_web(args, env, dashboard=args.dashboard, metrics=True)
+    print(server.base_url, file=env.stdout, flush=True)
+    if args.dashboard:
+        print(f"dashboard: {server.dashboard_url}", file=env.stdout, flush=True)
+    serve_until_stopped(runtime, server)
+    return ExitStatus.OK

@@ -1,0 +1,173 @@
+"""Tables that fit the terminal: columns dropped and model names shortened as width runs out."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from tray_app.usage.text_safety import clean
+
+Cell = str | Sequence[str]  # a list of lines stacks inside one cell (model lists)
+_DATED = re.compile(r"-\d{8}$")
+_OLD_STYLE = re.compile(r"^(\d+(?:-\d+)?)-(opus|sonnet|haiku)$")  # claude-3-5-sonnet
+GAP = 2
+STYLES = {"head": "bold", "total": "bold", "group": "bold cyan", "sub": "dim", "gap": "dim"}
+
+
+class Rendered(str):
+    """Table text already cleaned cell by cell: its colour codes must reach the terminal."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: numbers right-aligned; `drop` > 0 goes when narrow (highest first)."""
+
+    header: str
+    right: bool = True
+    drop: int = 0
+    compact: bool = True  # shown by --compact
+    models: bool = False  # cells are model names: shortened when the table is too wide
+
+
+@dataclass
+class Line:
+    """A row of cells; `kind` is "", "total", "group", "sub" (a breakdown row) or "gap"."""
+
+    cells: list[Any]  # each a Cell: text, or lines stacked in one cell
+    kind: str = ""
+
+
+@dataclass
+class Output:
+    """Where a table goes: its width and whether it gets colour."""
+
+    width: int = 80
+    color: bool = False
+    compact: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def short_model(name: str) -> str:
+    """`claude-opus-4-5-20251101` → `opus-4-5`; `claude-3-5-sonnet-20241022` → `sonnet-3-5`."""
+    short = _DATED.sub("", name.removeprefix("claude-"))
+    old = _OLD_STYLE.match(short)
+    return f"{old[2]}-{old[1]}" if old else short
+
+
+def terminal_width(env: Mapping[str, str], stream: TextIO) -> int:
+    """`COLUMNS`, else the tty's width, else 80 (piped output)."""
+    cols = env.get("COLUMNS", "")
+    if cols.isdigit() and int(cols) >= 20:
+        return int(cols)
+    try:
+        if stream.isatty():
+            return max(20, os.get_terminal_size(stream.fileno()).columns)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 80
+
+
+def wants_color(choice: bool | None, env: Mapping[str, str], stream: TextIO) -> bool:
+    """--color/--no-color win; else NO_COLOR turns it off; else colour only on a tty."""
+    if choice is not None:
+        return choice
+    if env.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty() and env.get("TERM") != "dumb"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _lines(cell: Cell) -> list[str]:
+    return [clean(cell)] if isinstance(cell, str) else [clean(c) for c in cell] or [""]
+
+
+def _widths(cols: Sequence[Col], rows: Sequence[Line]) -> list[int]:
+    widths = [len(c.header) for c in cols]
+    for row in rows:
+        for i, cell in enumerate(row.cells):
+            widths[i] = max(widths[i], *(len(x) for x in _lines(cell)))
+    return widths
+
+
+def fit(cols: Sequence[Col], rows: Sequence[Line], out: Output) -> tuple[list[Col], list[Line]]:
+    """The columns and cells that fit `out.width`: shorten model names, then drop columns."""
+    keep = [i for i, c in enumerate(cols) if c.compact or not out.compact]
+    use_cols = [cols[i] for i in keep]
+    use_rows = [Line([row.cells[i] for i in keep], row.kind) for row in rows]
+
+    def total() -> int:
+        return sum(_widths(use_cols, use_rows)) + GAP * (len(use_cols) - 1)
+
+    if total() > out.width or out.compact:
+        for row in use_rows:
+            for i, col in enumerate(use_cols):
+                cell = row.cells[i]
+                if col.models:
+                    names = [cell] if isinstance(cell, str) else cell
+                    row.cells[i] = _shorten(names)
+    while total() > out.width and any(c.drop for c in use_cols):
+        worst = max(range(len(use_cols)), key=lambda i: (use_cols[i].drop, i))
+        del use_cols[worst]
+        for row in use_rows:
+            del row.cells[worst]
+    return use_cols, use_rows
+
+
+def _shorten(names: Sequence[str]) -> list[str]:
+    out = []
+    for name in names:
+        prefix = name[: len(name) - len(name.lstrip("└─ "))]
+        out.append(prefix + short_model(name[len(prefix) :]))
+    return out
+
+
+def render(cols: Sequence[Col], rows: Sequence[Line], out: Output) -> Rendered:
+    """The table as text: fitted, cells cleaned, colour only when `out.color`."""
+    from rich import box  # imported here: `--version` and `status` never pay for rich
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    use_cols, use_rows = fit(cols, rows, out)
+    widths = _widths(use_cols, use_rows)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        header_style=STYLES["head"] if out.color else "",
+    )
+    for col, w in zip(use_cols, widths, strict=True):
+        table.add_column(
+            col.header,
+            justify="right" if col.right else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=w if col.right else min(w, 8),
+        )
+    for row in use_rows:
+        style = STYLES.get(row.kind, "") if out.color else ""
+        table.add_row(*(Text("\n".join(_lines(c))) for c in row.cells), style=style)
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=out.width,
+        force_terminal=out.color,
+        no_color=not out.color,
+        color_system="standard" if out.color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    console.print(table)
+    return Rendered("\n".join(line.rstrip() for line in buf.getvalue().rstrip("\n").split("\n")))

@@ -1,0 +1,201 @@
+"""The dashboard's HTTP routes: page, JSON state, live events (SSE), rename, /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from tray_app.adapters.ledger import SessionMeta
+from tray_app.usage.budgets import budget_status
+from tray_app.web import views
+from tray_app.web.feed import LiveFeed
+from tray_app.web.metrics import CONTENT_TYPE, render
+
+STATIC = Path(__file__).with_name("static")
+KEEPALIVE_SECONDS = 15.0
+MAX_NAME = 200
+
+
+@dataclass
+class DashboardData:
+    """History views computed from the feed, cached until a response is counted."""
+
+    feed: LiveFeed
+    tz: tzinfo
+    budgets: Mapping[str, float] = field(default_factory=dict)
+    meta: Callable[[], Mapping[str, SessionMeta]] = dict
+    clock: Callable[[], float] = time.time
+    _cache: tuple[int, int, dict[str, Any]] | None = None  # (version, minute, views)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def live(self) -> dict[str, Any]:
+        """The snapshot part, with the version that tells the page to refetch history."""
+        return {"live": views.live_json(self.feed.snapshot), "version": self.feed.version}
+
+    def history(self) -> dict[str, Any]:
+        """Daily/heatmap, blocks, models, sessions, budgets and all-time totals."""
+        with self._lock:  # one computation at a time; the others wait and reuse it
+            now = self.clock()
+            entries = self.feed.entries()
+            key = (self.feed.version, int(now // 60))  # days and budgets move with time too
+            if self._cache is not None and self._cache[:2] == key:
+                return self._cache[2]
+            cost = self.feed.cost
+            meta = self.meta()
+            snap = self.feed.snapshot
+            block = snap.active_block if snap is not None else None
+            out = {
+                "generated_at": now,
+                "timezone": views.tz_name(self.tz, now),
+                "version": key[0],
+                "totals": views.all_time(entries, cost),
+                "daily": views.daily_json(entries, cost, self.tz, now),
+                "timeline": views.blocks_json(
+                    entries, cost, now, block.limit_tokens if block else None
+                ),
+                "models": views.models_json(entries, cost, now),
+                "sessions": views.sessions_json(
+                    entries,
+                    cost,
+                    {s: m.name for s, m in meta.items() if m.name},
+                    {s: m.project_path for s, m in meta.items()},
+                ),
+                "budgets": views.budgets_json(
+                    budget_status(entries, cost, self.budgets, now, self.tz)
+                ),
+            }
+            self._cache = (key[0], key[1], out)
+            return out
+
+
+class Broadcaster:
+    """Fans each snapshot out to the open event streams (called from any thread)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queues: set[asyncio.Queue[bytes | None]] = set()
+
+    def push(self, payload: bytes | None) -> None:
+        """Queue `payload` for every stream; None ends them (shutdown)."""
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._fan_out, payload)
+
+    def _fan_out(self, payload: bytes | None) -> None:
+        for q in self.queues:
+            if q.full():
+                q.get_nowait()  # a slow page only needs the newest snapshot
+            q.put_nowait(payload)
+
+    async def stream(self, first: bytes) -> AsyncIterator[bytes]:
+        """One page's event stream: the current state, then each new one."""
+        q: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=1)
+        self.queues.add(q)
+        try:
+            yield b"data: " + first + b"\n\n"
+            while True:
+                try:
+                    item = await asyncio.wait_for(q.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield b": keepalive\n\n"
+                    continue
+                if item is None:
+                    return
+                yield b"data: " + item + b"\n\n"
+        finally:
+            self.queues.discard(q)
+
+
+def valid_name(text: object) -> str | None:
+    """A session name from the page: printable text up to MAX_NAME characters ("" clears)."""
+    if not isinstance(text, str):
+        return None
+    name = text.strip()
+    if len(name) > MAX_NAME or any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        return None
+    return name
+
+
+def build_app(
+    data: DashboardData | None,
+    broadcaster: Broadcaster,
+    registry: CollectorRegistry | None,
+) -> Starlette:
+    """The routes: the dashboard when `data` is given, /metrics when `registry` is."""
+
+    async def index(_: Request) -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    async def state(_: Request) -> Response:
+        assert data is not None
+        return JSONResponse(data.live())
+
+    async def history(_: Request) -> Response:
+        assert data is not None
+        payload = await asyncio.to_thread(data.history)  # may take a moment on a big ledger
+        return Response(orjson.dumps(payload), media_type="application/json")
+
+    async def events(_: Request) -> Response:
+        assert data is not None
+        first = orjson.dumps(data.live())
+        return StreamingResponse(
+            broadcaster.stream(first),
+            media_type="text/event-stream",
+            headers={"x-accel-buffering": "no"},
+        )
+
+    async def rename(request: Request) -> Response:
+        assert data is not None
+        if request.headers.get("content-type", "").split(";")[0] != "application/json":
+            return JSONResponse({"error": "expected application/json"}, 415)
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return JSONResponse({"error": "not JSON"}, 400)
+        name = valid_name(body.get("name") if isinstance(body, dict) else None)
+        sid = request.path_params["session_id"]
+        if name is None:
+            return JSONResponse({"error": f"a name is printable text of {MAX_NAME} or less"}, 400)
+        known = {e.session_id for e in data.feed.entries()}
+        if sid not in known:
+            return JSONResponse({"error": "no such session"}, 404)
+        if data.feed.rename is None:
+            return JSONResponse({"error": "renaming is not available"}, 503)
+        data.feed.rename(sid, name)
+        return JSONResponse({"session_id": sid, "name": name})
+
+    async def metrics(_: Request) -> Response:
+        assert registry is not None
+        body = await asyncio.to_thread(render, registry)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    routes: list[Route | Mount] = []
+    if registry is not None:
+        routes.append(Route("/metrics", metrics))
+    if data is not None:
+        routes += [
+            Route("/", index),
+            Route("/api/state", state),
+            Route("/api/history", history),
+            Route("/api/events", events),
+            Route("/api/sessions/{session_id}/name", rename, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    return Starlette(routes=routes)

@@ -1,0 +1,180 @@
+"""The dashboard's JSON: the live snapshot and the history views, from plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.usage.blocks import build_blocks
+from tray_app.usage.budgets import BudgetStatus
+from tray_app.usage.limits import SOURCE_LABELS
+from tray_app.usage.model import Entry, Totals, TotalsBuilder
+from tray_app.usage.reports import models, sessions
+
+CostFn = Callable[[Entry], "float | None"]
+HISTORY_DAYS = 90
+TIMELINE_BLOCKS = 60
+SESSION_ROWS = 40
+
+
+def _usd(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def totals_json(t: Totals) -> dict[str, Any]:
+    """Token fields (the same names as `status --json`)."""
+    return {
+        "input_tokens": t.input_tokens,
+        "output_tokens": t.output_tokens,
+        "cache_creation_tokens": t.cache_creation_tokens,
+        "cache_read_tokens": t.cache_read_tokens,
+        "total_tokens": t.total_tokens,
+        "cost_usd": _usd(t.cost_usd),
+        "responses": t.responses,
+    }
+
+
+def _session(s: SessionView) -> dict[str, Any]:
+    return {
+        "session_id": s.session_id, "name": s.name, "label": s.label,
+        "project_path": s.project_path, "last_activity": s.last_activity,
+        "models": list(s.models), **totals_json(s.totals),
+    }  # fmt: skip
+
+
+def live_json(snap: Snapshot | None) -> dict[str, Any]:
+    """The live part of the page: status, the active block with its limit, rates."""
+    if snap is None:
+        return {"status": "starting"}
+    block = None
+    b = snap.active_block
+    if b is not None:
+        block = {
+            "start": b.block.start, "end": b.resets_at, "official_reset": b.block.official_reset,
+            "first_activity": b.block.first_activity, "last_activity": b.block.last_activity,
+            **totals_json(b.block.totals),
+            "limit_tokens": b.limit_tokens, "limit_source": b.limit_source,
+            "limit_label": SOURCE_LABELS.get(b.limit_source, b.limit_source),
+            "percent": None if b.percent is None else round(b.percent, 2),
+            "tokens_per_minute": b.tokens_per_minute, "usd_per_hour": _usd(b.usd_per_hour),
+            "projected_tokens": b.projected_tokens,
+            "projected_cost_usd": _usd(b.projected_cost_usd),
+            "seconds_to_reset": round(b.seconds_to_reset, 1),
+            "models": [{"model": m.model, **totals_json(m.totals)} for m in b.block.models],
+        }  # fmt: skip
+    return {
+        "status": snap.status,
+        "published_at": snap.published_at,
+        "totals": totals_json(snap.totals),
+        "active_block": block,
+        "tracked_session": None if snap.tracked_session is None else _session(
+            snap.tracked_session
+        ),
+        "recent_sessions": [_session(s) for s in snap.recent_sessions],
+        "tokens_per_sec_last_minute": round(snap.rates.tokens_per_sec_last_minute, 3),
+        "last_update": snap.last_update,
+        "error": snap.error,
+    }  # fmt: skip
+
+
+def daily_json(entries: Sequence[Entry], cost_of: CostFn, tz: tzinfo, now: float) -> dict[str, Any]:
+    """Tokens and cost per local day and model over the last HISTORY_DAYS days."""
+    today = datetime.fromtimestamp(now, tz).date()
+    days = [(today - timedelta(days=i)).isoformat() for i in range(HISTORY_DAYS - 1, -1, -1)]
+    index = {d: i for i, d in enumerate(days)}
+    first = datetime.combine(today - timedelta(days=HISTORY_DAYS - 1), datetime.min.time(), tz)
+    lo = first.timestamp()
+    tokens: dict[str, list[int]] = {}
+    cost: dict[str, list[float]] = {}
+    unpriced: dict[str, int] = {}
+    heat = [[0] * 24 for _ in range(7)]  # [weekday Monday=0][local hour]
+    for e in entries:
+        if not lo <= e.timestamp <= now:
+            continue
+        local = datetime.fromtimestamp(e.timestamp, tz)
+        i = index.get(local.date().isoformat())
+        if i is None:
+            continue
+        tokens.setdefault(e.model, [0] * len(days))[i] += e.total_tokens
+        c = cost_of(e)
+        cost.setdefault(e.model, [0.0] * len(days))[i] += c or 0.0
+        if c is None:
+            unpriced[e.model] = unpriced.get(e.model, 0) + 1
+        heat[local.weekday()][local.hour] += e.total_tokens
+    order = sorted(tokens, key=lambda m: -sum(tokens[m]))
+    return {
+        "days": days,
+        "models": order,
+        "tokens": [tokens[m] for m in order],
+        "cost": [[round(v, 6) for v in cost[m]] for m in order],
+        "unpriced_models": sorted(unpriced),
+        "heatmap": heat,
+    }
+
+
+def blocks_json(
+    entries: Sequence[Entry], cost_of: CostFn, now: float, limit: int | None
+) -> dict[str, Any]:
+    """The last TIMELINE_BLOCKS blocks (no gaps) with the current limit line."""
+    blocks = [b for b in build_blocks(entries, now, cost_of) if not b.is_gap][-TIMELINE_BLOCKS:]
+    return {
+        "limit_tokens": limit,
+        "blocks": [
+            {"start": b.start, "end": b.end, "tokens": b.tokens,
+             "cost_usd": _usd(b.totals.cost_usd), "active": b.is_active}
+            for b in blocks
+        ],
+    }  # fmt: skip
+
+
+def models_json(entries: Sequence[Entry], cost_of: CostFn, now: float) -> list[dict[str, Any]]:
+    """Per model: tokens, share, cost and cache-hit ratio (reads of all prompt tokens)."""
+    out = []
+    for m in models(entries, cost_of, now):
+        t = m.totals
+        prompt = t.input_tokens + t.cache_creation_tokens + t.cache_read_tokens
+        out.append({
+            "model": m.model, **totals_json(t), "share": round(m.share, 6),
+            "cache_hit_ratio": None if prompt == 0 else round(t.cache_read_tokens / prompt, 4),
+        })  # fmt: skip
+    return out
+
+
+def sessions_json(
+    entries: Sequence[Entry],
+    cost_of: CostFn,
+    names: Mapping[str, str],
+    projects: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The most recent sessions with names and projects."""
+    return [
+        {"session_id": s.session_id, "name": s.name, "project_path": s.project_path,
+         "first_activity": s.first_activity, "last_activity": s.last_activity,
+         "models": list(s.models), **totals_json(s.totals)}
+        for s in sessions(entries, cost_of, names, projects)[:SESSION_ROWS]
+    ]  # fmt: skip
+
+
+def budgets_json(statuses: Sequence[BudgetStatus]) -> list[dict[str, Any]]:
+    """Each budget with spending, forecast and run-out time."""
+    return [
+        {"period": s.period, "start": s.start, "end": s.end, "budget_usd": s.budget_usd,
+         "spent_usd": _usd(s.spent_usd), "percent": round(s.percent, 2), "unpriced": s.unpriced,
+         "forecast_usd": _usd(s.forecast_usd), "runs_out_at": s.runs_out_at}
+        for s in statuses
+    ]  # fmt: skip
+
+
+def all_time(entries: Sequence[Entry], cost_of: CostFn) -> dict[str, Any]:
+    """Totals of every response (equal to `status --json` totals)."""
+    acc = TotalsBuilder()
+    for e in entries:
+        acc.add(e, cost_of(e))
+    return totals_json(acc.build())
+
+
+def tz_name(tz: tzinfo, now: float) -> str:
+    """A label for the page's timezone note."""
+    return str(getattr(tz, "key", None) or datetime.fromtimestamp(now, tz).tzname() or UTC)
