@@ -36,6 +36,10 @@ SPEC_PRICES = {
     "claude-haiku-4-5": HAIKU_45,
     "claude-3-5-haiku": HAIKU_35,
     "claude-3-haiku": HAIKU_3,
+    "claude-fable-5": (10, 12.5, 20, 1, 50),
+    # Not in SPEC §6: from their model pages (issue 11: Sonnet 5.x).
+    "claude-sonnet-5": (2, 2.5, 4, 0.2, 10),
+    "claude-sonnet-5-5": (2, 2.5, 4, 0.2, 10),
 }
 
 
@@ -61,7 +65,7 @@ def entry(model: str, **fields: Any) -> Entry:
 
 
 def test_bundled_table_is_dated_and_sourced(table: PriceTable) -> None:
-    assert table.checked == "2026-11-24"
+    assert table.checked == "2026-11-29"
     assert table.source
     assert table.us_only_multiplier == pytest.approx(1.1)
     assert table.web_search_per_1000 == pytest.approx(10.0)
@@ -379,7 +383,7 @@ def broken(change: Any) -> dict[str, Any]:
             "above_tokens",
         ),
         (broken(lambda d: d["families"][4]["long_context"].pop("output")), "long_context"),
-        (broken(lambda d: d["families"].append("oops")), "family #9"),
+        (broken(lambda d: d["families"].append("oops")), "family #11"),
         ([1, 2], "mapping"),
     ],
 )

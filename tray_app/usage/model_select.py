@@ -29,8 +29,8 @@ ALIAS_PRICED_AS: Mapping[str, str] = {
     "opus[1m]": "claude-opus-5",
     "opusplan": "claude-opus-5",
     "best": "claude-opus-5",
-    "sonnet": "claude-sonnet-4-6",
-    "sonnet[1m]": "claude-sonnet-4-6",
+    "sonnet": "claude-sonnet-5-5",
+    "sonnet[1m]": "claude-sonnet-5-5",
     "haiku": "claude-haiku-4-5",
     "fable": "claude-fable-5",
 }
