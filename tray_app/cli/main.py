@@ -17,6 +17,7 @@ from tray_app.cli import (
     periods_cmd,
     reports_cmd,
     sessions_cmd,
+    sessions_list_cmd,
     watch_cmd,
 )
 from tray_app.cli import dashboard_cmd as dash_cmd
@@ -59,7 +60,7 @@ def _register(add: Add) -> None:
         "--token-limit", type=o.token_limit, metavar="N|max|p90", help="the limit for %% columns"
     )
     sessions = (*o.ROWS, *o.PROJECTS)
-    add("sessions", sessions_cmd.cmd_sessions, "every session, most recent first", sessions)
+    add("sessions", sessions_list_cmd.cmd_sessions, "every session, most recent first", sessions)
     one = add("session", sessions_cmd.cmd_session, "one session by name, id or id prefix")
     one.add_argument("session", metavar="ID|NAME")
     periods = (*o.ROWS, *o.PROJECTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from tray_app.cli import render as r
@@ -23,9 +24,10 @@ TOKEN_COLS = (
 COST_COL = Col("Cost")
 
 
-def token_cols(no_cost: bool) -> list[Col]:
-    """The token columns, and Cost unless --no-cost."""
-    return [*TOKEN_COLS] if no_cost else [*TOKEN_COLS, COST_COL]
+def token_cols(no_cost: bool, first_to_go: bool = False) -> list[Col]:
+    """The token columns, and Cost unless --no-cost; `first_to_go`: dropped before text ones."""
+    cols = [replace(c, drop=c.drop + 10) if c.drop and first_to_go else c for c in TOKEN_COLS]
+    return cols if no_cost else [*cols, COST_COL]
 
 
 def token_cells(t: Totals, no_cost: bool) -> list[str]:
