@@ -61,6 +61,11 @@ class Settings:
     auto_switch: bool = False  # set new sessions' model from the limit windows
     auto_switch_percent: int = 80  # % of a limit window that triggers the switch
     project_aliases: Mapping[str, str] = field(default_factory=dict)  # cwd or dir name -> name
+    official_max_age: float = 600.0  # seconds a status-line capture of the limits stays fresh
+    statusline_items: tuple[str, ...] = ("block", "weekly", "reset", "burn", "cost")
+    statusline_color: bool = False  # ANSI colours on the status line's percentages
+    statusline_position: str = "append"  # our line after the user's own ("prepend": before)
+    usage_api: bool = False  # opt-in: poll the account's usage endpoint (Claude Code's token)
 
 
 _HEADER = "# Token Monitor settings. A bad value falls back to its default, with a warning.\n"
@@ -207,6 +212,28 @@ def _percent(value: object) -> int:
     return int(number)
 
 
+STATUSLINE_ITEMS = ("block", "weekly", "reset", "burn", "cost")
+
+
+def _max_age(value: object) -> float:
+    number = _number(value)
+    if number is None or not 60 <= number <= 86400:
+        raise _Bad("expected a number of seconds 60-86400")
+    return number
+
+
+def _items(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(v in STATUSLINE_ITEMS for v in value):
+        raise _Bad(f"expected a list of {', '.join(STATUSLINE_ITEMS)}")
+    return tuple(value)
+
+
+def _position(value: object) -> str:
+    if value in ("append", "prepend"):
+        return str(value)
+    raise _Bad("expected append or prepend")
+
+
 # Each key's parser and the comment written above it, in file order (the file is edited by hand).
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "data_dirs": (_str_list, "Claude Code dirs to read; [] = ~/.claude and ~/.config/claude"),
@@ -231,6 +258,11 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "auto_switch": (_flag, "switch new sessions to 'balanced' near a limit, back after its reset"),
     "auto_switch_percent": (_percent, "% of a limit window at which auto_switch acts"),
     "project_aliases": (_aliases, "names for projects in reports: {/path/or/folder: name}"),
+    "official_max_age": (_max_age, "seconds Claude Code's own limit figures stay fresh (60-86400)"),
+    "statusline_items": (_items, "status line parts, in order: block, weekly, reset, burn, cost"),
+    "statusline_color": (_flag, "colour the status line's percentages"),
+    "statusline_position": (_position, "our status line after (append) or before (prepend) yours"),
+    "usage_api": (_flag, "poll the account's usage endpoint with Claude Code's sign-in (opt-in)"),
 }
 
 
