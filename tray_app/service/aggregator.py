@@ -13,13 +13,17 @@ from pathlib import Path
 
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.scanner import Engine
+from tray_app.adapters.spool_files import STATE, write_json
 from tray_app.service.live_state import LiveState
+from tray_app.service.official_view import statusline_state
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
 from tray_app.usage.dedup import Change
 from tray_app.usage.pricing import PriceTable
+from tray_app.usage.window_alerts import weekly_alerts
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ class ServiceOptions:
     coalesce_seconds: float = 0.004  # a response writes several lines within ~1 ms
     flush_seconds: float = 1.0
     flush_batch: int = 2000
+    official_poll_seconds: float = 2.0  # how often the status-line spool is checked (a stat)
+    state_write_seconds: float = 2.0  # at most this often the status line's state file
 
 
 def _call_all(callbacks: list[Callable[..., None]], *args: object) -> None:
@@ -58,6 +64,7 @@ class UsageService:
         tz: tzinfo | None = None,
         options: ServiceOptions | None = None,
         clock: Callable[[], float] = time.time,
+        capture_dir: str | None = None,
     ) -> None:
         self.discover = discover  # re-run on a rescan: a root may have appeared
         self.roots = discover()
@@ -82,6 +89,9 @@ class UsageService:
         self._state = LiveState(prices.cost)
         self._caught_up = False
         self.ready = threading.Event()  # set after the first catch-up scan
+        # Claude Code's official figures, from the spool `token-monitor statusline` fills.
+        self.captures = CaptureStore(capture_dir) if capture_dir else None
+        self._state_written = 0.0
 
     # -- any thread -------------------------------------------------------------------
 
@@ -174,8 +184,9 @@ class UsageService:
         opts = self.options
         next_tick = time.monotonic() + opts.tick_seconds
         next_flush = float("inf")  # set while changes wait to be written
+        next_official = time.monotonic()
         while not self._stop.is_set():
-            wake_at = min(next_tick, next_flush)
+            wake_at = min(next_tick, next_flush, next_official)
             try:
                 item = self._queue.get(timeout=max(0.0, wake_at - time.monotonic()))
             except queue.Empty:
@@ -189,6 +200,10 @@ class UsageService:
                     except queue.Empty:
                         break
                 self._guarded(self._handle, batch)
+            if self.captures is not None and time.monotonic() >= next_official:
+                next_official = time.monotonic() + opts.official_poll_seconds
+                if self.captures.refresh(rotate=True):
+                    self._publish()  # a new official figure: show it now, not at the tick
             if time.monotonic() >= next_tick:
                 # Time alone changes things: a block expires, the countdown moves. Names
                 # given meanwhile with `token-monitor name` show up too.
@@ -271,11 +286,25 @@ class UsageService:
         engine = self._engine
         projects = engine.projects if engine is not None else {}
         snapshot = build_snapshot(
-            self._state, self.clock(), self.view, self._names, projects, self.error
+            self._state, self.clock(), self.view, self._names, projects, self.error,
+            None if self.captures is None else self.captures.captures,
         )
         self.latest = snapshot
         _call_all(self._on_snapshot, snapshot)
         self._alerts(snapshot)
+        self._write_state(snapshot)
+
+    def _write_state(self, snapshot: Snapshot) -> None:
+        """The status line's copy of the latest figures (small, atomic, rate-limited)."""
+        if self.captures is None:
+            return
+        if snapshot.published_at - self._state_written < self.options.state_write_seconds:
+            return
+        self._state_written = snapshot.published_at
+        try:
+            write_json(f"{self.captures.folder}/{STATE}", statusline_state(snapshot))
+        except OSError as exc:
+            log.warning("cannot write the status-line state: %s", exc)
 
     def _alerts(self, snapshot: Snapshot) -> None:
         memory = self._ledger
@@ -289,6 +318,10 @@ class UsageService:
         # Until the start-up catch-up is done, only the highest crossed threshold may speak.
         decide = check_alerts if self._caught_up else alerts_for_catch_up
         for alert in decide(memory, state, snapshot.published_at, self.rules, self.tz or UTC):
+            _call_all(self._on_alert, alert)
+        for alert in weekly_alerts(
+            memory, snapshot.limits, snapshot.published_at, self.rules, self.tz or UTC
+        ):
             _call_all(self._on_alert, alert)
 
 

@@ -12,6 +12,7 @@ from tray_app.adapters.config import Settings
 from tray_app.adapters.discovery import Roots, find_roots
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.spool_files import data_dir
 from tray_app.adapters.watcher import Watcher
 from tray_app.service.aggregator import ServiceOptions, UsageService
 from tray_app.service.publish import ViewSettings
@@ -22,7 +23,10 @@ log = logging.getLogger(__name__)
 
 def view_settings(settings: Settings) -> ViewSettings:
     """The snapshot-shaping part of the settings."""
-    return ViewSettings(settings.limit_mode, settings.limit_tokens, settings.tracked_session)
+    return ViewSettings(
+        settings.limit_mode, settings.limit_tokens, settings.tracked_session,
+        settings.official_max_age,
+    )  # fmt: skip
 
 
 def alert_rules(settings: Settings) -> AlertRules:
@@ -58,6 +62,7 @@ class LiveRuntime:
             alert_rules(settings),
             tz,
             options or ServiceOptions(tick_seconds=settings.refresh_seconds),
+            capture_dir=data_dir(env),
         )
         polling = env.get("TOKEN_MONITOR_POLL") == "1" if force_polling is None else force_polling
         self.watcher = Watcher(roots.watch or roots.dirs, self.service.notify, polling)
