@@ -70,7 +70,9 @@ def test_status_json_shape_and_values(tmp_path: Path, data: Path) -> None:
     t = got["totals"]
     assert set(t) >= TOKEN_FIELDS
     assert (t["output_tokens"], t["input_tokens"], t["cache_creation_tokens"]) == (77, 9, 1000)
-    assert t["cost_usd"] is None  # an unpriced model makes the total unknown, never $0
+    # An unpriced model keeps the priced part and is flagged (never $0, never all unknown).
+    assert t["cost_usd"] == pytest.approx(0.01178)
+    assert (t["cost_complete"], t["unpriced_tokens"]) == (False, 10)
     assert got["unpriced_models"] == ["claude-mystery-9"]
     block = got["active_block"]
     assert (

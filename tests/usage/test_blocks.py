@@ -6,6 +6,7 @@ import pytest
 
 from tests.builders import T0, entry
 from tray_app.usage.blocks import active_block, build_blocks, floor_hour
+from tray_app.usage.burn import MIN_RATE_SPAN
 from tray_app.usage.model import HOUR, ResetNotice
 
 START = floor_hour(T0.timestamp())  # 21:00 UTC
@@ -98,13 +99,13 @@ def test_burn_rate_and_projection() -> None:
     (b,) = build_blocks(es, now, lambda e: e.input_tokens / 1000.0)
     rate = b.burn_rate()
     assert rate is not None
-    assert rate[0] == pytest.approx(200.0)
-    assert rate[1] == pytest.approx(2.0 / 10 * 60)  # $2 over 10 min = $12/h
+    assert rate.tokens_per_minute == pytest.approx(200.0)
+    assert rate.usd_per_hour == pytest.approx(2.0 / 10 * 60)  # $2 over 10 min = $12/h
     minutes_left = (b.end - now) / 60
     proj = b.projection(now)
     assert proj is not None
-    assert proj[0] == round(2000 + 200 * minutes_left)
-    assert proj[1] == pytest.approx(2.0 + 12.0 * minutes_left / 60)
+    assert proj.tokens == round(2000 + 200 * minutes_left)
+    assert proj.cost_usd == pytest.approx(2.0 + 12.0 * minutes_left / 60)
 
 
 def test_single_response_has_no_burn_rate() -> None:
@@ -112,6 +113,32 @@ def test_single_response_has_no_burn_rate() -> None:
     assert b.burn_rate() is None and b.projection(FAR) is None
 
 
-def test_unknown_cost_makes_block_cost_unknown() -> None:
-    (b,) = build_blocks([entry(0), entry(1)], FAR, lambda e: None)
-    assert b.totals.cost_usd is None
+def test_seconds_of_data_give_no_burn_rate_or_projection() -> None:
+    # Three responses 2 s apart: the old code said 3.9B tok/min-style figures here.
+    es = [entry(m / 60, 400_000) for m in (0, 2, 4)]
+    now = es[-1].timestamp + 1
+    (b,) = build_blocks(es, now, lambda e: 50.0)
+    assert b.is_active
+    assert b.burn_rate() is None
+    assert b.projection(now) is None
+
+
+def test_burn_rate_appears_once_the_span_reaches_the_minimum() -> None:
+    just_under = [entry(0), entry((MIN_RATE_SPAN - 1) / 60)]
+    (b,) = build_blocks(just_under, FAR, free)
+    assert b.burn_rate() is None
+    at_min = [entry(0, 100), entry(MIN_RATE_SPAN / 60, 100)]
+    (b,) = build_blocks(at_min, FAR, free)
+    rate = b.burn_rate()
+    assert rate is not None and rate.tokens_per_minute == pytest.approx(200 / 5)
+
+
+def test_unknown_cost_keeps_the_priced_part_and_marks_it() -> None:
+    es = [entry(0, model="known"), entry(1, model="mystery"), entry(2, model="known")]
+    (b,) = build_blocks(es, FAR, lambda e: 0.07 if e.model == "known" else None)
+    assert b.totals.cost_usd == pytest.approx(0.14)
+    assert not b.totals.cost_complete
+    assert (b.totals.unpriced_responses, b.totals.unpriced_tokens) == (1, 100)
+    shares = {m.model: m.totals for m in b.models}
+    assert shares["known"].cost_complete and shares["known"].cost_usd == pytest.approx(0.14)
+    assert not shares["mystery"].priced_any

@@ -96,3 +96,22 @@ def test_offer_reports_replacements() -> None:
     assert change is not None and change.old is not None
     assert (change.old.output_tokens, change.new.output_tokens) == (1, 8)
     assert len(d) == 1
+
+
+def test_time_is_the_earliest_copys_even_when_a_later_copy_is_counted() -> None:
+    # The streaming copies of one response: the first line (small output) is the earliest.
+    early = _e(assistant("msg_a", 1, session="s1", minutes=0))
+    late_big = _e(assistant("msg_a", 90, session="s2", minutes=0.05))
+    (w,) = dedupe([late_big, early])  # the later copy's file was read first
+    assert (w.output_tokens, w.session_id, w.timestamp) == (90, "s2", early.timestamp)
+
+
+def test_an_earlier_losing_copy_moves_the_time_and_reports_a_change() -> None:
+    d = Deduper()
+    big = _e(assistant("msg_a", 90, minutes=1))
+    d.offer(big)
+    small_early = _e(assistant("msg_a", 2, minutes=0))
+    change = d.offer(small_early)
+    assert change is not None and change.old == big
+    assert (change.new.output_tokens, change.new.timestamp) == (90, small_early.timestamp)
+    assert d.offer(_e(assistant("msg_a", 2, minutes=0.5))) is None  # not earlier: no change

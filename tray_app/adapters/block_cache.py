@@ -22,12 +22,23 @@ from tray_app.usage.reports import sum_totals, totals_of
 log = logging.getLogger(__name__)
 CostFn = Callable[[Entry], "float | None"]
 COLUMNS = "start, end, first, last, official, input, output, cache_creation, cache_read, " \
-    "cost_usd, responses"  # fmt: skip
+    "cost_usd, responses, unpriced_responses, unpriced_tokens"  # fmt: skip
+# Columns added after the first release (ALTERed into an older ledger's cache on first use).
+ADDED = {
+    "unpriced_responses": "INTEGER NOT NULL DEFAULT 0",
+    "unpriced_tokens": "INTEGER NOT NULL DEFAULT 0",
+}
+CACHE_VERSION = "2"  # v2: cost_usd is the priced part, with the unpriced counts beside it
 
 
 def price_fingerprint(prices: PriceTable) -> str:
     """A digest of everything that prices a response."""
-    parts = [prices.checked, repr(prices.us_only_multiplier), repr(prices.web_search_per_1000)]
+    parts = [
+        CACHE_VERSION,
+        prices.checked,
+        repr(prices.us_only_multiplier),
+        repr(prices.web_search_per_1000),
+    ]
     parts += [f"{m}={prices.price_for(m)!r}" for m in sorted(prices.models)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -36,12 +47,12 @@ def _row(b: Block) -> tuple[object, ...]:
     t = b.totals
     return (b.start, b.end, b.first_activity, b.last_activity, b.official_reset, t.input_tokens,
             t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens, t.cost_usd,
-            t.responses)  # fmt: skip
+            t.responses, t.unpriced_responses, t.unpriced_tokens)  # fmt: skip
 
 
 def _block(row: Sequence[object]) -> Block:
-    start, end, first, last, official, i, o, cc, cr, cost, n = row
-    totals = Totals(i, o, cc, cr, cost, n)  # type: ignore[arg-type]
+    start, end, first, last, official, i, o, cc, cr, cost, n, un, ut = row
+    totals = Totals(i, o, cc, cr, cost or 0.0, n, un, ut)  # type: ignore[arg-type]
     return Block(start, end, first, last, totals, (), False, False, bool(official))  # type: ignore[arg-type]
 
 
@@ -60,9 +71,16 @@ class BlockCache:
         self.cost_of = cost_of
         self.fingerprint = price_fingerprint(prices)
 
+    def _add_columns(self) -> None:
+        have = {row[1] for row in self.ledger.db.execute_sql("PRAGMA table_info(block_cache)")}
+        for name, kind in ADDED.items():
+            if name not in have:
+                self.ledger.db.execute_sql(f"ALTER TABLE block_cache ADD COLUMN {name} {kind}")
+
     def _cached(self) -> list[Block]:
         db = self.ledger.db
         if self.ledger.meta("block_cache_prices") != self.fingerprint:
+            self._add_columns()  # an older ledger's cache (the fingerprint changed with it)
             with db.atomic():
                 db.execute_sql("DELETE FROM block_cache")
             self.ledger.set_meta("block_cache_prices", self.fingerprint)
@@ -87,7 +105,7 @@ class BlockCache:
             built = build_blocks(tail, now, self.cost_of, resets, after)
             fresh = [b for b in built if not b.is_gap]
             if len(fresh) > 1:
-                marks = ", ".join("?" * 11)
+                marks = ", ".join("?" * 13)
                 try:
                     db.cursor().executemany(
                         f"INSERT OR REPLACE INTO block_cache ({COLUMNS}) VALUES ({marks})",

@@ -88,6 +88,8 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         cache_read = pw.IntegerField()
         cost_usd = pw.FloatField(null=True)
         responses = pw.IntegerField()
+        unpriced_responses = pw.IntegerField(default=0)  # added later: see block_cache.py
+        unpriced_tokens = pw.IntegerField(default=0)
 
         class Meta:
             table_name = "block_cache"

@@ -9,6 +9,7 @@ from tray_app.service.live_state import LiveState
 from tray_app.service.official_view import limits_for
 from tray_app.service.snapshot import BlockView, LimitSource, Rates, SessionView, Snapshot, Status
 from tray_app.usage.blocks import active_block
+from tray_app.usage.burn import span_of
 from tray_app.usage.limits import LimitMode, compute_limit
 from tray_app.usage.official_limits import DEFAULT_MAX_AGE, OfficialWindow
 
@@ -69,10 +70,10 @@ def build_snapshot(
             limit.tokens,
             source,
             percent,
-            rate[0] if rate else None,
-            rate[1] if rate else None,
-            projection[0] if projection else None,
-            projection[1] if projection else None,
+            rate.tokens_per_minute if rate else None,
+            rate.usd_per_hour if rate else None,
+            projection.tokens if projection else None,
+            projection.cost_usd if projection else None,
             limit.resets_at or block.end,
             max(0.0, (limit.resets_at or block.end) - now),
         )
@@ -86,18 +87,17 @@ def build_snapshot(
     tracked = _session_view(state, tracked_id, names, projects) if tracked_id else None
     last_minute = state.recent(now)
     tokens = sum(e.total_tokens for e in last_minute)
-    costs = [state.cost_of(e) for e in last_minute]
-    usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
-    rates = Rates(tokens / 60.0, None if usd is None else usd / 60.0)
+    # The priced part, like every cost figure (the totals say whether it is complete).
+    usd = sum(c for c in (state.cost_of(e) for e in last_minute) if c is not None)
+    rates = Rates(tokens / 60.0, usd / 60.0)
     if tracked is not None:
-        span = tracked.last_activity - tracked.first_activity
-        if span > 0:
-            cost = tracked.totals.cost_usd
+        span = span_of(tracked.first_activity, tracked.last_activity, tracked.totals.responses)
+        if span is not None:
             rates = Rates(
                 rates.tokens_per_sec_last_minute,
                 rates.usd_per_sec_last_minute,
                 tracked.totals.total_tokens / span,
-                None if cost is None else cost / span,
+                tracked.totals.cost_usd / span,
             )
     status: Status
     if error:

@@ -21,6 +21,8 @@ class BlockView:
     limit_tokens: int | None  # None when no limit is known yet
     limit_source: LimitSource
     percent: float | None  # block tokens / limit × 100 (may exceed 100)
+    # Rates and projection are None until the block spans enough data (usage/burn.py);
+    # dollar figures are the priced part (block.totals.cost_complete says if that is all).
     tokens_per_minute: float | None
     usd_per_hour: float | None
     projected_tokens: int | None
@@ -55,7 +57,7 @@ class Rates:
     """Token and dollar rates: over the last minute and the tracked session's average."""
 
     tokens_per_sec_last_minute: float = 0.0
-    usd_per_sec_last_minute: float | None = 0.0
+    usd_per_sec_last_minute: float = 0.0  # priced part
     session_tokens_per_sec: float | None = None
     session_usd_per_sec: float | None = None
 

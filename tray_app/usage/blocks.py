@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from tray_app.usage.burn import BurnRate, Projection, burn_rate, project
 from tray_app.usage.model import BLOCK_SECONDS, HOUR, Entry, ResetNotice, Totals, TotalsBuilder
 
 CostFn = Callable[[Entry], "float | None"]
@@ -37,31 +38,15 @@ class Block:
         """Block tokens: the four kinds added up."""
         return self.totals.total_tokens
 
-    def burn_rate(self) -> tuple[float, float | None] | None:
-        """(tokens/min, $/hour) from first to last response; None with no duration."""
-        if self.first_activity is None or self.last_activity is None:
-            return None
-        minutes = (self.last_activity - self.first_activity) / 60.0
-        if minutes <= 0:
-            return None
-        cost = self.totals.cost_usd
-        return self.tokens / minutes, (None if cost is None else cost / minutes * 60.0)
+    def burn_rate(self) -> BurnRate | None:
+        """Tokens/min and $/hour from first to last response; None on too short a span."""
+        return burn_rate(self.totals, self.first_activity, self.last_activity)
 
-    def projection(self, now: float) -> tuple[int, float | None] | None:
-        """(tokens, cost) at the block's end at the current burn rate; active blocks only."""
-        rate = self.burn_rate()
-        if rate is None or not self.is_active:
+    def projection(self, now: float) -> Projection | None:
+        """Totals at the block's end at the current burn rate; active blocks only."""
+        if not self.is_active:
             return None
-        minutes_left = max(0.0, (self.end - now) / 60.0)
-        tokens = round(self.tokens + rate[0] * minutes_left)
-        cost = self.totals.cost_usd
-        usd_per_hour = rate[1]
-        projected_cost = (
-            None
-            if cost is None or usd_per_hour is None
-            else cost + usd_per_hour * minutes_left / 60
-        )
-        return tokens, projected_cost
+        return project(self.totals, self.first_activity, self.last_activity, self.end, now)
 
 
 def floor_hour(ts: float) -> float:

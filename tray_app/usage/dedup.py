@@ -15,21 +15,26 @@ def rank(entry: Entry) -> tuple[int, int, int]:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A response counted for the first time (`old` None) or replaced by a larger copy."""
+    """A response counted anew (`old` None), replaced by a larger copy or moved earlier."""
 
     old: Entry | None
     new: Entry
 
 
 def merge(old: Entry, candidate: Entry) -> Entry | None:
-    """The new winner if `candidate` beats `old`; it keeps old's session, time and cwd."""
+    """The counted copy after seeing `candidate`, or None when nothing changes."""
+    # Usage and model come whole from the max-output copy; session and cwd stay with the
+    # copy seen first; the time is the earliest copy's (a response happened when its first
+    # line was written, whichever copy is counted and in whatever order files are read).
+    earliest = min(old.timestamp, candidate.timestamp)
     if rank(candidate) <= rank(old):
-        return None  # ties keep the copy seen first
+        # Ties keep the copy seen first, but an earlier copy still moves the time.
+        return old._replace(timestamp=earliest) if earliest < old.timestamp else None
     # Attribution stays with the first-seen copy so a resumed session's copies of old
     # messages stay with the original session; usage and model come whole from the winner.
     c = candidate
     return Entry(
-        c.key, old.timestamp, old.session_id, c.model, c.input_tokens, c.output_tokens,
+        c.key, earliest, old.session_id, c.model, c.input_tokens, c.output_tokens,
         c.cache_5m_tokens, c.cache_1h_tokens, c.cache_read_tokens, c.web_search_requests,
         c.speed, c.geo, c.cost_usd, c.sidechain, c.message_id, c.request_id, old.cwd,
     )  # fmt: skip

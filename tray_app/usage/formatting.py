@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from tray_app.usage.model import Totals
+
 _SUFFIXES = ((1_000_000_000_000, "T"), (1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k"))
 _PARSE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmb]?)\s*$", re.IGNORECASE)
 _THOUSANDS = re.compile(r",(\d{3})(?!\d)")
@@ -72,6 +74,21 @@ def money(usd: float | None) -> str:
     return f"${usd:,.2f}"
 
 
+UNPRICED = "unpriced"
+
+
+def cost(usd: float, complete: bool = True, priced_any: bool = True) -> str:
+    """`$0.14`; `$0.14 + unpriced` when some responses have no price; `unpriced` if none has."""
+    if complete:
+        return money(usd)
+    return f"{money(usd)} + {UNPRICED}" if priced_any else UNPRICED
+
+
+def totals_cost(totals: Totals) -> str:
+    """The cost of a set of responses, marking the part no price covers."""
+    return cost(totals.cost_usd, totals.cost_complete, totals.priced_any)
+
+
 def percent(value: float | None) -> str:
     """`63%`, `110%`, `<1%`; `—` when unknown."""
     if value is None:
@@ -88,11 +105,11 @@ def per_minute(tokens_per_minute: float | None) -> str:
     return f"{compact(tokens_per_minute)} tok/min"
 
 
-def per_hour(usd_per_hour: float | None) -> str:
-    """`$4.20/h`; `—` when unknown."""
+def per_hour(usd_per_hour: float | None, complete: bool = True) -> str:
+    """`$4.20/h` (`$4.20/h + unpriced` for a priced part only); `—` when unknown."""
     if usd_per_hour is None:
         return "—"
-    return f"{money(usd_per_hour)}/h"
+    return f"{money(usd_per_hour)}/h" + ("" if complete else f" + {UNPRICED}")
 
 
 def latin1(text: str) -> str:

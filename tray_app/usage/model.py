@@ -60,14 +60,20 @@ class ResetNotice:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Tokens by kind plus cost; `cost_usd` is None when any part is unpriced."""
+    """Tokens by kind plus cost: `cost_usd` is the priced part, never hiding unpriced ones.
+
+    A response whose model has no price adds its tokens but no cost; `unpriced_responses`
+    and `unpriced_tokens` say how much of the figure `cost_usd` leaves out.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
-    cost_usd: float | None = 0.0
+    cost_usd: float = 0.0
     responses: int = 0
+    unpriced_responses: int = 0
+    unpriced_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -79,6 +85,16 @@ class Totals:
             + self.cache_read_tokens
         )
 
+    @property
+    def cost_complete(self) -> bool:
+        """Whether every response in these totals has a price."""
+        return self.unpriced_responses == 0
+
+    @property
+    def priced_any(self) -> bool:
+        """Whether any response has a price (else the cost is wholly unknown)."""
+        return self.unpriced_responses < self.responses
+
 
 @dataclass(slots=True)
 class TotalsBuilder:
@@ -89,7 +105,8 @@ class TotalsBuilder:
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     cost: float = 0.0
-    unpriced: int = 0  # responses without a price: the cost is unknown while > 0
+    unpriced: int = 0  # responses without a price
+    unpriced_tokens: int = 0
     responses: int = 0
 
     def add(self, entry: Entry, cost: float | None, sign: int = 1) -> None:
@@ -101,6 +118,7 @@ class TotalsBuilder:
         self.responses += sign
         if cost is None:
             self.unpriced += sign
+            self.unpriced_tokens += sign * entry.total_tokens
         else:
             self.cost += sign * cost
 
@@ -111,6 +129,8 @@ class TotalsBuilder:
             self.output_tokens,
             self.cache_creation_tokens,
             self.cache_read_tokens,
-            None if self.unpriced else round(self.cost, 9),
+            round(self.cost, 9),
             self.responses,
+            self.unpriced,
+            self.unpriced_tokens,
         )

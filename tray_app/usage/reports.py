@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from tray_app.usage.burn import rate_span
 from tray_app.usage.model import Entry, Totals, TotalsBuilder
 
 CostFn = Callable[[Entry], "float | None"]
@@ -33,9 +34,9 @@ class ModelSummary:
     totals: Totals
     share: float  # of all tokens, 0..1
     avg_tokens_per_sec: float | None  # over the minutes it was in use
-    avg_usd_per_sec: float | None
+    avg_usd_per_sec: float | None  # priced part, like every cost
     last_minute_tokens_per_sec: float
-    last_minute_usd_per_sec: float | None
+    last_minute_usd_per_sec: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +58,18 @@ def totals_of(entries: Iterable[Entry], cost_of: CostFn) -> Totals:
 
 def sum_totals(parts: Iterable[Totals]) -> Totals:
     """Totals of disjoint parts (e.g. blocks, which cover every response once)."""
-    t = [0, 0, 0, 0, 0]
-    cost: float | None = 0.0
+    t = [0, 0, 0, 0, 0, 0, 0]
+    cost = 0.0
     for p in parts:
         t[0] += p.input_tokens
         t[1] += p.output_tokens
         t[2] += p.cache_creation_tokens
         t[3] += p.cache_read_tokens
         t[4] += p.responses
-        cost = None if cost is None or p.cost_usd is None else cost + p.cost_usd
-    return Totals(t[0], t[1], t[2], t[3], cost, t[4])
+        t[5] += p.unpriced_responses
+        t[6] += p.unpriced_tokens
+        cost += p.cost_usd
+    return Totals(t[0], t[1], t[2], t[3], round(cost, 9), t[4], t[5], t[6])
 
 
 def unpriced_models(entries: Iterable[Entry], cost_of: CostFn) -> list[str]:
@@ -125,7 +128,8 @@ def models(
         totals = totals_of(es, cost_of)
         # Active time: consecutive responses closer than `idle_gap` count as busy time,
         # so nights and weekends do not dilute the average rate.
-        active = sum(min(b.timestamp - a.timestamp, idle_gap) for a, b in itertools.pairwise(es))
+        busy = sum(min(b.timestamp - a.timestamp, idle_gap) for a, b in itertools.pairwise(es))
+        active = rate_span(busy, len(es))  # None: too little busy time to call it a rate
         recent = [e for e in es if now - 60.0 <= e.timestamp <= now]
         recent_totals = totals_of(recent, cost_of)
         cost = totals.cost_usd
@@ -134,10 +138,10 @@ def models(
                 name,
                 totals,
                 totals.total_tokens / grand if grand else 0.0,
-                totals.total_tokens / active if active > 0 else None,
-                cost / active if active > 0 and cost is not None else None,
+                None if active is None else totals.total_tokens / active,
+                None if active is None else cost / active,
                 recent_totals.total_tokens / 60.0,
-                None if recent_totals.cost_usd is None else recent_totals.cost_usd / 60.0,
+                recent_totals.cost_usd / 60.0,
             )
         )
     out.sort(key=lambda m: m.totals.total_tokens, reverse=True)
