@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TextIO
 
+from tray_app.usage.text_safety import clean
+
 
 class ExitStatus(IntEnum):
     """Documented exit codes (README: Exit codes)."""
@@ -43,4 +45,4 @@ class Environment:
 
     def warn(self, message: str) -> None:
         """One warning line on stderr."""
-        print(f"token-monitor: warning: {message}", file=self.stderr)
+        print(f"token-monitor: warning: {clean(message)}", file=self.stderr)

@@ -13,6 +13,7 @@ from tray_app.usage.blocks import Block
 from tray_app.usage.limits import Limit
 from tray_app.usage.model import Totals
 from tray_app.usage.reports import ModelSummary, PeriodSummary, SessionSummary
+from tray_app.usage.text_safety import clean, json_safe
 
 TOKEN_HEADERS = ["Input", "Output", "Cache write", "Cache read", "Total", "Cost"]
 
@@ -115,8 +116,13 @@ def period_json(p: PeriodSummary, key: str) -> dict[str, Any]:
 
 
 def dumps(obj: Any) -> str:
-    """Stable, indented JSON."""
-    return orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode()
+    """Stable, indented JSON (C1 controls and bidi escaped too: terminals may obey them)."""
+    return json_safe(orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode())
+
+
+def safe_lines(text: str) -> str:
+    """Text for a terminal: every line cleaned of control sequences, line breaks kept."""
+    return "\n".join(clean(line) for line in text.split("\n"))
 
 
 def token_cells(t: Totals) -> list[str]:
@@ -133,6 +139,7 @@ def token_cells(t: Totals) -> list[str]:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
     """Aligned columns; the first `left` columns left-aligned, numbers right-aligned."""
+    rows = [[clean(cell) for cell in row] for row in rows]  # names, paths, models: untrusted
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
