@@ -21,6 +21,7 @@ from tray_app.usage.reports import (
     totals_of,
     unpriced_models,
 )
+from tray_app.usage.text_safety import clean
 
 
 def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = None) -> list[str]:
@@ -46,9 +47,9 @@ def emit(
     if args.json:
         print(r.dumps(payload), file=env.stdout)
     elif args.compact:
-        print(compact, file=env.stdout)
+        print(clean(compact), file=env.stdout)  # one line, whatever a model name holds
     else:
-        print(text, file=env.stdout)
+        print(r.safe_lines(text), file=env.stdout)  # names/models/paths never drive the terminal
 
 
 def _block_line(b: Block, limit: Limit, env: Environment, data: Dataset) -> str:
@@ -123,7 +124,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         proj = active.projection(env.now)
         if proj:
             lines.append(f"  Projection  {proj[0]:,} tokens · {fmt.money(proj[1])} by the reset")
-        lines.append("  Models      " + ", ".join(m.model for m in active.models))
+        lines.append("  Models      " + ", ".join(clean(m.model) for m in active.models))
     for label, t in (("Today", today), ("Last 7 days", week), ("All time", total)):
         lines.append(
             f"{label:<13} {t.total_tokens:,} tokens · {fmt.money(t.cost_usd)}"

@@ -11,13 +11,14 @@ from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.reports_cmd import emit, warn_unpriced
 from tray_app.usage import formatting as fmt
 from tray_app.usage.reports import SessionSummary, models, sessions, totals_of
+from tray_app.usage.text_safety import NAME_MAX, clean
 
 
 def _session_rows(items: list[SessionSummary], data: Dataset) -> list[list[str]]:
     return [
         [
             s.session_id[:8],
-            s.name,
+            clean(s.name, NAME_MAX),
             s.project_path,
             r.local_time(s.last_activity, data.tz),
             ", ".join(s.models),
@@ -86,22 +87,23 @@ def cmd_session(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "models": [r.model_json(m) for m in per_model],
         "totals": r.totals_json(total),
     }
-    head = [f"Session   {sid}"]
+    head = [f"Session   {clean(sid)}"]  # every field below may come from a transcript
     if items:
         s = items[0]
         head += [
-            f"Name      {s.name or '—'}",
-            f"Project   {s.project_path or '—'}",
+            f"Name      {clean(s.name, NAME_MAX) or '—'}",
+            f"Project   {clean(s.project_path) or '—'}",
             f"Active    {r.local_time(s.first_activity, data.tz)} → "
             f"{r.local_time(s.last_activity, data.tz)}",
         ]
     if meta and meta.tags:
-        head.append(f"Tags      {meta.tags}")
+        head.append(f"Tags      {clean(meta.tags)}")
     if meta and meta.description:
-        head.append(f"About     {meta.description}")
+        head.append(f"About     {clean(meta.description)}")
     rows = [[m.model, *r.token_cells(m.totals)] for m in per_model]
     rows.append(["Total", *r.token_cells(total)])
     text = "\n".join(head) + "\n\n" + r.table(["Model", *r.TOKEN_HEADERS], rows)
-    compact = f"{(items[0].name if items else '') or sid[:8]} · {fmt.compact(total.total_tokens)}"
+    label = clean((items[0].name if items else "") or sid[:8], NAME_MAX)
+    compact = f"{label} · {fmt.compact(total.total_tokens)}"
     emit(env, args, payload, text, compact + f" tokens · {fmt.money(total.cost_usd)}")
     return ExitStatus.OK

@@ -19,6 +19,7 @@ from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import SessionView, Snapshot
 from tray_app.usage import formatting as fmt
 from tray_app.usage.limits import SOURCE_LABELS
+from tray_app.usage.text_safety import NAME_MAX, clean, json_safe
 
 BAR = 30
 
@@ -71,7 +72,7 @@ def one_line(snap: Snapshot) -> str:
     """The compact view."""
     b = snap.active_block
     if snap.status == "error":
-        return f"error: {snap.error}"
+        return f"error: {clean(snap.error or '')}"
     if b is None:
         return "no data" if snap.status == "no_data" else "idle — no active block"
     pct = "" if b.percent is None else f" {fmt.percent(b.percent)}"
@@ -107,14 +108,15 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
             # Each model's share of the block's burn rate (same minutes, its own tokens).
             rate = fmt.per_minute(m.totals.total_tokens / minutes) if minutes > 0 else "—"
             cost = fmt.money(m.totals.cost_usd)
-            lines.append(f"  {m.model:<30} {m.totals.total_tokens:>14,}  {cost:>9}  {rate}")
+            model = clean(m.model)  # from the transcripts
+            lines.append(f"  {model:<30} {m.totals.total_tokens:>14,}  {cost:>9}  {rate}")
     s = snap.tracked_session
     if s is not None:
         auto = " (latest active)" if snap.tracking_auto else ""
         cost = fmt.money(s.totals.cost_usd)
         lines += [
             "",
-            f"Session {s.label}{auto}",
+            f"Session {clean(s.label, NAME_MAX)}{auto}",
             f"        {s.totals.total_tokens:,} tokens · {cost}",
         ]
     rates = snap.rates
@@ -129,8 +131,20 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
         lines += ["", "Recent sessions"]
         for rs in snap.recent_sessions[:5]:
             when = r.local_time(rs.last_activity, tz)
-            lines.append(f"  {when}  {rs.label:<40.40} {rs.totals.total_tokens:>14,}")
+            label = clean(rs.label, 40)
+            lines.append(f"  {when}  {label:<40} {rs.totals.total_tokens:>14,}")
     return "\n".join(lines)
+
+
+def frame(snap: Snapshot, args: argparse.Namespace, tty: bool, env: Environment, tz: Any) -> str:
+    """What one snapshot writes: NDJSON, the self-updating line, the dashboard or a line."""
+    if args.json:
+        return json_safe(orjson.dumps(snapshot_json(snap)).decode()) + "\n"
+    if args.compact:
+        return ("\r\x1b[K" if tty else "") + one_line(snap) + ("" if tty else "\n")
+    if tty:
+        return "\x1b[H\x1b[2J" + dashboard(snap, env, tz) + "\n"
+    return one_line(snap) + "\n"
 
 
 def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
@@ -157,14 +171,7 @@ def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
             snap = snapshots.get()
             if snap is None:
                 break
-            if args.json:
-                out.write(orjson.dumps(snapshot_json(snap)).decode() + "\n")
-            elif args.compact:
-                out.write(("\r\x1b[K" if tty else "") + one_line(snap) + ("" if tty else "\n"))
-            elif tty:
-                out.write("\x1b[H\x1b[2J" + dashboard(snap, env, tz) + "\n")
-            else:
-                out.write(one_line(snap) + "\n")
+            out.write(frame(snap, args, tty, env, tz))
             out.flush()  # each snapshot at once: scripts read the stream line by line
     except KeyboardInterrupt:
         pass

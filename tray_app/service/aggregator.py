@@ -23,6 +23,7 @@ from tray_app.service.snapshot import Snapshot
 from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
 from tray_app.usage.dedup import Change
 from tray_app.usage.pricing import PriceTable
+from tray_app.usage.text_safety import name_problem
 from tray_app.usage.window_alerts import weekly_alerts
 
 log = logging.getLogger(__name__)
@@ -137,14 +138,19 @@ class UsageService:
         """Change limit mode/tokens or the tracked session (aggregator thread)."""
         self.view = replace(self.view, **changes)  # type: ignore[arg-type]
 
-    def rename(self, session_id: str, name: str) -> None:
-        """Store a session name in the ledger (aggregator thread)."""
+    def rename(self, session_id: str, name: str) -> str | None:
+        """Store a session name in the ledger (aggregator thread); why it was refused, or None."""
+        problem = name_problem(name, session_id, self._names, self._state.sessions)
+        if problem is not None:  # control chars, too long, a duplicate or an id look-alike
+            log.warning("rename refused: %s", problem)
+            return problem
         if self._ledger is not None:
             self._ledger.name_session(session_id, name.strip())
         if name.strip():
             self._names[session_id] = name.strip()
         else:
             self._names.pop(session_id, None)
+        return None
 
     def _run(self) -> None:
         try:

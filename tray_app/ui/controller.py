@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -16,6 +17,9 @@ from tray_app.service.aggregator import UsageService
 from tray_app.ui.menu import UiState
 
 log = logging.getLogger(__name__)
+# The aggregator answers a rename between two updates; during a first scan of a large
+# history it may be busy longer, and the rename then happens later without an answer.
+RENAME_WAIT = 10.0
 
 
 def open_folder(path: Path) -> None:
@@ -73,9 +77,15 @@ class AppController:
         self.service.submit(lambda s: s.set_view(tracked_session=session_id))
         self._save(tracked_session=session_id)
 
-    def rename_session(self, session_id: str, name: str) -> None:
-        """Store the session's name in the ledger ("" clears it)."""
-        self.service.submit(lambda s: s.rename(session_id, name))
+    def rename_session(self, session_id: str, name: str) -> str | None:
+        """Store the session's name in the ledger ("" clears it); why it was refused, or None."""
+        answer: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.service.submit(lambda s: answer.put(s.rename(session_id, name)))
+        try:
+            return answer.get(timeout=RENAME_WAIT)
+        except queue.Empty:
+            log.info("the rename of %s is queued behind a long scan", session_id[:8])
+            return None
 
     def set_limit(self, mode: str, tokens: int | None) -> None:
         """Limit source: max of past blocks, p90, or a custom number."""

@@ -19,9 +19,23 @@ from importlib import resources
 from typing import Any
 
 from tray_app.ui.menu import AskText
+from tray_app.usage.text_safety import NAME_MAX, clean
 
 log = logging.getLogger(__name__)
 Done = Callable[[str | None], None]
+TITLE_MAX = 80
+PROMPT_LINE_MAX = 200
+
+
+def safe_texts(title: str, prompt: str, prefill: str) -> tuple[str, str, str]:
+    """A dialog's texts with no control characters; the prompt keeps its line breaks."""
+    lines = (clean(line, PROMPT_LINE_MAX) for line in prompt.split("\n"))
+    return clean(title, TITLE_MAX), "\n".join(lines), clean(prefill, NAME_MAX)
+
+
+def _markup_escaped(text: str) -> str:
+    """zenity's --text is Pango markup: `<`, `>` and `&` must be literal."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class GtkDialogs:
@@ -34,7 +48,7 @@ class GtkDialogs:
         """Schedule the dialog on the GTK main loop; callable from any thread."""
         from gi.repository import GLib
 
-        GLib.idle_add(self._build, title, prompt, prefill, done)
+        GLib.idle_add(self._build, *safe_texts(title, prompt, prefill), done)
 
     def _build(self, title: str, prompt: str, prefill: str, done: Done) -> bool:
         from gi.repository import Gtk
@@ -77,6 +91,7 @@ class GtkDialogs:
 
 def command_for(title: str, prompt: str, prefill: str) -> list[str] | None:
     """The prompt program for this platform, or None when none is installed."""
+    title, prompt, prefill = safe_texts(title, prompt, prefill)
     if sys.platform == "darwin":
         # Values go in as argv, never spliced into the AppleScript source.
         script = [
@@ -88,7 +103,8 @@ def command_for(title: str, prompt: str, prefill: str) -> list[str] | None:
         ]
         return ["osascript", *(a for line in script for a in ("-e", line)), title, prompt, prefill]
     if shutil.which("zenity"):
-        return ["zenity", "--entry", "--title", title, "--text", prompt, "--entry-text", prefill]
+        text = _markup_escaped(prompt)
+        return ["zenity", "--entry", "--title", title, "--text", text, "--entry-text", prefill]
     if shutil.which("kdialog"):
         return ["kdialog", "--title", title, "--inputbox", prompt, prefill]
     return None
@@ -138,7 +154,7 @@ class ExternalDialogs:
     def _run(self, title: str, prompt: str, prefill: str, done: Done) -> None:
         try:
             if sys.platform == "win32":
-                answer = _tk_prompt(title, prompt, prefill)
+                answer = _tk_prompt(*safe_texts(title, prompt, prefill))
             else:
                 command = command_for(title, prompt, prefill)
                 if command is None:

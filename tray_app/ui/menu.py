@@ -10,8 +10,9 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tray_app.service.snapshot import SessionView, Snapshot
-from tray_app.ui.tooltip import header_lines
+from tray_app.ui.tooltip import header_lines, safe_label
 from tray_app.usage.formatting import compact, parse_tokens
+from tray_app.usage.text_safety import NAME_MAX, clean, text_problem
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -22,6 +23,8 @@ Submit = Callable[[Callable[[], None]], None]
 
 log = logging.getLogger(__name__)
 MAX_SESSIONS = 8
+RENAME_TITLE = "Rename tracked session"
+RENAME_PROMPT = "Name for this session (empty clears it):"
 Kind = Literal["label", "action", "check", "radio", "separator", "submenu"]
 ActionKind = Literal[
     "track", "rename", "limit", "custom_limit", "notifications", "autostart", "open_data", "quit"
@@ -32,7 +35,8 @@ class TrayController(Protocol):
     """What the menu asks the app to do; called on the worker thread, so I/O is fine."""
 
     def track_session(self, session_id: str | None) -> None: ...  # None = automatic
-    def rename_session(self, session_id: str, name: str) -> None: ...  # "" clears the name
+    # "" clears the name; returns why the name was refused (duplicate, id look-alike), or None
+    def rename_session(self, session_id: str, name: str) -> str | None: ...
     def set_limit(self, mode: str, tokens: int | None) -> None: ...  # "max" | "p90" | "custom"
     def set_notifications(self, enabled: bool) -> None: ...
     def set_autostart(self, enabled: bool) -> None: ...
@@ -84,7 +88,7 @@ def _session_entries(snapshot: Snapshot | None) -> tuple[Entry, ...]:
         sessions.append(tracked)
     rows = [Entry("Latest active (automatic)", "radio", Action("track"), checked=auto)]
     for s in sessions:
-        text = f"{s.label} — {compact(s.totals.total_tokens)} tok"
+        text = f"{safe_label(s)} — {compact(s.totals.total_tokens)} tok"
         chosen = not auto and tracked is not None and tracked.session_id == s.session_id
         rows.append(Entry(text, "radio", Action("track", s.session_id), checked=chosen))
     return tuple(rows)
@@ -114,7 +118,10 @@ def build_menu(
     """The whole menu for a snapshot and the current settings."""
     header = tuple(Entry(line, "label", enabled=False) for line in header_lines(snapshot, now, tz))
     tracked = None if snapshot is None else snapshot.tracked_session
-    rename = Action("rename", tracked.session_id, tracked.name) if tracked else None
+    # The dialog is prefilled with the name as shown: an old ledger's bad name arrives cleaned.
+    rename = (
+        Action("rename", tracked.session_id, clean(tracked.name, NAME_MAX)) if tracked else None
+    )
     return (
         *header,
         SEPARATOR,
@@ -236,8 +243,7 @@ class MenuActions:
         if action.kind == "track":
             self._submit(lambda: c.track_session(arg))
         elif action.kind == "rename" and arg is not None:
-            prompt = "Name for this session (empty clears it):"
-            self._ask_text("Rename tracked session", prompt, action.prefill, self._renamed(arg))
+            self._ask_text(RENAME_TITLE, RENAME_PROMPT, action.prefill, self._renamed(arg))
         elif action.kind == "limit" and arg is not None:
             self._submit(lambda: c.set_limit(arg, None))
         elif action.kind == "custom_limit":
@@ -254,11 +260,28 @@ class MenuActions:
 
     def _renamed(self, session_id: str) -> Callable[[str | None], None]:
         def done(text: str | None) -> None:
-            if text is not None:  # Cancel changes nothing
-                name = text.strip()
-                self._submit(lambda: self._controller.rename_session(session_id, name))
+            if text is None:  # Cancel changes nothing
+                return
+            name = text.strip()
+            problem = text_problem(name, "name", NAME_MAX)
+            if problem is not None:
+                self._ask_again(session_id, problem, name)
+                return
+
+            def rename() -> None:
+                refused = self._controller.rename_session(session_id, name)
+                if refused:  # a duplicate or an id look-alike: the service knows every name
+                    self._ask_again(session_id, refused, name)
+
+            self._submit(rename)
 
         return done
+
+    def _ask_again(self, session_id: str, problem: str, name: str) -> None:
+        """Show the dialog again with why the name was refused, prefilled with it cleaned."""
+        log.info("name refused: %s", problem)
+        prompt = f"{clean(problem)}.\n{RENAME_PROMPT}"
+        self._ask_text(RENAME_TITLE, prompt, clean(name, NAME_MAX), self._renamed(session_id))
 
     def _custom_limit(self, text: str | None) -> None:
         if text is None:

@@ -9,12 +9,16 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Protocol
 
+from tray_app.usage.text_safety import clean
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Token Monitor"
 ICON_NAMES = ("icon.png", "token-monitor.png")
 SEND_TIMEOUT = 2.0  # seconds; a stuck D-Bus call must not hold up the caller any longer
 DISPLAY_SECONDS = 10
+TITLE_MAX = 100
+BODY_LINE_MAX = 200
 
 NotifyFn = Callable[..., Any]
 
@@ -37,6 +41,12 @@ def _plyer_notify(**kwargs: Any) -> Any:
     from plyer import notification
 
     return notification.notify(**kwargs)
+
+
+def safe_notification(title: str, body: str) -> tuple[str, str]:
+    """Title and body with no control characters (the body keeps its line breaks)."""
+    lines = (clean(line, BODY_LINE_MAX) for line in body.split("\n"))
+    return clean(title, TITLE_MAX), "\n".join(lines)
 
 
 class Sender(Protocol):
@@ -63,6 +73,7 @@ class Notifier:
 
     def send(self, title: str, body: str) -> bool:
         """Show one notification; False (with one logged warning) if it could not be shown."""
+        title, body = safe_notification(title, body)
         outcome: list[BaseException | None] = []
 
         def call() -> None:

@@ -7,7 +7,10 @@ from datetime import datetime, tzinfo
 
 from tray_app.service.snapshot import BlockView, SessionView, Snapshot
 from tray_app.usage.formatting import compact, duration, money, per_hour, per_minute, percent
+from tray_app.usage.text_safety import clean
 
+LABEL_MAX = 48  # a session's label in the tooltip, header and menu: long names are cut
+ERROR_MAX = 160
 WINDOWS_MAX = 127  # NOTIFYICONDATA.szTip holds 128 UTF-16 units including the NUL
 SOURCE_TEXT = {
     "official": "official limit",
@@ -46,12 +49,17 @@ def _block_line(view: BlockView) -> str:
     return f"{head} · {percent(view.percent)} of {source}{limit}"
 
 
+def safe_label(session: SessionView) -> str:
+    """The session's name (or project · id) as one short line with no control characters."""
+    return clean(session.label, LABEL_MAX)
+
+
 def _session_line(session: SessionView, auto: bool) -> str:
     """`Session: name · 320k tok · $1.23`."""
     mode = " (auto)" if auto else ""
     totals = session.totals
     return (
-        f"Session{mode}: {session.label} · {compact(totals.total_tokens)} tok"
+        f"Session{mode}: {safe_label(session)} · {compact(totals.total_tokens)} tok"
         f" · {money(totals.cost_usd)}"
     )
 
@@ -61,7 +69,7 @@ def lines(snapshot: Snapshot | None, now: float, tz: tzinfo | None) -> list[Line
     if snapshot is None:
         return [Line("Token Monitor: starting…", 0)]
     if snapshot.status == "error":
-        return [Line(f"Error: {snapshot.error or 'unknown'}", 0)]
+        return [Line(f"Error: {clean(snapshot.error or 'unknown', ERROR_MAX)}", 0)]
     if snapshot.status == "no_data":
         return [Line("No Claude Code usage found yet", 0)]
     out: list[Line] = []
