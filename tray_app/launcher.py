@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+
+def menu_hint(env: Mapping[str, str]) -> str | None:
+    """Say in one line what to install when the tray would start with no menu (and no Quit)."""
+    if env.get("PYSTRAY_BACKEND"):
+        return None  # a backend chosen on purpose
+    from tray_app.adapters import menu_deps
+
+    fix = menu_deps.advice(menu_deps.probe(), pid=os.getpid())
+    if fix:
+        sys.stderr.write(f"token-monitor: {fix}\n")
+    return fix
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return statusline()
     if not args or args[0] == "tray":
+        menu_hint(os.environ)
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
         return run_tray(args[1:])
@@ -22,8 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tray_app.cli.main import main as cli_main
 
     env = Environment()
-    if args[0] == "doctor":
+    if "doctor" in args:  # also after global options: `token-monitor --json doctor`
+        from tray_app.adapters import menu_deps
         from tray_app.app import doctor_extras
 
         doctor_extras(env)
+        fix = menu_deps.advice(menu_deps.probe())
+        if fix:
+            env.extras.setdefault("tray", {})["fix"] = fix
     return cli_main(args, env)

@@ -1,0 +1,67 @@
+"""The one-line advice when the Linux tray menu's dependencies are missing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.builders import assistant, write_jsonl
+from tray_app import launcher
+from tray_app.adapters import menu_deps
+from tray_app.adapters.menu_deps import MenuDeps
+
+NO_GI = MenuDeps(False, menu_deps.APT_TYPELIBS)
+APT = (
+    "sudo apt install gir1.2-ayatanaappindicator3-0.1 gir1.2-gtk-3.0 libgirepository1.0-dev "
+    "libcairo2-dev libdbus-1-dev pkg-config python3-dev && pip install 'token-monitor[linux]'"
+)
+
+
+def test_plain_pip_install_gets_the_full_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(menu_deps.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert menu_deps.install_command(NO_GI) == APT
+    said = menu_deps.advice(NO_GI, "linux", pid=4242)
+    assert said == (
+        f"the tray icon has no menu (no Quit) until you run: {APT}; "
+        "until then quit it with Ctrl+C or `kill 4242`"
+    )
+
+
+def test_only_what_is_missing_is_named() -> None:
+    gtk_missing = MenuDeps(True, ("gir1.2-gtk-3.0",))
+    assert menu_deps.install_command(gtk_missing) == "sudo apt install gir1.2-gtk-3.0"
+    assert menu_deps.install_command(gtk_missing, apt=False) == (
+        "install (Debian names) gir1.2-gtk-3.0"
+    )
+    # Without AppIndicator the GTK StatusIcon still has the menu: no advice at start.
+    assert menu_deps.advice(MenuDeps(True, ("gir1.2-ayatanaappindicator3-0.1",)), "linux") is None
+    assert menu_deps.advice(MenuDeps(True, ()), "linux") is None
+    assert menu_deps.advice(NO_GI, "darwin") is None and menu_deps.advice(NO_GI, "win32") is None
+
+
+def test_probe_sees_a_missing_pygobject(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "gi", None)  # as after `pip install token-monitor`
+    assert menu_deps.probe() == NO_GI
+
+
+def test_tray_start_and_doctor_give_the_same_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "gi", None)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("PYSTRAY_BACKEND", raising=False)
+    hint = launcher.menu_hint({})
+    assert hint is not None and "pip install 'token-monitor[linux]'" in hint
+    err = capsys.readouterr().err
+    assert err == f"token-monitor: {hint}\n"
+    assert launcher.menu_hint({"PYSTRAY_BACKEND": "xorg"}) is None  # chosen on purpose
+    data = tmp_path / "claude"
+    write_jsonl(data / "projects" / "p" / "s.jsonl", [assistant("m1", 5)])
+    monkeypatch.setenv("TOKEN_MONITOR_DB", str(tmp_path / "l.db"))
+    monkeypatch.setenv("TOKEN_MONITOR_CONFIG", str(tmp_path / "none.yaml"))
+    assert launcher.main(["--json", "doctor", "--data-dir", str(data)]) == 0
+    doctor = json.loads(capsys.readouterr().out)
+    assert doctor["tray"]["fix"] == hint.split("; until then")[0]
