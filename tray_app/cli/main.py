@@ -14,6 +14,7 @@ from tray_app.adapters.ledger_errors import LedgerError
 from tray_app.cli import (
     autostart_cmd,
     manage_cmd,
+    model_cmd,
     periods_cmd,
     reports_cmd,
     sessions_cmd,
@@ -83,6 +84,8 @@ def _register(add: Add) -> None:
         (*o.OUTPUT, *o.SOURCE))  # fmt: skip
     srv_cmd.add_arguments(add("serve", srv_cmd.cmd_serve, "Prometheus /metrics", o.SOURCE))
     dash_cmd.add_arguments(add("dashboard", dash_cmd.cmd_dashboard, "live web page", o.SOURCE))
+    mod = add("model", model_cmd.cmd_model, "model for new sessions", (*o.OUTPUT, *o.SOURCE))
+    model_cmd.add_arguments(mod)
 
 
 def build_parser(extra: Extras | None = None) -> argparse.ArgumentParser:

@@ -36,6 +36,7 @@ ALIAS_PRICED_AS: Mapping[str, str] = {
 }
 ENV_VARS: tuple[str, ...] = ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_MODEL")
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@/\[\]-]{0,99}")
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")  # as config.yaml accepts
 
 
 class ChoiceError(ValueError):
@@ -54,6 +55,11 @@ class Choice:
 def all_profiles(user: Mapping[str, str]) -> dict[str, str]:
     """The default profiles with the user's added or redefined ones."""
     return {**DEFAULT_PROFILES, **user}
+
+
+def profile_name_ok(name: str) -> bool:
+    """Whether `name` can be a profile (letters, digits, - _ . ; at most 40)."""
+    return bool(_PROFILE_NAME.fullmatch(name))
 
 
 def is_known(value: str, known_models: Collection[str]) -> bool:
@@ -116,7 +122,7 @@ def effective_model(layers: Sequence[Layer]) -> Effective:
         what = "the variable" if winner.kind == "env" else f"the {winner.kind} settings file"
         warnings.append(
             f"{what} {winner.where} sets {winner.value!r}, which overrides your user setting "
-            f"({shadowed}); changes made here take effect only where it does not apply"
+            f"({shadowed}); while it applies, a change to your user setting has no effect"
         )
     return Effective(
         None if winner is None else winner.value,
