@@ -13,6 +13,14 @@ START = NOW - 2 * 3600  # the block began two hours ago
 LIMIT = 2_000_000
 
 
+def _totals(tokens: int, cost: float | None, responses: int) -> Totals:
+    """Totals priced at `cost`; None: no response has a price (the cost is the priced part)."""
+    if cost is None:
+        return Totals(input_tokens=tokens, responses=responses, unpriced_responses=responses,
+                      unpriced_tokens=tokens)  # fmt: skip
+    return Totals(input_tokens=tokens, cost_usd=cost, responses=responses)
+
+
 def session(
     session_id: str = "0123456789abcdef",
     name: str = "",
@@ -27,7 +35,7 @@ def session(
         project_path=project,
         first_activity=START,
         last_activity=NOW - 60,
-        totals=Totals(input_tokens=tokens, cost_usd=cost, responses=10),
+        totals=_totals(tokens, cost, 10),
         models=("claude-sonnet-4-5",),
     )
 
@@ -45,7 +53,7 @@ def block_view(
         end=START + 5 * 3600,
         first_activity=START + 60,
         last_activity=NOW - 60,
-        totals=Totals(input_tokens=tokens, cost_usd=cost, responses=40),
+        totals=_totals(tokens, cost, 40),
         models=(),
         is_active=True,
         is_gap=False,

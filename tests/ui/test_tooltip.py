@@ -52,7 +52,7 @@ def test_no_limit_yet_and_unknown_cost() -> None:
     )
     lines = header_lines(snap, NOW, UTC)
     assert lines[0] == "Block: 600k tok · no limit yet"
-    assert lines[-1] == "Session: webapp · 01234567 · 320k tok · —"
+    assert lines[-1] == "Session: webapp · 01234567 · 320k tok · unpriced"
 
 
 def test_other_states() -> None:

@@ -35,22 +35,35 @@ class Dataset:
     tz: tzinfo
     ledger: Ledger | None
 
+    # --now pins the clock: history is what had happened by then (tests, replays).
+    horizon: float = inf
+    label: str = "All time"  # what the window covers, e.g. "2026-11-01 – 2026-11-20"
     _costs: dict[str, float | None] = field(default_factory=dict)
     _entries: list[Entry] | None = None
+    _history: list[Entry] | None = None
 
     @property
     def filtered(self) -> bool:
-        """Whether a time window narrows the report."""
-        return self.window != (-inf, inf)
+        """Whether --since/--until narrow the report (a pinned clock alone does not)."""
+        return self.window != (-inf, self.horizon)
+
+    @property
+    def history(self) -> list[Entry]:
+        """Every counted response up to the clock: limits and 'now' figures come from it."""
+        if self._history is None:
+            every = self.engine.entries
+            hi = self.horizon
+            self._history = list(every) if hi == inf else [e for e in every if e.timestamp < hi]
+        return self._history
 
     @property
     def entries(self) -> list[Entry]:
         """The counted responses in the window (loaded on first use: `status` may not)."""
         if self._entries is None:
             lo, hi = self.window
-            every = self.engine.entries
+            every = self.history
             self._entries = [e for e in every if lo <= e.timestamp < hi] if self.filtered else (
-                list(every)
+                every
             )  # fmt: skip
         return self._entries
 
@@ -126,14 +139,15 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
     result = engine.refresh(validate=validate)
     for warning in result.stats.warnings:
         env.warn(warning)
-    lo, hi = -inf, inf
+    lo, hi, horizon = -inf, inf, inf
     if getattr(args, "since", None):
         lo = parse_when(args.since, tz)
     if getattr(args, "until", None):
         hi = parse_when(args.until, tz, end_of_day=True)
     if getattr(args, "now", None):
         # A pinned clock (tests, replays) sees only what had happened by then.
-        hi = min(hi, nextafter(env.now, inf))
+        horizon = nextafter(env.now, inf)
+        hi = min(hi, horizon)
     sessions = ledger.sessions() if ledger is not None else {}
     projects = dict(engine.projects)
     return Dataset(
@@ -147,7 +161,18 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
         result.stats,
         tz,
         ledger,
+        horizon,
+        window_label(getattr(args, "since", None), getattr(args, "until", None)),
     )
+
+
+def window_label(since: str | None, until: str | None) -> str:
+    """What --since/--until cover, as the user typed them: `2026-11-01 – 2026-11-20`."""
+    if since and until:
+        return f"{since} – {until}"
+    if since:
+        return f"Since {since}"
+    return f"Until {until}" if until else "All time"
 
 
 def ledger_path(env: Environment, settings: Settings) -> Path:

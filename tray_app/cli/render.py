@@ -36,7 +36,7 @@ def round_usd(value: float | None) -> float | None:
 
 
 def totals_json(t: Totals) -> dict[str, Any]:
-    """The token fields every report uses."""
+    """The token fields every report uses (`cost_usd` is the priced part; see docs/figures.md)."""
     return {
         "input_tokens": t.input_tokens,
         "output_tokens": t.output_tokens,
@@ -44,6 +44,8 @@ def totals_json(t: Totals) -> dict[str, Any]:
         "cache_read_tokens": t.cache_read_tokens,
         "total_tokens": t.total_tokens,
         "cost_usd": round_usd(t.cost_usd),
+        "cost_complete": t.cost_complete,
+        "unpriced_tokens": t.unpriced_tokens,
         "responses": t.responses,
     }
 
@@ -65,13 +67,16 @@ def block_json(b: Block, now: float, limit: Limit | None = None) -> dict[str, An
         **totals_json(b.totals),
         "burn_rate": None
         if rate is None
-        else {"tokens_per_minute": round(rate[0], 3), "cost_per_hour": round_usd(rate[1])},
+        else {
+            "tokens_per_minute": round(rate.tokens_per_minute, 3),
+            "cost_per_hour": round_usd(rate.usd_per_hour),
+        },
         "projection": None
         if projection is None
         else {
-            "total_tokens": projection[0],
-            "cost_usd": round_usd(projection[1]),
-            "remaining_minutes": round(max(0.0, b.end - now) / 60.0, 1),
+            "total_tokens": projection.tokens,
+            "cost_usd": round_usd(projection.cost_usd),
+            "remaining_minutes": round(projection.minutes_left, 1),
         },
     }
     if limit is not None:
@@ -133,7 +138,7 @@ def token_cells(t: Totals) -> list[str]:
         f"{t.cache_creation_tokens:,}",
         f"{t.cache_read_tokens:,}",
         f"{t.total_tokens:,}",
-        fmt.money(t.cost_usd),
+        fmt.totals_cost(t),
     ]
 
 

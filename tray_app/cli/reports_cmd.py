@@ -11,9 +11,12 @@ from tray_app.adapters.block_cache import BlockCache
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.cli.limits_cmd import limits_json, limits_line, official_limits
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block, build_blocks
+from tray_app.usage.burn import MIN_RATE_SPAN
 from tray_app.usage.limits import Limit, compute_limit
+from tray_app.usage.official_limits import source_text
 from tray_app.usage.reports import (
     models,
     periods,
@@ -29,16 +32,24 @@ def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = N
         missing = unpriced_models(data.entries, data.cost)
     for model in missing:
         env.warn(
-            f"no price for model {model!r}: its cost is unknown (—); add it under "
-            "`prices:` in the config"
+            f"no price for model {model!r}: costs leave its tokens out (shown as "
+            '"+ unpriced"); add it under `prices:` in the config'
         )
     return missing
 
 
 def _blocks(data: Dataset, env: Environment) -> tuple[list[Block], Limit]:
-    blocks = build_blocks(data.entries, env.now, data.cost, data.resets)
+    """Blocks of all history (a window never cuts one) and the limit they give."""
+    # The limit is the account's: --since/--until only choose what is listed.
+    blocks = build_blocks(data.history, env.now, data.cost, data.resets)
     s = data.settings
     return blocks, compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
+
+
+def _in_window(blocks: list[Block], data: Dataset) -> list[Block]:
+    """The blocks that start inside --since/--until (each listed whole)."""
+    lo, hi = data.window
+    return [b for b in blocks if lo <= b.start < hi] if data.filtered else blocks
 
 
 def emit(
@@ -59,7 +70,8 @@ def _block_line(b: Block, limit: Limit, env: Environment, data: Dataset) -> str:
         parts[0] += f" ({fmt.percent(pct)} of {limit.label})"
     rate = b.burn_rate()
     if rate:
-        parts.append(f"{fmt.per_minute(rate[0])} · {fmt.per_hour(rate[1])}")
+        usd = fmt.per_hour(rate.usd_per_hour, rate.cost_complete)
+        parts.append(f"{fmt.per_minute(rate.tokens_per_minute)} · {usd}")
     parts.append(f"resets {r.local_time(b.end, data.tz, False)} ({fmt.duration(b.end - env.now)})")
     return " · ".join(parts)
 
@@ -70,7 +82,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
     lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
     week_lo, now_hi = env.now - 7 * 86400, nextafter(env.now, inf)
-    if data.ledger is not None and not data.filtered:
+    if data.ledger is not None and not data.filtered and data.horizon == inf:
         # Restart path: finished blocks come from the ledger's cache, so only the open
         # block's responses (and the edges of today and the last 7 days) are read.
         loaded = data.engine.entries if data.engine.loaded else None
@@ -85,20 +97,28 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         )
     else:
         blocks, limit = _blocks(data, env)
-        # One pass picks the last 7 days (today is inside them).
-        recent = [e for e in data.entries if e.timestamp >= min(lo, week_lo)]
+        # Today and the last 7 days are their own windows, over all history; one pass
+        # picks the last 7 days (today is inside them).
+        recent = [e for e in data.history if e.timestamp >= min(lo, week_lo)]
         today = totals_of((e for e in recent if lo <= e.timestamp < hi), data.cost)
         week = totals_of((e for e in recent if week_lo <= e.timestamp < now_hi), data.cost)
         missing = warn_unpriced(env, data)
     active = active_block(blocks)
-    total = sum_totals(b.totals for b in blocks)
+    official = official_limits(env, data, blocks, limit)  # Claude Code's own, when fresh
+    limit = official.block
+    if data.filtered:
+        total = totals_of(data.entries, data.cost)  # what --since/--until cover
+    else:
+        total = sum_totals(b.totals for b in blocks)
     payload = {
         "generated_at": r.iso(env.now),
         "active_block": None if active is None else r.block_json(active, env.now, limit),
         "limit": {"tokens": limit.tokens, "source": limit.source, "label": limit.label},
+        "limits": limits_json(official.windows, env.now),
         "today": r.totals_json(today),
         "rolling_7d": r.totals_json(week),
         "totals": r.totals_json(total),
+        "totals_label": data.label,
         "unpriced_models": missing,
     }
     lines = []
@@ -109,28 +129,37 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         compact = _block_line(active, limit, env, data)
         pct = limit.percent(active.tokens)
         lim = (
-            f" — {fmt.percent(pct)} of {limit.label} ({limit.tokens:,})" if pct is not None else ""
+            f" — {fmt.percent(pct)} of {source_text(limit, env.now)}"
+            + (f" ({limit.tokens:,})" if limit.tokens else "")
+            if pct is not None
+            else ""
         )
         lines += [
             f"Active block  {r.local_time(active.start, data.tz, False)}–"
             f"{r.local_time(active.end, data.tz, False)}  resets in "
             f"{fmt.duration(active.end - env.now)}{' (official)' if active.official_reset else ''}",
             f"  Tokens      {active.tokens:,}{lim}",
-            f"  Cost        {fmt.money(active.totals.cost_usd)}",
+            f"  Cost        {fmt.totals_cost(active.totals)}",
         ]
         rate = active.burn_rate()
-        if rate:
-            lines.append(f"  Burn rate   {fmt.per_minute(rate[0])} · {fmt.per_hour(rate[1])}")
         proj = active.projection(env.now)
-        if proj:
-            lines.append(f"  Projection  {proj[0]:,} tokens · {fmt.money(proj[1])} by the reset")
+        if rate is None:
+            # "—", not a wild extrapolation from a few responses seconds apart.
+            lines.append(f"  Burn rate   — (under {fmt.duration(MIN_RATE_SPAN)} of data)")
+        else:
+            usd = fmt.per_hour(rate.usd_per_hour, rate.cost_complete)
+            lines.append(f"  Burn rate   {fmt.per_minute(rate.tokens_per_minute)} · {usd}")
+        if proj is not None:
+            usd = fmt.cost(proj.cost_usd, proj.cost_complete, active.totals.priced_any)
+            lines.append(f"  Projection  {proj.tokens:,} tokens · {usd} by the reset")
         lines.append("  Models      " + ", ".join(clean(m.model) for m in active.models))
-    for label, t in (("Today", today), ("Last 7 days", week), ("All time", total)):
+    lines.append(f"Limits        {limits_line(official.windows, env.now)}")
+    for label, t in (("Today", today), ("Last 7 days", week), (data.label, total)):
         lines.append(
-            f"{label:<13} {t.total_tokens:,} tokens · {fmt.money(t.cost_usd)}"
+            f"{label:<13} {t.total_tokens:,} tokens · {fmt.totals_cost(t)}"
             f" · {t.responses:,} responses"
         )
-    compact += f" · today {fmt.compact(today.total_tokens)} {fmt.money(today.cost_usd)}"
+    compact += f" · today {fmt.compact(today.total_tokens)} {fmt.totals_cost(today)}"
     emit(env, args, payload, "\n".join(lines), compact)
     return ExitStatus.OK
 
@@ -138,25 +167,20 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """5-hour blocks (and idle gaps), oldest first."""
     data = load(args, env)
-    blocks, limit = _blocks(data, env)
+    every, limit = _blocks(data, env)
+    blocks = _in_window(every, data)
     if args.active:
         blocks = [b for b in blocks if b.is_active]
     elif args.recent:
         blocks = [b for b in blocks if b.end >= env.now - 3 * 86400]
     warn_unpriced(env, data)
-    counted = [b for b in blocks if not b.is_gap]
-    total = (
-        totals_of(
-            (e for e in data.entries if any(b.start <= e.timestamp < b.end for b in counted)),
-            data.cost,
-        )
-        if (args.active or args.recent)
-        else totals_of(data.entries, data.cost)
-    )
+    # The listed blocks cover every response in them once, and nothing else.
+    total = sum_totals(b.totals for b in blocks if not b.is_gap)
     payload = {
         "blocks": [r.block_json(b, env.now, limit) for b in blocks],
         "limit": {"tokens": limit.tokens, "source": limit.source, "label": limit.label},
         "totals": r.totals_json(total),
+        "totals_label": data.label,
     }
     rows = []
     for b in blocks:
@@ -170,7 +194,7 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
                 ", ".join(m.model for m in b.models),
                 f"{b.tokens:,}" if not b.is_gap else "",
                 fmt.percent(pct) if pct is not None else "",
-                "" if b.is_gap else fmt.money(b.totals.cost_usd),
+                "" if b.is_gap else fmt.totals_cost(b.totals),
             ]
         )
     text = r.table(["Start", "End", "State", "Models", "Tokens", "% limit", "Cost"], rows, 4)
@@ -199,7 +223,7 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
         if last is None
         else (
             f"{last.period} · {fmt.compact(last.totals.total_tokens)} tokens · "
-            f"{fmt.money(last.totals.cost_usd)}"
+            f"{fmt.totals_cost(last.totals)}"
         )
     )
     emit(env, args, payload, text, compact)

@@ -23,7 +23,7 @@ def _session_rows(items: list[SessionSummary], data: Dataset) -> list[list[str]]
             r.local_time(s.last_activity, data.tz),
             ", ".join(s.models),
             f"{s.totals.total_tokens:,}",
-            fmt.money(s.totals.cost_usd),
+            fmt.totals_cost(s.totals),
         ]
         for s in items
     ]
@@ -41,8 +41,8 @@ def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
         _session_rows(items, data),
         5,
     )
-    compact = f"{len(items)} sessions · {fmt.compact(total.total_tokens)} tokens · " + fmt.money(
-        total.cost_usd
+    compact = f"{len(items)} sessions · {fmt.compact(total.total_tokens)} tokens · " + (
+        fmt.totals_cost(total)
     )
     emit(env, args, payload, text, compact)
     return ExitStatus.OK
@@ -105,5 +105,5 @@ def cmd_session(args: argparse.Namespace, env: Environment) -> ExitStatus:
     text = "\n".join(head) + "\n\n" + r.table(["Model", *r.TOKEN_HEADERS], rows)
     label = clean((items[0].name if items else "") or sid[:8], NAME_MAX)
     compact = f"{label} · {fmt.compact(total.total_tokens)}"
-    emit(env, args, payload, text, compact + f" tokens · {fmt.money(total.cost_usd)}")
+    emit(env, args, payload, text, compact + f" tokens · {fmt.totals_cost(total)}")
     return ExitStatus.OK

@@ -15,10 +15,13 @@ from tray_app.adapters.config import load_settings
 from tray_app.cli import render as r
 from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.cli.limits_cmd import limits_json, limits_line
 from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import SessionView, Snapshot
 from tray_app.usage import formatting as fmt
+from tray_app.usage.burn import share_per_minute
 from tray_app.usage.limits import SOURCE_LABELS
+from tray_app.usage.official_limits import source_text
 from tray_app.usage.text_safety import NAME_MAX, clean, json_safe
 
 BAR = 30
@@ -65,6 +68,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
         },
         "last_update": r.iso(snap.last_update),
         "error": snap.error,
+        "limits": limits_json(snap.limits, snap.published_at),
     }
 
 
@@ -77,7 +81,7 @@ def one_line(snap: Snapshot) -> str:
         return "no data" if snap.status == "no_data" else "idle — no active block"
     pct = "" if b.percent is None else f" {fmt.percent(b.percent)}"
     rate = "" if b.tokens_per_minute is None else f" · {fmt.per_minute(b.tokens_per_minute)}"
-    return (f"{fmt.compact(b.block.tokens)}{pct} · {fmt.money(b.block.totals.cost_usd)}{rate}"
+    return (f"{fmt.compact(b.block.tokens)}{pct} · {fmt.totals_cost(b.block.totals)}{rate}"
             f" · resets in {fmt.duration(b.seconds_to_reset)}")  # fmt: skip
 
 
@@ -90,30 +94,36 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
     else:
         fill = 0 if b.percent is None else min(BAR, round(b.percent / 100 * BAR))
         source = SOURCE_LABELS.get(b.limit_source, b.limit_source)
+        if snap.limits and snap.limits[0].source == b.limit_source:
+            source = source_text(snap.limits[0], snap.published_at)  # "official · 2 min ago"
+        done, priced = b.block.totals.cost_complete, b.block.totals.priced_any
         pct = "no limit yet" if b.percent is None else f"{fmt.percent(b.percent)} of {source}"
         lines += [
             f"Block   [{'█' * fill}{'·' * (BAR - fill)}] {pct}",
-            f"        {b.block.tokens:,} tokens · {fmt.money(b.block.totals.cost_usd)}",
-            f"Burn    {fmt.per_minute(b.tokens_per_minute)} · {fmt.per_hour(b.usd_per_hour)}",
+            f"        {b.block.tokens:,} tokens · {fmt.totals_cost(b.block.totals)}",
+            f"Burn    {fmt.per_minute(b.tokens_per_minute)} · {fmt.per_hour(b.usd_per_hour, done)}",
             f"Reset   {r.local_time(b.resets_at, tz, False)} "
             f"(in {fmt.duration(b.seconds_to_reset)})",
         ]
-        if b.projected_tokens is not None:
-            lines.append(
-                f"Proj.   {b.projected_tokens:,} tokens · {fmt.money(b.projected_cost_usd)}"
-            )
+        if snap.limits:  # both windows, with their source and age
+            lines.append(f"Limits  {limits_line(snap.limits, snap.published_at)}")
+        if b.projected_tokens is not None and b.projected_cost_usd is not None:
+            proj = fmt.cost(b.projected_cost_usd, done, priced)
+            lines.append(f"Proj.   {b.projected_tokens:,} tokens · {proj}")
         first, last = b.block.first_activity, b.block.last_activity
-        minutes = (last - first) / 60 if first is not None and last is not None else 0.0
         for m in b.block.models:
-            # Each model's share of the block's burn rate (same minutes, its own tokens).
-            rate = fmt.per_minute(m.totals.total_tokens / minutes) if minutes > 0 else "—"
-            cost = fmt.money(m.totals.cost_usd)
+            # Each model's share of the block's burn rate (same span, its own tokens).
+            per_min = share_per_minute(
+                m.totals.total_tokens, first, last, b.block.totals.responses
+            )
+            rate = fmt.per_minute(per_min)
+            cost = fmt.totals_cost(m.totals)
             model = clean(m.model)  # from the transcripts
             lines.append(f"  {model:<30} {m.totals.total_tokens:>14,}  {cost:>9}  {rate}")
     s = snap.tracked_session
     if s is not None:
         auto = " (latest active)" if snap.tracking_auto else ""
-        cost = fmt.money(s.totals.cost_usd)
+        cost = fmt.totals_cost(s.totals)
         lines += [
             "",
             f"Session {clean(s.label, NAME_MAX)}{auto}",
@@ -121,7 +131,7 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
         ]
     rates = snap.rates
     usd = rates.usd_per_sec_last_minute
-    per_sec = "" if usd is None else f" · ${usd:.4f}/s"
+    per_sec = f" · ${usd:.4f}/s"
     lines.append(f"Now     {rates.tokens_per_sec_last_minute:,.1f} tokens/s{per_sec} (last minute)")
     if rates.session_tokens_per_sec is not None:
         lines.append(f"        {rates.session_tokens_per_sec:,.1f} tokens/s (session average)")

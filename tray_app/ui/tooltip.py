@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from tray_app.service.snapshot import BlockView, SessionView, Snapshot
-from tray_app.usage.formatting import compact, duration, money, per_hour, per_minute, percent
+from tray_app.usage.formatting import (
+    compact,
+    cost,
+    duration,
+    per_hour,
+    per_minute,
+    percent,
+    totals_cost,
+)
 from tray_app.usage.text_safety import clean
 
 LABEL_MAX = 48  # a session's label in the tooltip, header and menu: long names are cut
@@ -60,7 +68,7 @@ def _session_line(session: SessionView, auto: bool) -> str:
     totals = session.totals
     return (
         f"Session{mode}: {safe_label(session)} · {compact(totals.total_tokens)} tok"
-        f" · {money(totals.cost_usd)}"
+        f" · {totals_cost(totals)}"
     )
 
 
@@ -82,12 +90,16 @@ def lines(snapshot: Snapshot | None, now: float, tz: tzinfo | None) -> list[Line
         out.append(Line(_block_line(view), 0))
         left = max(0.0, view.resets_at - now)
         out.append(Line(f"Resets {_clock(view.resets_at, tz)} (in {duration(left)})", 1))
+        # Rates stay hidden until the block spans enough data (usage/burn.py); dollar
+        # figures are the priced part, marked "+ unpriced" when a model has no price.
+        done, priced = view.block.totals.cost_complete, view.block.totals.priced_any
         if view.tokens_per_minute is not None:
-            burn = f"Burn: {per_minute(view.tokens_per_minute)} · {per_hour(view.usd_per_hour)}"
-            out.append(Line(burn, 3))
-        if view.projected_tokens is not None:
+            usd = per_hour(view.usd_per_hour, done)
+            out.append(Line(f"Burn: {per_minute(view.tokens_per_minute)} · {usd}", 3))
+        if view.projected_tokens is not None and view.projected_cost_usd is not None:
             projected = compact(view.projected_tokens)
-            out.append(Line(f"Projected: {projected} tok · {money(view.projected_cost_usd)}", 4))
+            usd = cost(view.projected_cost_usd, done, priced)
+            out.append(Line(f"Projected: {projected} tok · {usd}", 4))
     if snapshot.tracked_session is not None:
         out.append(Line(_session_line(snapshot.tracked_session, snapshot.tracking_auto), 2))
     return out
