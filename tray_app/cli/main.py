@@ -13,12 +13,14 @@ from tray_app import __version__
 from tray_app.adapters.ledger_errors import LedgerError
 from tray_app.cli import (
     autostart_cmd,
+    limits_cmd,
     manage_cmd,
     model_cmd,
     periods_cmd,
     reports_cmd,
     sessions_cmd,
     sessions_list_cmd,
+    statusline_setup,
     watch_cmd,
 )
 from tray_app.cli import dashboard_cmd as dash_cmd
@@ -86,6 +88,10 @@ def _register(add: Add) -> None:
     dash_cmd.add_arguments(add("dashboard", dash_cmd.cmd_dashboard, "live web page", o.SOURCE))
     mod = add("model", model_cmd.cmd_model, "model for new sessions", (*o.OUTPUT, *o.SOURCE))
     model_cmd.add_arguments(mod)
+    add("limits", limits_cmd.cmd_limits, "every limit window: %, source, age, reset",
+        (*o.OUTPUT, *o.SOURCE))  # fmt: skip
+    line = add("statusline", statusline_setup.cmd_statusline, "Claude Code status line", ())
+    statusline_setup.add_arguments(line)
 
 
 def build_parser(extra: Extras | None = None) -> argparse.ArgumentParser:

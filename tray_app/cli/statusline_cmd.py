@@ -31,6 +31,7 @@ STATE_MAX_AGE = 900.0  # the app's figures are left out when older (the app is n
 CHAIN_TIMEOUT = 2.0
 DEFAULT_ITEMS = ("block", "weekly", "reset", "burn", "cost")
 SEP = " · "
+_NESTED = "TOKEN_MONITOR_IN_STATUSLINE"
 _GREEN, _YELLOW, _RED, _RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 
 
@@ -155,14 +156,15 @@ def _chained(setup: Mapping[str, Any], stdin: bytes) -> str:
     """The first line the user's previous status-line command prints for the same input."""
     previous = setup.get("previous")
     command = previous.get("command") if isinstance(previous, dict) else None
-    if not isinstance(command, str) or not command.strip():
-        return ""
+    if not isinstance(command, str) or not command.strip() or os.environ.get(_NESTED):
+        return ""  # nested: a previous command that runs us again must not loop
     import subprocess  # only when chaining: ~5 ms of start-up otherwise
 
     try:
         done = subprocess.run(
-            command, shell=True, input=stdin, capture_output=True, timeout=CHAIN_TIMEOUT
-        )
+            command, shell=True, input=stdin, capture_output=True, timeout=CHAIN_TIMEOUT,
+            env={**os.environ, _NESTED: "1"},
+        )  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return ""
     text = done.stdout.decode("utf-8", "replace")

@@ -1,0 +1,191 @@
+"""`status --json` limits, `limits`, `watch --json` limits, and the statusLine round trip."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.builders import T0, assistant, write_jsonl
+from tray_app.adapters.rate_capture import record_for
+from tray_app.adapters.spool_files import SETUP, append_record
+from tray_app.cli.environment import Environment
+from tray_app.cli.main import main
+from tray_app.cli.watch_cmd import snapshot_json
+from tray_app.service.snapshot import Snapshot
+from tray_app.usage.limits import Limit
+from tray_app.usage.model import Totals
+
+NOW = T0.timestamp() + 60 * 60
+
+
+def cli(tmp: Path, *args: str, now: float = NOW) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(out, err, {"TOKEN_MONITOR_DB": str(tmp / "state" / "l.db"),
+                                 "TOKEN_MONITOR_CONFIG": str(tmp / "none.yaml"),
+                                 "CLAUDE_CONFIG_DIR": str(tmp / "claude"),
+                                 "HOME": str(tmp)}, now)  # fmt: skip
+    code = main(list(args), env)
+    return code, out.getvalue(), err.getvalue()
+
+
+def data(tmp: Path) -> Path:
+    root = tmp / "claude" / "projects"
+    write_jsonl(root / "p" / "s1.jsonl",
+                [assistant(f"msg_{i}", 1000, minutes=i) for i in range(40)])  # fmt: skip
+    return root
+
+
+def capture(tmp: Path, at: float, five: float = 40.0, week: float = 85.0) -> None:
+    rl = {"five_hour": {"used_percentage": five, "resets_at": NOW + 7200},
+          "seven_day": {"used_percentage": week, "resets_at": NOW + 3 * 86400},
+          "seven_day_opus": {"used_percentage": 12.5, "resets_at": NOW + 3 * 86400}}  # fmt: skip
+    append_record(str(tmp / "state"), record_for(rl, at, "statusline", "s1", "claude-opus-4-5"))
+
+
+def status_json(tmp: Path, root: Path, *extra: str) -> Any:
+    code, out, err = cli(tmp, "status", "--json", "--data-dir", str(root), *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_status_json_uses_a_fresh_capture(tmp_path: Path) -> None:
+    root = data(tmp_path)
+    capture(tmp_path, NOW - 120)
+    got = status_json(tmp_path, root)
+    assert got["active_block"]["percent"] == 40.0
+    assert got["active_block"]["limit_source"] == "official"
+    assert got["limit"]["source"] == "official"
+    assert got["limits"]["five_hour"] == {
+        "percent": 40.0, "source": "official", "estimated": False,
+        "captured_at": "2026-02-10T22:09:59.000Z", "age_seconds": 120.0,
+        "resets_at": "2026-02-11T00:11:59.000Z",
+    }  # fmt: skip
+    assert got["limits"]["seven_day"]["percent"] == 85.0
+    assert got["limits"]["seven_day_opus"]["source"] == "official"
+    # The same with files only (no ledger) gives the same figures.
+    assert status_json(tmp_path, root, "--no-ledger")["limits"] == got["limits"]
+
+
+def test_tokens_since_the_capture_move_the_official_figure(tmp_path: Path) -> None:
+    root = data(tmp_path)  # 40 responses, one a minute from T0
+    capture(tmp_path, T0.timestamp() + 19.5 * 60)  # after 20 of them, 40 minutes ago
+    assert status_json(tmp_path, root)["limits"]["five_hour"]["source"] == "none"  # stale
+    (tmp_path / "none.yaml").write_text("official_max_age: 3600\n")
+    got = status_json(tmp_path, root)
+    five = got["limits"]["five_hour"]
+    # 20 responses = 40 %; 20 more counted since → 80 % (estimated).
+    assert (five["percent"], five["estimated"]) == (80.0, True)
+
+
+def test_stale_capture_falls_back_and_says_which(tmp_path: Path) -> None:
+    root = data(tmp_path)
+    capture(tmp_path, NOW - 3600)
+    got = status_json(tmp_path, root)
+    assert got["limit"]["source"] == "none"  # no finished block yet: nothing to compare with
+    assert [got["limits"][w]["source"] for w in ("five_hour", "seven_day")] == ["none", "none"]
+    code, out, _ = cli(tmp_path, "limits", "--data-dir", str(root))
+    assert code == 0 and "No fresh figure from Claude Code" in out
+
+
+def test_limits_command_lists_every_window(tmp_path: Path) -> None:
+    root = data(tmp_path)
+    capture(tmp_path, NOW - 120)
+    code, out, _ = cli(tmp_path, "limits", "--data-dir", str(root), "--timezone", "UTC")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert rows[0][:5] == ["5-hour", "40%", "official", "·", "2"]
+    assert rows[1][:2] == ["weekly", "85%"] and rows[2][:3] == ["weekly", "Opus", "13%"]
+    code, out, _ = cli(tmp_path, "limits", "--compact", "--data-dir", str(root))
+    assert out.strip() == ("5-hour 40% (official · 2 min ago) · weekly 85% (official · 2 min "
+                           "ago) · weekly Opus 13% (official · 2 min ago)")  # fmt: skip
+
+
+def settings_file(tmp: Path) -> Path:
+    return tmp / "claude" / "settings.json"
+
+
+def test_install_chains_and_uninstall_restores_exactly(tmp_path: Path) -> None:
+    mine = {"type": "command", "command": "echo 'my own line'", "padding": 2}
+    path = settings_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    original = {"model": "opus", "statusLine": mine, "hooks": {"Stop": []}}
+    path.write_text(json.dumps(original, indent=2))
+    code, out, err = cli(tmp_path, "statusline", "install", "--command", "tm-line")
+    assert code == 0, err
+    written = json.loads(path.read_text())
+    assert written["model"] == "opus" and written["hooks"] == {"Stop": []}
+    assert written["statusLine"] == {"type": "command", "command": "tm-line", "padding": 0,
+                                     "refreshInterval": 30}  # fmt: skip
+    setup = json.loads((tmp_path / "state" / SETUP).read_text())
+    assert setup["previous"] == mine and setup["position"] == "append"
+    code, out, _ = cli(tmp_path, "statusline", "status")
+    assert "Installed: tm-line" in out and "Chained: echo 'my own line'" in out
+    # Installing again keeps the user's line as the one to restore.
+    assert cli(tmp_path, "statusline", "install", "--command", "tm-line", "--position",
+               "prepend")[0] == 0  # fmt: skip
+    assert json.loads((tmp_path / "state" / SETUP).read_text())["previous"] == mine
+    assert cli(tmp_path, "statusline", "uninstall")[0] == 0
+    assert json.loads(path.read_text()) == original
+    assert not (tmp_path / "state" / SETUP).exists()
+
+
+def test_install_without_previous_line_then_uninstall_removes_the_key(tmp_path: Path) -> None:
+    path = settings_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"model": "sonnet"}')
+    assert cli(tmp_path, "statusline", "install", "--command", "tm-line")[0] == 0
+    assert "statusLine" in json.loads(path.read_text())
+    assert cli(tmp_path, "statusline", "uninstall")[0] == 0
+    assert json.loads(path.read_text()) == {"model": "sonnet"}
+
+
+def test_malformed_settings_are_reported_and_left_untouched(tmp_path: Path) -> None:
+    path = settings_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"model": "opus",,}')
+    code, _, err = cli(tmp_path, "statusline", "install", "--command", "tm-line")
+    assert code != 0 and "not valid JSON" in err and "untouched" in err
+    assert path.read_text() == '{"model": "opus",,}'
+    assert not (tmp_path / "state" / SETUP).exists()
+
+
+def test_hand_edited_line_is_not_clobbered_by_uninstall(tmp_path: Path) -> None:
+    path = settings_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("{}")
+    assert cli(tmp_path, "statusline", "install", "--command", "tm-line")[0] == 0
+    path.write_text('{"statusLine": {"type": "command", "command": "other"}}')
+    code, _, err = cli(tmp_path, "statusline", "uninstall")
+    assert code != 0 and "no longer ours" in err
+    assert json.loads(path.read_text())["statusLine"]["command"] == "other"
+
+
+def test_installed_command_runs_and_chains(tmp_path: Path) -> None:
+    """The real round trip: install, then run the command exactly as settings.json says."""
+    path = settings_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"statusLine": {"type": "command", "command": "echo mine"}}))
+    assert cli(tmp_path, "statusline", "install")[0] == 0
+    command = json.loads(path.read_text())["statusLine"]["command"]
+    assert command.endswith("statusline")
+    stdin = json.dumps({"cost": {"total_cost_usd": 0.5},
+                        "rate_limits": {"seven_day": {"used_percentage": 41.2}}})  # fmt: skip
+    env = {"TOKEN_MONITOR_DB": str(tmp_path / "state" / "l.db"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, shell=True, input=stdin.encode(), env=env,
+                          capture_output=True, timeout=30)  # fmt: skip
+    assert done.returncode == 0
+    assert done.stdout.decode() == "mine  wk 41% · $0.50\n"
+
+
+def test_watch_json_snapshot_has_limits() -> None:
+    limits = (Limit(None, "official", "five_hour", 41.0, NOW - 60, NOW + 600, True),
+              Limit(None, "none", "seven_day"))  # fmt: skip
+    snap = Snapshot(NOW, "idle", Totals(), None, None, True, (), limits=limits)
+    got = snapshot_json(snap)["limits"]
+    assert got["five_hour"] == {"percent": 41.0, "source": "official", "estimated": True,
+                                "captured_at": "2026-02-10T22:10:59.000Z", "age_seconds": 60.0,
+                                "resets_at": "2026-02-10T22:21:59.000Z"}  # fmt: skip
+    assert got["seven_day"]["source"] == "none" and got["seven_day"]["percent"] is None

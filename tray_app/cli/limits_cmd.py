@@ -1,0 +1,111 @@
+"""`token-monitor limits`, and the official limits every report shares (status, watch)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from tray_app.adapters.rate_capture import CaptureStore
+from tray_app.adapters.spool_files import data_dir
+from tray_app.cli import render as r
+from tray_app.cli.dataset import Dataset, load
+from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.service.official_view import block_counter
+from tray_app.usage import formatting as fmt
+from tray_app.usage.blocks import Block, active_block, build_blocks
+from tray_app.usage.limits import Limit, compute_limit
+from tray_app.usage.official_limits import LimitSet, resolve_limits, source_text, window_label
+
+
+def captures_for(env: Environment) -> CaptureStore:
+    """The status-line captures in our data dir (read, never rotated by a command)."""
+    store = CaptureStore(data_dir(env.env))
+    store.refresh()
+    return store
+
+
+def official_limits(
+    env: Environment, data: Dataset, blocks: Sequence[Block], fallback: Limit
+) -> LimitSet:
+    """The block's limit (official while fresh) and every window, for a report at `env.now`."""
+    store = captures_for(env)
+    active = active_block(blocks)
+    tokens = None if active is None else active.tokens
+    max_age = data.settings.official_max_age
+    if not store.captures:
+        return resolve_limits({}, fallback, tokens, env.now, max_age)
+    # Responses of the last block are counted exactly; finished blocks as wholes.
+    start = blocks[-1].start if blocks else env.now
+    if data.ledger is not None and not data.filtered:
+        tail = data.ledger.entries_between(start)
+    else:
+        tail = [e for e in data.entries if e.timestamp >= start]
+    counted = block_counter([b for b in blocks if b.start < start], {e.key: e for e in tail})
+    return resolve_limits(store.captures, fallback, tokens, env.now, max_age, counted)
+
+
+def limits_json(limits: Sequence[Limit], now: float) -> dict[str, Any]:
+    """`limits` in status/watch JSON: one object per window, keyed by the window's name."""
+    return {
+        w.window: {
+            "percent": None if w.percent_now is None else round(w.percent_now, 2),
+            "source": w.source,
+            "estimated": w.estimated,
+            "captured_at": r.iso(w.captured_at),
+            "age_seconds": None if w.captured_at is None else round(now - w.captured_at, 1),
+            "resets_at": r.iso(w.resets_at),
+        }
+        for w in limits
+    }
+
+
+def limits_line(limits: Sequence[Limit], now: float) -> str:
+    """`5-hour 40% (official · 2 min ago) · weekly 85% (official · 2 min ago)`."""
+    parts = []
+    for w in limits:
+        if w.percent_now is None and w.source == "none":
+            continue
+        parts.append(
+            f"{window_label(w.window)} {fmt.percent(w.percent_now)} ({source_text(w, now)})"
+        )
+    return " · ".join(parts) or "no limit known yet"
+
+
+def _reset(ts: float | None, now: float, tz: tzinfo) -> str:
+    if ts is None:
+        return "—"
+    return f"{datetime.fromtimestamp(ts, tz).strftime('%a %H:%M')} (in {fmt.duration(ts - now)})"
+
+
+def cmd_limits(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    """Every limit window known: its %, source, age and reset."""
+    data = load(args, env)
+    blocks = build_blocks(data.entries, env.now, data.cost, data.resets)
+    s = data.settings
+    fallback = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
+    result = official_limits(env, data, blocks, fallback)
+    payload = {"generated_at": r.iso(env.now), "limits": limits_json(result.windows, env.now)}
+    rows = [
+        [
+            window_label(w.window),
+            fmt.percent(w.percent_now),
+            source_text(w, env.now) if w.source != "none" else "not known",
+            _reset(w.resets_at, env.now, data.tz),
+        ]
+        for w in result.windows
+    ]
+    text = r.table(["Window", "Used", "Source", "Resets"], rows, 1)
+    if not any(w.source == "official" for w in result.windows):
+        text += (
+            "\nNo fresh figure from Claude Code: run `token-monitor statusline install` "
+            "(Claude Code ≥ 2.1.80, Pro/Max)."
+        )
+    if args.json:
+        print(r.dumps(payload), file=env.stdout)
+    elif args.compact:
+        print(limits_line(result.windows, env.now), file=env.stdout)
+    else:
+        print(text, file=env.stdout)
+    return ExitStatus.OK
