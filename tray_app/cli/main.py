@@ -13,6 +13,7 @@ from tray_app import __version__
 from tray_app.adapters.ledger_errors import LedgerError
 from tray_app.cli import (
     autostart_cmd,
+    blocks_cmd,
     limits_cmd,
     manage_cmd,
     model_cmd,
@@ -55,7 +56,7 @@ def _top_level() -> _Parser:
 def _register(add: Add) -> None:
     """The built-in commands. `add(name, func, help, options)` → the command's parser."""
     add("status", reports_cmd.cmd_status, "current block, today, 7 days and all time", o.BASIC)
-    blocks = add("blocks", reports_cmd.cmd_blocks, "5-hour blocks and idle gaps", o.ROWS)
+    blocks = add("blocks", blocks_cmd.cmd_blocks, "5-hour blocks and idle gaps", o.ROWS)
     which = blocks.add_mutually_exclusive_group()
     which.add_argument("--active", action="store_true", help="only the active block")
     which.add_argument("--recent", action="store_true", help="blocks of the last 3 days")
