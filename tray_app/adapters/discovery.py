@@ -25,10 +25,18 @@ class Roots:
     watch: tuple[Path, ...] = ()  # every projects dir to watch, existing or not (yet)
 
 
+def _is_dir(path: Path) -> bool:
+    """`Path.is_dir` that says False instead of raising for a dir it may not enter (3.11)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def _projects_dir(entry: Path) -> Path:
     # A configured entry may be the config dir or its projects/ dir itself; a dir holding
     # transcripts directly (e.g. a copied folder) is scanned as it is.
-    return entry / "projects" if (entry / "projects").is_dir() else entry
+    return entry / "projects" if _is_dir(entry / "projects") else entry
 
 
 def find_roots(
@@ -56,10 +64,10 @@ def find_roots(
     watch: list[Path] = []
     for entry in configured:
         projects = _projects_dir(entry)
-        if entry.name != "projects" and not entry.is_dir():
+        if entry.name != "projects" and not _is_dir(entry):
             projects = entry / "projects"  # not there yet: watch where Claude Code will write
         watch.append(projects)
-        if not projects.is_dir():
+        if not _is_dir(projects):
             if required:
                 missing.append(entry)
                 warnings.append(f"data dir not found: {entry}")

@@ -15,6 +15,7 @@ from tray_app.adapters.ledger import Ledger, SessionMeta
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine, ScanStats
+from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.usage.model import Entry, ResetNotice
 from tray_app.usage.pricing import PriceTable
@@ -128,8 +129,11 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
         env.warn(f"config: {problem}")
     tz = local_tz(getattr(args, "timezone", None) or settings.timezone)
     data_dirs = list(getattr(args, "data_dir", None) or settings.data_dirs)
+    named_problems = data_dir_problems(data_dirs, env.env)
+    if named_problems and not validate:  # `doctor` (validate) lists them instead
+        raise CliError("; ".join(named_problems), ExitStatus.NO_DATA)
     roots = find_roots(data_dirs, env.env)
-    if roots.missing and not roots.dirs:
+    if roots.missing and not roots.dirs and not validate:
         raise CliError(
             "data dir not found: " + ", ".join(str(p) for p in roots.missing), ExitStatus.NO_DATA
         )

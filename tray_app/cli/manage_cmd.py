@@ -11,10 +11,19 @@ from tray_app import __version__
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.locations import config_file
 from tray_app.cli import render as r
+from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.sessions_cmd import resolve_session
 from tray_app.usage.reports import totals_of, unpriced_models
+from tray_app.usage.text_safety import (
+    DESCRIPTION_MAX,
+    TAG_MAX,
+    clean,
+    csv_cell,
+    name_problem,
+    text_problem,
+)
 
 EXPORT_FIELDS = [
     "timestamp",
@@ -41,13 +50,23 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Name (or rename, or with "" unname) a session; tags and description optional."""
     if args.no_ledger:
         raise CliError("`name` stores the name in the ledger; drop --no-ledger", ExitStatus.USAGE)
+    tags = [t.strip() for t in args.tag or () if t.strip()]
+    problems = [text_problem(tag, "tag", TAG_MAX) for tag in tags]
+    if args.description is not None:
+        problems.append(text_problem(args.description, "description", DESCRIPTION_MAX))
+    for problem in problems:
+        if problem is not None:
+            raise CliError(problem, ExitStatus.USAGE)
     data = load(args, env)
     ledger = data.ledger
     assert ledger is not None
     known = {e.session_id for e in data.entries} | set(data.sessions)
     sid = resolve_session(args.session, known, data.names)
-    tags = ",".join(t.strip() for t in args.tag if t.strip()) if args.tag else None
-    ledger.name_session(sid, args.name.strip(), tags, args.description)
+    name = args.name.strip()
+    problem = name_problem(name, sid, data.names, known)
+    if problem is not None:  # control chars, too long, a duplicate or an id look-alike
+        raise CliError(problem, ExitStatus.USAGE)
+    ledger.name_session(sid, name, ",".join(tags) if args.tag else None, args.description)
     meta = ledger.sessions()[sid]
     payload = {
         "session_id": sid,
@@ -55,7 +74,8 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "tags": [t for t in meta.tags.split(",") if t],
         "description": meta.description,
     }
-    said = f"Named {sid} “{meta.name}”" if meta.name else f"Cleared the name of {sid}"
+    shown = clean(sid)  # ids come from transcripts
+    said = f"Named {shown} “{meta.name}”" if meta.name else f"Cleared the name of {shown}"
     if args.json:
         print(r.dumps(payload), file=env.stdout)
     else:
@@ -96,7 +116,10 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
         out = io.StringIO()
         writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # Ids, paths and models come from transcripts: no control chars, no formulas.
+        writer.writerows(
+            {k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
+        )
         env.stdout.write(out.getvalue())
     return ExitStatus.OK
 
@@ -104,6 +127,8 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Check the setup: data dirs, files, bad lines, ledger, prices, tray support."""
     data = load(args, env, validate=True)  # a full validating pass over every line
+    # Named data dirs that are missing, not dirs or unreadable: listed here, exit 3 elsewhere.
+    dir_problems = data_dir_problems(args.data_dir or data.settings.data_dirs, env.env)
     roots = data.engine.roots  # that pass found the roots and files: no second walk
     path = ledger_path(env, data.settings)
     ledger_info: dict[str, Any] = {"path": str(path), "exists": path.exists()}
@@ -123,6 +148,7 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "config_file": str(config_file(env.env)),
         "roots": [str(p) for p in roots.dirs],
         "missing_roots": [str(p) for p in roots.missing],
+        "data_dir_problems": dir_problems,
         "warnings": data.stats.warnings,
         "files": data.stats.files_seen,
         "bytes": data.stats.bytes_read,
@@ -142,10 +168,11 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         f"token-monitor {__version__}",
         f"Config        {payload['config_file']}",
         "Data dirs     " + (", ".join(payload["roots"]) or "none found"),
+        *(f"  {problem}" for problem in dir_problems),
         f"Transcripts   {payload['files']:,} files, {payload['bytes']:,} bytes",
         f"Responses     {payload['responses']:,} counted",
         f"Bad lines     {stats.bad_lines:,}",
-        *(f"  {place}" for place in payload["bad_places"]),
+        *(f"  {clean(place)}" for place in payload["bad_places"]),
         f"Prices        checked {data.prices.checked}"
         + (
             f"; unpriced: {', '.join(payload['unpriced_models'])}"
@@ -164,5 +191,5 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
             lines.append(f"{(key.capitalize() + ' ' + name):<13} {value}")
     for warning in payload["warnings"]:
         lines.append(f"Warning       {warning}")
-    print("\n".join(lines), file=env.stdout)
+    print(r.safe_lines("\n".join(lines)), file=env.stdout)
     return ExitStatus.OK
