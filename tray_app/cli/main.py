@@ -17,6 +17,7 @@ from tray_app.cli import (
     limits_cmd,
     manage_cmd,
     model_cmd,
+    models_cmd,
     periods_cmd,
     reports_cmd,
     sessions_cmd,
@@ -71,7 +72,8 @@ def _register(add: Add) -> None:
     add("daily", periods_cmd.cmd_periods, "usage per day in your timezone", periods)
     add("weekly", periods_cmd.cmd_periods, "usage per week (Monday first)", periods)
     add("monthly", periods_cmd.cmd_periods, "usage per month", periods)
-    add("models", reports_cmd.cmd_models, "usage, share, cost and rates per model", o.BASIC)
+    add("models", models_cmd.cmd_models, "usage, share, cost and rates per model",
+        (*o.BASIC, "no_cost", "project"))  # fmt: skip
     name = add("name", manage_cmd.cmd_name, 'name a session ("" clears the name)', o.NAMING)
     name.add_argument("session", metavar="SESSION")
     name.add_argument("name", metavar="NAME")
