@@ -10,6 +10,7 @@ from datetime import datetime
 from sys import intern
 from typing import Any
 
+from tray_app.usage.limit_messages import FIVE_HOUR, parse_limit_message
 from tray_app.usage.model import Entry, ResetNotice
 
 SYNTHETIC = "<synthetic>"
@@ -199,6 +200,10 @@ def _reset_notice(
         if found:
             resets_at = parse_timestamp(float(found.group(1)))
             return None if resets_at is None else ResetNotice(timestamp, resets_at)
+        # The human forms (SPEC §8, usage/limit_messages.py): a 5-hour reset ends the block.
+        hit = parse_limit_message(text, timestamp)
+        if hit is not None and hit.window == FIVE_HOUR and hit.resets_at is not None:
+            return ResetNotice(timestamp, hit.resets_at)
     return None
 
 
