@@ -10,6 +10,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from tray_app.service.snapshot import Snapshot
+from tray_app.ui.limit_lines import icon_figure
 from tray_app.usage.formatting import compact, percent
 
 RGBA = tuple[int, int, int, int]
@@ -47,6 +48,7 @@ class Gauge:
     fraction: float  # 0..1 of the bar filled
     level: int  # index into IconColors.levels
     label: str  # short number or symbol; "" for none
+    window: str = "five_hour"  # "seven_day": the weekly window is fuller (a 7-part bar)
 
 
 def level_for(value: float, thresholds: tuple[int, ...], levels: int = 4) -> int:
@@ -71,15 +73,17 @@ def gauge_for(snapshot: Snapshot | None, thresholds: tuple[int, ...] = DEFAULT_T
     view = snapshot.active_block
     if snapshot.status == "idle" or view is None:
         return Gauge("idle", 0.0, 0, "idle")
-    if view.percent is None:  # no limit known yet: show tokens, an empty gauge
+    # The fuller of the 5-hour block and the official weekly window (usage/official_limits).
+    figure, window = icon_figure(snapshot, view.percent)
+    if figure is None:  # no limit known yet: show tokens, an empty gauge
         return Gauge("active", 0.0, 0, compact(view.block.tokens))
-    pct = view.percent
+    pct = figure
     fraction = min(1.0, max(0.0, pct / 100.0))
     level = level_for(pct, thresholds)
     if pct > 100:
-        return Gauge("over", 1.0, level, percent(pct))
+        return Gauge("over", 1.0, level, percent(pct), window)
     near = bool(thresholds) and pct >= thresholds[-1]
-    return Gauge("near" if near else "active", fraction, level, percent(pct))
+    return Gauge("near" if near else "active", fraction, level, percent(pct), window)
 
 
 @functools.lru_cache(maxsize=64)
@@ -159,6 +163,11 @@ def draw_gauge(gauge: Gauge, size: int, colors: IconColors = DEFAULT_COLORS) -> 
     filled = round(gauge.fraction * (last - 2 * margin + 1))
     if filled:
         draw.rectangle((margin, bar_y0, margin + filled - 1, bar_y1), fill=bar_color)
+    if gauge.window == "seven_day":  # seven days: the bar in seven parts
+        width = last - 2 * margin + 1
+        for day in range(1, 7):
+            x = margin + round(day * width / 7)
+            draw.line((x, bar_y0, x, bar_y1), fill=background, width=max(1, size // 32))
     side = max(1, margin // 2)
     gap = max(1, size // 24)
     _draw_label(draw, gauge.label, (side, side, last - side, bar_y0 - gap - 1), label_color)

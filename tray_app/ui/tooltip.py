@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from tray_app.service.snapshot import BlockView, SessionView, Snapshot
+from tray_app.ui.limit_lines import block_text, window_lines
 from tray_app.usage.formatting import (
     compact,
     cost,
@@ -87,7 +88,7 @@ def lines(snapshot: Snapshot | None, now: float, tz: tzinfo | None) -> list[Line
         since = f" · last use {_when(last, now, tz)}" if last is not None else ""
         out.append(Line(f"No active block{since}", 0))
     else:
-        out.append(Line(_block_line(view), 0))
+        out.append(Line(block_text(view, snapshot.limits, now) or _block_line(view), 0))
         left = max(0.0, view.resets_at - now)
         out.append(Line(f"Resets {_clock(view.resets_at, tz)} (in {duration(left)})", 1))
         # Rates stay hidden until the block spans enough data (usage/burn.py); dollar
@@ -100,6 +101,8 @@ def lines(snapshot: Snapshot | None, now: float, tz: tzinfo | None) -> list[Line
             projected = compact(view.projected_tokens)
             usd = cost(view.projected_cost_usd, done, priced)
             out.append(Line(f"Projected: {projected} tok · {usd}", 4))
+    # The weekly window (official, with its age and reset) even while no block is active.
+    out += [Line(text, drop) for text, drop in window_lines(snapshot.limits, now, tz)]
     if snapshot.tracked_session is not None:
         out.append(Line(_session_line(snapshot.tracked_session, snapshot.tracking_auto), 2))
     return out
