@@ -86,7 +86,10 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         # Restart path: finished blocks come from the ledger's cache, so only the open
         # block's responses (and the edges of today and the last 7 days) are read.
         loaded = data.engine.entries if data.engine.loaded else None
-        cache = BlockCache(data.ledger, data.prices, data.cost, loaded)
+        engine = data.engine
+        cache = BlockCache(
+            data.ledger, data.prices, data.cost, loaded, engine.root_ids, engine.outside
+        )
         blocks = cache.blocks(env.now, data.resets)
         s = data.settings
         limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
@@ -104,6 +107,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         week = totals_of((e for e in recent if week_lo <= e.timestamp < now_hi), data.cost)
         missing = warn_unpriced(env, data)
     active = active_block(blocks)
+    last_seen = max((b.last_activity for b in blocks if not b.is_gap), default=None)
     official = official_limits(env, data, blocks, limit)  # Claude Code's own, when fresh
     limit = official.block
     if data.filtered:
@@ -120,11 +124,15 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "totals": r.totals_json(total),
         "totals_label": data.label,
         "unpriced_models": missing,
+        "last_activity": r.iso(last_seen),
     }
     lines = []
     if active is None:
-        lines.append("No active block (idle).")
-        compact = "idle"
+        # Idle says since when, so "idle" after a minute and after a month read differently.
+        ago = "" if last_seen is None else f" ({fmt.duration(env.now - last_seen)} ago)"
+        seen = "" if last_seen is None else f"; last used {r.local_time(last_seen, data.tz)}"
+        lines.append(f"No active block (idle){seen}{ago}.")
+        compact = "idle" if last_seen is None else f"idle · last used {ago.strip(' ()')}"
     else:
         compact = _block_line(active, limit, env, data)
         pct = limit.percent(active.tokens)
