@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -14,7 +19,11 @@ from tray_app.adapters.transcript import FileRead, read_from
 from tray_app.usage.dedup import Deduper
 from tray_app.usage.model import Entry, ResetNotice
 
+log = logging.getLogger(__name__)
+
 PARALLEL_MIN_BYTES = 48 << 20  # below this, starting workers costs more than it saves
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_CHECK_SECONDS = 1.0
 
 Job = tuple[str, int, int, int, str]  # path, offset, first line number, size at stat, place
 
@@ -26,6 +35,32 @@ class RangeResult:
     reads: list[tuple[str, FileRead | str]]  # path → read metadata, or an OSError message
     winners: list[Entry]  # first-seen order within the range
     resets: list[ResetNotice]
+    keys: dict[str, list[str]]  # path → keys of every copy in it (the roots of responses)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit as soon as the parent is gone (re-parented: getppid changes)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: a reader never outlives the scan that started it.
+
+    Without this, `kill -9` of a first scan left its readers blocked on a result pipe
+    that their siblings kept open, forever.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError) as exc:  # no libc symbol: the watchdog still runs
+            log.debug("prctl unavailable: %s", exc)
+    if os.getppid() != parent:
+        os._exit(1)  # died before the death signal was armed
+    # Portable fallback (macOS, Windows, or a parent thread that exits first).
+    threading.Thread(target=_watch_parent, args=(parent,), name="tm-parent", daemon=True).start()
 
 
 def read_range(jobs: Sequence[Job]) -> RangeResult:
@@ -33,6 +68,7 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
     deduper = Deduper()
     reads: list[tuple[str, FileRead | str]] = []
     resets: list[ResetNotice] = []
+    keys: dict[str, list[str]] = {}
     for path, offset, lines, size, place in jobs:
         try:
             read = read_from(Path(path), offset, lines, limit=size, place=place)
@@ -44,9 +80,10 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
                 resets.append(item)
             else:
                 deduper.offer(item)
+        keys[path] = list({i.key for i in read.items if not isinstance(i, ResetNotice)})
         read.items = []
         reads.append((path, read))
-    return RangeResult(reads, list(deduper), resets)
+    return RangeResult(reads, list(deduper), resets, keys)
 
 
 def split(jobs: Sequence[Job], sizes: Sequence[int], parts: int) -> list[list[Job]]:
@@ -74,5 +111,7 @@ def read_parallel(jobs: Sequence[Job], sizes: Sequence[int]) -> list[RangeResult
     # has GUI threads, so there a fresh interpreter is started instead.
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
     ctx = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(len(ranges), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        len(ranges), mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         return list(pool.map(read_range, ranges))
