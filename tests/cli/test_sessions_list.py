@@ -74,3 +74,25 @@ def test_sessions_instances_and_breakdown(tmp_path: Path, data: Path) -> None:
         "                                       └─ opus-4-5     2,003  $0.05",
         "                                       └─ haiku-4-5      303  $0.00",
     ]
+
+
+SESSION_80 = """\
+Session   a1
+Name      Refactor the parser
+Project   /home/u/alpha
+Active    2026-02-10 21:11 → 2026-02-10 22:11
+
+Model       Input  Output  Cache write  Cache read   Total   Cost
+─────────────────────────────────────────────────────────────────
+opus-4-5        3   1,000            0      20,000  21,003  $0.04
+sonnet-4-5      3     500            0           0     503  $0.01
+Total           6   1,500            0      20,000  21,506  $0.04
+"""
+
+
+def test_one_session_golden(tmp_path: Path, data: Path) -> None:
+    assert run(["session", "Refactor the parser"], tmp_path, data)[1] == SESSION_80
+    wide = run(["session", "a1", "--no-cost"], tmp_path, data, COLUMNS="120")[1].splitlines()
+    assert wide[5].split() == ["Model", "Input", "Output", "Cache", "write", "Cache", "read",
+                               "Total"]  # fmt: skip
+    assert wide[7].startswith("claude-opus-4-5-20251101 ")

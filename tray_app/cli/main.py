@@ -66,7 +66,8 @@ def _register(add: Add) -> None:
     )
     sessions = (*o.ROWS, *o.PROJECTS)
     add("sessions", sessions_list_cmd.cmd_sessions, "every session, most recent first", sessions)
-    one = add("session", sessions_cmd.cmd_session, "one session by name, id or id prefix")
+    one = add("session", sessions_cmd.cmd_session, "one session by name, id or id prefix",
+              (*o.BASIC, "no_cost"))  # fmt: skip
     one.add_argument("session", metavar="ID|NAME")
     periods = (*o.ROWS, *o.PROJECTS)
     add("daily", periods_cmd.cmd_periods, "usage per day in your timezone", periods)

@@ -107,7 +107,8 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         week = totals_of((e for e in recent if week_lo <= e.timestamp < now_hi), data.cost)
         missing = warn_unpriced(env, data)
     active = active_block(blocks)
-    last_seen = max((b.last_activity for b in blocks if not b.is_gap), default=None)
+    times = [b.last_activity for b in blocks if not b.is_gap and b.last_activity is not None]
+    last_seen = max(times, default=None)
     official = official_limits(env, data, blocks, limit)  # Claude Code's own, when fresh
     limit = official.block
     if data.filtered:

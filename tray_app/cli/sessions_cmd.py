@@ -6,9 +6,11 @@ import argparse
 from typing import Any
 
 from tray_app.cli import render as r
+from tray_app.cli import report_table as rt
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.reports_cmd import emit, warn_unpriced
+from tray_app.cli.table import Col, Line, Rendered, render
 from tray_app.usage import formatting as fmt
 from tray_app.usage.reports import SessionSummary, models, sessions, totals_of
 from tray_app.usage.text_safety import NAME_MAX, clean
@@ -100,10 +102,14 @@ def cmd_session(args: argparse.Namespace, env: Environment) -> ExitStatus:
         head.append(f"Tags      {clean(meta.tags)}")
     if meta and meta.description:
         head.append(f"About     {clean(meta.description)}")
-    rows = [[m.model, *r.token_cells(m.totals)] for m in per_model]
-    rows.append(["Total", *r.token_cells(total)])
-    text = "\n".join(head) + "\n\n" + r.table(["Model", *r.TOKEN_HEADERS], rows)
     label = clean((items[0].name if items else "") or sid[:8], NAME_MAX)
     compact = f"{label} · {fmt.compact(total.total_tokens)}"
-    emit(env, args, payload, text, compact + f" tokens · {fmt.totals_cost(total)}")
+    if args.json or args.compact:
+        emit(env, args, payload, "", compact + f" tokens · {fmt.totals_cost(total)}")
+        return ExitStatus.OK
+    cols = [Col("Model", right=False, models=True), *rt.token_cols(args.no_cost)]
+    lines = [Line([[m.model], *rt.token_cells(m.totals, args.no_cost)]) for m in per_model]
+    lines.append(Line(["Total", *rt.token_cells(total, args.no_cost)], "total"))
+    table = render(cols, lines, rt.output_of(args, env))
+    rt.show(env, args, payload, Rendered(r.safe_lines("\n".join(head)) + "\n\n" + table))
     return ExitStatus.OK

@@ -15,7 +15,14 @@ Cell = str | Sequence[str]  # a list of lines stacks inside one cell (model list
 _DATED = re.compile(r"-\d{8}$")
 _OLD_STYLE = re.compile(r"^(\d+(?:-\d+)?)-(opus|sonnet|haiku)$")  # claude-3-5-sonnet
 GAP = 2
-STYLES = {"head": "bold", "total": "bold", "active": "green", "group": "bold cyan", "sub": "dim", "gap": "dim"}
+STYLES = {
+    "head": "bold",
+    "total": "bold",
+    "active": "green",
+    "group": "bold cyan",
+    "sub": "dim",
+    "gap": "dim",
+}
 
 
 class Rendered(str):
