@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
@@ -12,7 +13,9 @@ from tray_app.adapters.config import Settings
 from tray_app.adapters.discovery import Roots, find_roots
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.spool_files import data_dir
+from tray_app.adapters.usage_api import UsagePoller, start_poller
 from tray_app.adapters.watcher import Watcher
 from tray_app.service.aggregator import ServiceOptions, UsageService
 from tray_app.service.publish import ViewSettings
@@ -66,13 +69,22 @@ class LiveRuntime:
         )
         polling = env.get("TOKEN_MONITOR_POLL") == "1" if force_polling is None else force_polling
         self.watcher = Watcher(roots.watch or roots.dirs, self.service.notify, polling)
+        # Opt-in only (usage_api: true): the account's usage endpoint while the status line
+        # is silent; it writes to the same spool the service reads.
+        store = CaptureStore(data_dir(env))
+        self.poller = UsagePoller(store, env) if settings.usage_api else None
+        self._poll_stop = threading.Event()
+        self._max_age = settings.official_max_age
 
     def start(self) -> None:
         """Start watching first (no event is missed), then the aggregator."""
         self.watcher.start()
         self.service.start()
+        if self.poller is not None:
+            start_poller(self.poller, self._max_age, self._poll_stop)
 
     def stop(self) -> None:
         """Stop the watcher and the aggregator (flushing the ledger), joining both."""
+        self._poll_stop.set()
         self.watcher.stop()
         self.service.stop()
