@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import threading
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -23,13 +22,13 @@ from starlette.staticfiles import StaticFiles
 
 from tray_app.adapters.ledger import SessionMeta
 from tray_app.usage.budgets import budget_status
+from tray_app.usage.text_safety import clean, name_problem
 from tray_app.web import views
 from tray_app.web.feed import LiveFeed
 from tray_app.web.metrics import CONTENT_TYPE, render
 
 STATIC = Path(__file__).with_name("static")
 KEEPALIVE_SECONDS = 15.0
-MAX_NAME = 200
 
 
 @dataclass
@@ -64,7 +63,8 @@ class DashboardData:
                 "generated_at": now,
                 "timezone": views.tz_name(self.tz, now),
                 "version": key[0],
-                "totals": views.all_time(entries, cost),
+                "totals": views.window_totals(entries, cost),
+                "rolling_7d": views.window_totals(entries, cost, now - 7 * 86400, now),
                 "daily": views.daily_json(entries, cost, self.tz, now),
                 "timeline": views.blocks_json(
                     entries, cost, now, block.limit_tokens if block else None
@@ -123,16 +123,6 @@ class Broadcaster:
             self.queues.discard(q)
 
 
-def valid_name(text: object) -> str | None:
-    """A session name from the page: printable text up to MAX_NAME characters ("" clears)."""
-    if not isinstance(text, str):
-        return None
-    name = text.strip()
-    if len(name) > MAX_NAME or any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
-        return None
-    return name
-
-
 def build_app(
     data: DashboardData | None,
     broadcaster: Broadcaster,
@@ -169,17 +159,21 @@ def build_app(
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return JSONResponse({"error": "not JSON"}, 400)
-        name = valid_name(body.get("name") if isinstance(body, dict) else None)
+        name = body.get("name") if isinstance(body, dict) else None
         sid = request.path_params["session_id"]
-        if name is None:
-            return JSONResponse({"error": f"a name is printable text of {MAX_NAME} or less"}, 400)
+        if not isinstance(name, str):
+            return JSONResponse({"error": 'expected {"name": "..."}'}, 400)
         known = {e.session_id for e in data.feed.entries()}
         if sid not in known:
             return JSONResponse({"error": "no such session"}, 404)
+        names = {s: m.name for s, m in data.meta().items() if m.name}
+        problem = name_problem(name, sid, names, known)
+        if problem is not None:
+            return JSONResponse({"error": clean(problem)}, 400)
         if data.feed.rename is None:
             return JSONResponse({"error": "renaming is not available"}, 503)
-        data.feed.rename(sid, name)
-        return JSONResponse({"session_id": sid, "name": name})
+        data.feed.rename(sid, name.strip())
+        return JSONResponse({"session_id": sid, "name": name.strip()})
 
     async def metrics(_: Request) -> Response:
         assert registry is not None

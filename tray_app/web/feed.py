@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tray_app.adapters.ledger import Ledger, SessionMeta
+from tray_app.adapters.ledger import SessionMeta
+from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
 from tray_app.service.aggregator import UsageService
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.dedup import Change
@@ -139,19 +142,36 @@ class LiveFeed:
         return out
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    # Read-only and plain: a reader beside the live service must never migrate, recover or
+    # move the ledger (Ledger.open may), and never holds a write lock.
+    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
+
+
 def ledger_entries(path: Path) -> list[Entry]:
-    """Every response stored in the ledger (the seed of a feed)."""
-    ledger = Ledger.open(path)
+    """Every response stored in the ledger (the seed of a feed); none before it exists."""
+    if not path.exists():
+        return []
+    con = _read_only(path)
     try:
-        return ledger.load_entries()
+        cursor = con.execute(f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses")
+        return [Entry._make(row) for row in cursor]
     finally:
-        ledger.close()
+        con.close()
 
 
 def ledger_sessions(path: Path) -> dict[str, SessionMeta]:
     """Session names and projects from the ledger."""
-    ledger = Ledger.open(path)
+    if not path.exists():
+        return {}
+    con = _read_only(path)
     try:
-        return ledger.sessions()
+        cursor = con.execute(
+            "SELECT session_id, name, tags, description, project_path FROM sessions"
+        )
+        return {row[0]: SessionMeta(*row) for row in cursor}
+    except sqlite3.OperationalError:  # not created yet (the service is starting)
+        return {}
     finally:
-        ledger.close()
+        con.close()

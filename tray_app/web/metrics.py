@@ -82,6 +82,16 @@ class UsageCollector(Collector):
         if snap is not None and snap.last_update is not None:
             yield self._gauge("token_monitor_last_response_timestamp_seconds",
                               "Time of the newest counted response.", snap.last_update)  # fmt: skip
+        windows = GaugeMetricFamily(
+            "token_monitor_window_percent",
+            "A limit window's used % as Claude Code reported it (5-hour, weekly, …).",
+            labels=[*self.names, "window", "source"],
+        )
+        for lim in getattr(snap, "limits", ()):
+            if lim.percent_now is not None:
+                windows.add_metric([*self.values, lim.window, lim.source], lim.percent_now)
+        if windows.samples:
+            yield windows
         if b is None:
             return
         if b.percent is not None and b.limit_tokens is not None:

@@ -73,10 +73,21 @@ def live_json(snap: Snapshot | None) -> dict[str, Any]:
             snap.tracked_session
         ),
         "recent_sessions": [_session(s) for s in snap.recent_sessions],
+        "limits": limits_json(snap),
         "tokens_per_sec_last_minute": round(snap.rates.tokens_per_sec_last_minute, 3),
         "last_update": snap.last_update,
         "error": snap.error,
     }  # fmt: skip
+
+
+def limits_json(snap: Snapshot) -> list[dict[str, Any]]:
+    """Each limit window the snapshot knows (five-hour, weekly, …) with its source."""
+    return [
+        {"window": lim.window, "source": lim.source, "label": lim.label,
+         "tokens": lim.tokens, "resets_at": lim.resets_at, "estimated": lim.estimated,
+         "percent": None if lim.percent_now is None else round(lim.percent_now, 2)}
+        for lim in getattr(snap, "limits", ())
+    ]  # fmt: skip
 
 
 def daily_json(entries: Sequence[Entry], cost_of: CostFn, tz: tzinfo, now: float) -> dict[str, Any]:
@@ -167,11 +178,14 @@ def budgets_json(statuses: Sequence[BudgetStatus]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def all_time(entries: Sequence[Entry], cost_of: CostFn) -> dict[str, Any]:
-    """Totals of every response (equal to `status --json` totals)."""
+def window_totals(
+    entries: Sequence[Entry], cost_of: CostFn, lo: float = float("-inf"), hi: float = float("inf")
+) -> dict[str, Any]:
+    """Totals of the responses with lo <= time <= hi (all of them: `status --json` totals)."""
     acc = TotalsBuilder()
     for e in entries:
-        acc.add(e, cost_of(e))
+        if lo <= e.timestamp <= hi:
+            acc.add(e, cost_of(e))
     return totals_json(acc.build())
 
 
