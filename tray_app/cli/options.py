@@ -156,7 +156,7 @@ BASIC = (*OUTPUT, *WINDOW, *SOURCE)
 ROWS = (*BASIC, "last", "order", "breakdown", "no_cost")
 PROJECTS = ("instances", "project")
 NAMING = ("json", "data_dir")
-EXPORT = ("json", *WINDOW, *SOURCE, "project")
+EXPORT = ("json", *WINDOW, *SOURCE)
 CHECK = ("json", "data_dir", "no_ledger")
 # Options that may also come before the command: everything above.
 HOISTED = tuple(SPECS)
