@@ -131,9 +131,10 @@ def test_one_unpriced_model_keeps_the_priced_part(tmp_path: Path, mixed: Path) -
     assert code == 0 and "$2.50 + unpriced" in out and "—" not in out
     models = {m["model"]: m for m in run_json(["models", "--now", NOW], tmp_path, mixed)["models"]}
     assert models["claude-opus-4-6"]["cost_complete"] is True
-    assert models["claude-mystery-9"]["cost_usd"] == 0 and not models["claude-mystery-9"][
-        "cost_complete"
-    ]
+    assert (
+        models["claude-mystery-9"]["cost_usd"] == 0
+        and not models["claude-mystery-9"]["cost_complete"]
+    )
     _, out, _ = run(["models", "--now", NOW], tmp_path, mixed)
     row = next(line for line in out.splitlines() if line.startswith("mystery-9"))  # shortened
     assert " unpriced " in row

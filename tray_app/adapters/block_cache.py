@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 
 import peewee as pw
 
@@ -31,9 +31,10 @@ ADDED = {
 CACHE_VERSION = "2"  # v2: cost_usd is the priced part, with the unpriced counts beside it
 
 
-def price_fingerprint(prices: PriceTable) -> str:
-    """A digest of everything that prices a response."""
+def price_fingerprint(prices: PriceTable, roots: Sequence[str] = ()) -> str:
+    """A digest of everything that prices a response, and of the roots the blocks cover."""
     parts = [
+        *sorted(roots),
         CACHE_VERSION,
         prices.checked,
         repr(prices.us_only_multiplier),
@@ -65,11 +66,19 @@ class BlockCache:
         prices: PriceTable,
         cost_of: CostFn,
         loaded: Iterable[Entry] | None = None,
+        roots: Sequence[str] = (),
+        exclude: Set[str] = frozenset(),
     ) -> None:
         self.ledger = ledger
         self.loaded = loaded  # responses already in memory: no second copy from SQLite
         self.cost_of = cost_of
-        self.fingerprint = price_fingerprint(prices)
+        # The cache holds one set of roots' blocks: other roots (or prices) empty it.
+        self.fingerprint = price_fingerprint(prices, roots)
+        self.exclude = exclude  # responses of other roots (adapters/roots_ledger.py)
+
+    def _between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
+        found = self.ledger.entries_between(lo, hi, after)
+        return [e for e in found if e.key not in self.exclude] if self.exclude else found
 
     def _add_columns(self) -> None:
         have = {row[1] for row in self.ledger.db.execute_sql("PRAGMA table_info(block_cache)")}
@@ -101,7 +110,7 @@ class BlockCache:
             if self.loaded is not None:
                 tail = [e for e in self.loaded if e.timestamp > since]
             else:
-                tail = self.ledger.entries_between(since, after=True)
+                tail = self._between(since, after=True)
             built = build_blocks(tail, now, self.cost_of, resets, after)
             fresh = [b for b in built if not b.is_gap]
             if len(fresh) > 1:
@@ -119,11 +128,11 @@ class BlockCache:
         """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL."""
         inside = [b for b in blocks if b.start >= lo and b.end <= hi]
         if not inside:
-            return totals_of(self.ledger.entries_between(lo, hi), self.cost_of)
+            return totals_of(self._between(lo, hi), self.cost_of)
         # Whole blocks count as they are; the responses before the first and after the
         # last member of the last one (its end may hold a response: the rule is strict >).
-        head = self.ledger.entries_between(lo, inside[0].start)
+        head = self._between(lo, inside[0].start)
         last = inside[-1].last_activity or inside[-1].end
-        tail = self.ledger.entries_between(last, hi, after=True)
+        tail = self._between(last, hi, after=True)
         parts = [b.totals for b in inside]
         return sum_totals([*parts, totals_of(head, self.cost_of), totals_of(tail, self.cost_of)])

@@ -115,6 +115,16 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         class Meta:
             table_name = "meta"
 
+    class ResponseRoot(Base):
+        # Every data root a copy of a response was read from (adapters/roots_ledger.py).
+        root = pw.TextField()
+        key = pw.TextField()
+
+        class Meta:
+            table_name = "response_roots"
+            primary_key = pw.CompositeKey("root", "key")
+            without_rowid = True
+
     return {
         "response": Response,
         "file": TrackedFile,
@@ -124,4 +134,5 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         "meta": Meta_,
         "block": CachedBlock,
         "model_change": ModelChange,
+        "response_root": ResponseRoot,
     }

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tray_app.adapters import bulk_read
+from tray_app.adapters import bulk_read, roots_ledger
 from tray_app.adapters.discovery import Roots, find_transcripts, regular_stat
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead, file_place, read_from
@@ -67,6 +67,7 @@ class _Pending:
     resets: list[ResetNotice] = field(default_factory=list)
     projects: dict[str, str] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
+    seen: dict[str, set[str]] = field(default_factory=dict)  # root id → keys read from it
 
 
 class _Apply:
@@ -84,6 +85,7 @@ class _Apply:
         """Offer responses to the deduper (in first-seen order) and keep new resets."""
         engine, stats = self.engine, self.stats
         offer = engine.deduper.offer
+        outside = engine.outside
         for item in items:
             if isinstance(item, ResetNotice):
                 if item not in engine.resets:
@@ -92,6 +94,12 @@ class _Apply:
                 continue
             stats.candidates += 1
             change = offer(item)
+            if outside and item.key in outside:
+                # Counted before from another root only: new to this run's roots.
+                outside.discard(item.key)
+                counted = engine.deduper.get(item.key)
+                assert counted is not None
+                change = Change(None, counted)
             if change is None:
                 continue
             self.changes.append(change)
@@ -102,6 +110,12 @@ class _Apply:
                     self.new_projects[item.session_id] = item.cwd
             else:
                 stats.replaced += 1
+
+    def keys_from(self, path: Path, keys: Iterable[str]) -> None:
+        """Remember that copies of these responses were read from `path`'s root."""
+        root = roots_ledger.root_of(str(path), self.engine.root_ids)
+        if root is not None:
+            self.engine._pending.seen.setdefault(root, set()).update(keys)
 
     def file_done(self, path: Path, st: os.stat_result, read: FileRead) -> None:
         """Record how far a file was read."""
@@ -128,7 +142,10 @@ class Engine:
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self._pending = _Pending()
         self._loaded = ledger is None
+        self._outside: set[str] | None = None
         if ledger is not None:
+            # Older ledgers: learn each response's root by reading everything once.
+            roots_ledger.ensure_attributed(ledger)
             # Responses load lazily: a run with nothing new to read never needs them.
             self.resets = set(ledger.load_resets())
             self.files = ledger.file_states()
@@ -138,6 +155,21 @@ class Engine:
         """The file's id for keying lines without ids: its path below its root."""
         root = next((r for r in self.roots.dirs if path.is_relative_to(r)), None)
         return file_place(path, root)
+
+    @property
+    def root_ids(self) -> list[str]:
+        """This engine's roots as the ledger names them."""
+        return [roots_ledger.root_id(d) for d in self.roots.dirs]
+
+    @property
+    def outside(self) -> set[str]:
+        """Counted responses read only from roots other than this engine's (not reported)."""
+        if self._outside is None:
+            ledger = self.ledger
+            self._outside = set() if ledger is None else roots_ledger.outside_keys(
+                ledger, self.root_ids
+            )  # fmt: skip
+        return self._outside
 
     @property
     def loaded(self) -> bool:
@@ -151,9 +183,12 @@ class Engine:
 
     @property
     def entries(self) -> Iterable[Entry]:
-        """The counted responses."""
+        """The counted responses of this engine's roots (and those of unknown root)."""
         self._load()
-        return iter(self.deduper)
+        outside = self.outside
+        if not outside:
+            return iter(self.deduper)
+        return (e for e in self.deduper if e.key not in outside)
 
     def refresh(
         self, paths: Sequence[Path] | None = None, validate: bool = False, persist: bool = True
@@ -166,7 +201,12 @@ class Engine:
         if paths is None:
             found = find_transcripts(self.roots, stats.warnings)
             present = {str(p) for p, _ in found}
-            gone = [p for p in self.files if p not in present]
+            # Another root's files are not gone: a run on other roots keeps their positions.
+            mine = self.root_ids
+            gone = [
+                p for p in self.files
+                if p not in present and roots_ledger.root_of(p, mine) is not None
+            ]  # fmt: skip
         else:
             found = []
             gone = []
@@ -213,6 +253,8 @@ class Engine:
                         acc.file_done(*by_path[path_str], read)
                 acc.items(part.resets)
                 acc.items(part.winners)
+                for path_str, keys in part.keys.items():
+                    acc.keys_from(by_path[path_str][0], keys)
         else:
             for path, st, offset, lines in jobs:
                 try:
@@ -221,6 +263,7 @@ class Engine:
                     acc.unreadable(path, str(exc.strerror))
                     continue
                 acc.items(read.items)
+                acc.keys_from(path, (i.key for i in read.items if isinstance(i, Entry)))
                 acc.file_done(path, st, read)
         changes, new_resets, states, new_projects = (
             acc.changes,
@@ -248,7 +291,7 @@ class Engine:
     def unflushed(self) -> int:
         """Responses and read positions waiting to be written."""
         p = self._pending
-        return len(p.entries) + len(p.files) + len(p.resets) + len(p.gone)
+        return len(p.entries) + len(p.files) + len(p.resets) + len(p.gone) + len(p.seen)
 
     def flush(self) -> None:
         """Write pending changes in one transaction: responses with their read positions.
@@ -258,6 +301,9 @@ class Engine:
         """
         p = self._pending
         if self.ledger is not None and self.unflushed:
+            # Roots first: a crash in between leaves a root row for a response re-read
+            # later, never a counted response of unknown root.
+            roots_ledger.record(self.ledger, p.seen)
             self.ledger.write(
                 p.entries.values(), p.files.values(), p.resets, p.projects, sorted(p.gone)
             )

@@ -20,6 +20,7 @@ from tray_app.cli import (
     models_cmd,
     periods_cmd,
     reports_cmd,
+    roots_cmd,
     sessions_cmd,
     sessions_list_cmd,
     statusline_setup,
@@ -94,6 +95,10 @@ def _register(add: Add) -> None:
     model_cmd.add_arguments(mod)
     add("limits", limits_cmd.cmd_limits, "every limit window: %, source, age, reset",
         (*o.OUTPUT, *o.SOURCE))  # fmt: skip
+    add("roots", roots_cmd.cmd_roots, "data roots the ledger holds responses from", ("json",))
+    forget = add("forget-root", roots_cmd.cmd_forget_root, "forget a data root's responses", ())
+    forget.add_argument("dir", metavar="DIR", help="the root (a config dir or its projects/)")
+    forget.add_argument("--yes", action="store_true", help="really forget (else only say what)")
     line = add("statusline", statusline_setup.cmd_statusline, "Claude Code status line", ())
     statusline_setup.add_arguments(line)
 

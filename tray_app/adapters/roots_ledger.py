@@ -1,0 +1,181 @@
+"""Which data roots each counted response was read from, so reports cover the roots asked for.
+
+A root is a `projects/` dir (as `discovery.find_roots` returns it), named by its absolute
+path. `response_roots` holds one row per (root, response key) for every root a copy of the
+response was read from: a response copied into two roots belongs to both, and a report on
+either counts it (once, with its largest copy).
+
+Ledgers from before this table have responses of unknown root. The first open clears the
+read positions once, so the next scan reads every transcript again (dedup keeps that from
+counting twice) and records their roots; responses whose files are gone stay of unknown
+root and are shown in every report (`doctor` says how many).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tray_app.adapters.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "response_roots"
+CHUNK = 500  # SQLite's default limit is 999 host parameters per statement
+
+
+def _db(ledger: Ledger) -> Any:
+    """The peewee database (untyped: peewee ships no hints)."""
+    return ledger.db
+
+
+def root_id(root: Path | str) -> str:
+    """The name a root is remembered by: its absolute path (symlinks kept as written)."""
+    return os.path.abspath(os.fspath(root))
+
+
+def under(path: str, root: str) -> bool:
+    """Whether `path` lies inside the root named `root`."""
+    return root_id(path).startswith(root.rstrip(os.sep) + os.sep)
+
+
+def root_of(path: str, roots: Sequence[str]) -> str | None:
+    """The root (of `roots`, as `root_id`s) holding `path`, if any."""
+    return next((r for r in roots if under(path, r)), None)
+
+
+def ensure_attributed(ledger: Ledger) -> bool:
+    """Once per ledger: make the next scan re-read everything if responses lack roots.
+
+    Returns True when read positions were cleared (the caller's file states are stale).
+    """
+    if ledger.meta(VERSION_KEY) is not None:
+        return False
+    db = _db(ledger)
+    with db.atomic():
+        unknown = db.execute_sql(
+            "SELECT EXISTS (SELECT 1 FROM responses WHERE key NOT IN "
+            "(SELECT key FROM response_roots))"
+        ).fetchone()[0]
+        if unknown:
+            # Re-reading is safe (a copy already counted changes nothing) and tells us
+            # which root each response's copies are in.
+            db.execute_sql("DELETE FROM files")
+            log.info("ledger: reading every transcript once to learn each response's root")
+        db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, '1')", (VERSION_KEY,))
+    return bool(unknown)
+
+
+def record(ledger: Ledger, seen: Mapping[str, Iterable[str]]) -> None:
+    """Remember that responses (keys) were read from roots: {root id: keys}."""
+    rows = [(root, key) for root, keys in seen.items() for key in keys]
+    if rows:
+        with _db(ledger).atomic():
+            _db(ledger).cursor().executemany(
+                "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)", rows
+            )
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def outside_keys(ledger: Ledger, roots: Sequence[str]) -> set[str]:
+    """Responses read only from other roots (unknown-root ones are not among them)."""
+    if not roots:
+        return set()
+    cursor = _db(ledger).execute_sql(
+        "SELECT DISTINCT key FROM response_roots WHERE key NOT IN "
+        f"(SELECT key FROM response_roots WHERE root IN ({_marks(roots)}))",
+        tuple(roots),
+    )
+    return {row[0] for row in cursor}
+
+
+@dataclass(frozen=True, slots=True)
+class RootInfo:
+    """A root the ledger remembers, with how many counted responses came from it."""
+
+    root: str
+    responses: int
+    only_here: int  # responses no other root has a copy of
+    files: int  # read positions kept for files inside it
+
+
+def remembered(ledger: Ledger) -> tuple[list[RootInfo], int]:
+    """Every remembered root, and the number of responses of unknown root."""
+    db = _db(ledger)
+    counts = db.execute_sql(
+        "SELECT root, COUNT(*), SUM(n = 1) FROM response_roots JOIN "
+        "(SELECT key AS k, COUNT(*) AS n FROM response_roots GROUP BY key) ON k = key "
+        "GROUP BY root ORDER BY root"
+    ).fetchall()
+    paths = [row[0] for row in db.execute_sql("SELECT path FROM files")]
+    out = [
+        RootInfo(root, int(n), int(only or 0), sum(1 for p in paths if under(p, root)))
+        for root, n, only in counts
+    ]
+    unknown = db.execute_sql(
+        "SELECT COUNT(*) FROM responses WHERE key NOT IN (SELECT key FROM response_roots)"
+    ).fetchone()[0]
+    return out, int(unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """What forgetting a root removes (or removed)."""
+
+    root: str
+    responses: int  # counted responses read only from this root: deleted
+    shared: int  # also read from other roots: kept, recounted from those roots' files
+    files: int  # read positions inside the root: deleted
+    rescan: tuple[str, ...]  # other roots whose files are read again to recount `shared`
+
+
+def plan_forget(ledger: Ledger, root: str) -> Forget:
+    """What `forget` would remove, without changing anything."""
+    db = _db(ledger)
+    keys = [row[0] for row in db.execute_sql("SELECT key FROM response_roots WHERE root = ?",
+                                             (root,))]  # fmt: skip
+    shared: set[str] = set()
+    others: set[str] = set()
+    for i in range(0, len(keys), CHUNK):
+        part = keys[i : i + CHUNK]
+        cursor = db.execute_sql(
+            f"SELECT key, root FROM response_roots WHERE root != ? AND key IN ({_marks(part)})",
+            (root, *part),
+        )
+        for key, other in cursor:
+            shared.add(key)
+            others.add(other)
+    files = sum(1 for (p,) in db.execute_sql("SELECT path FROM files") if under(p, root))
+    return Forget(root, len(keys) - len(shared), len(shared), files, tuple(sorted(others)))
+
+
+def forget(ledger: Ledger, root: str) -> Forget:
+    """Delete a root's read positions and the responses that came only from it.
+
+    A response also read from another root is deleted too and that root's files are read
+    again from the start: its count then comes from its own copies, not this root's.
+    """
+    plan = plan_forget(ledger, root)
+    db = _db(ledger)
+    with db.atomic():
+        keys = [row[0] for row in db.execute_sql(
+            "SELECT key FROM response_roots WHERE root = ?", (root,))]  # fmt: skip
+        for i in range(0, len(keys), CHUNK):
+            part = keys[i : i + CHUNK]
+            db.execute_sql(f"DELETE FROM responses WHERE key IN ({_marks(part)})", tuple(part))
+        db.execute_sql("DELETE FROM response_roots WHERE root = ?", (root,))
+        drop = [
+            (p,)
+            for (p,) in db.execute_sql("SELECT path FROM files")
+            if under(p, root) or any(under(p, other) for other in plan.rescan)
+        ]
+        db.cursor().executemany("DELETE FROM files WHERE path = ?", drop)
+        db.execute_sql("DELETE FROM block_cache")  # every cached block may hold its responses
+    return plan
