@@ -62,6 +62,12 @@ class RecordingController:
     def set_autostart(self, enabled: bool) -> None:
         self._record("set_autostart", enabled)
 
+    def set_model(self, name: str) -> None:
+        self._record("set_model", name)
+
+    def set_auto_switch(self, enabled: bool) -> None:
+        self._record("set_auto_switch", enabled)
+
     def open_data_folder(self) -> None:
         self._record("open_data_folder")
 

@@ -48,6 +48,7 @@ def test_top_level_items() -> None:
         "Tracked session",
         "Rename tracked session…",
         "Limit",
+        "Model for new sessions",
         "---",
         "Notifications",
         "Launch at login",

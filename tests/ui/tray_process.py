@@ -23,16 +23,23 @@ RGB = tuple[int, int, int]
 class TrayProcess:
     """A tray app in a subprocess: pystray owns that process's main thread."""
 
-    def __init__(self, desktop: Desktop, workdir: Path, backend: str | None = None) -> None:
+    def __init__(
+        self,
+        desktop: Desktop,
+        workdir: Path,
+        backend: str | None = None,
+        module: str = "tests.ui.tray_driver",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.desktop = desktop
         self.calls_path = workdir / "calls.jsonl"
         self.log_path = workdir / "tray.log"
-        env = dict(desktop.env)
+        env = {**desktop.env, **(extra_env or {})}
         if backend:
             env["PYSTRAY_BACKEND"] = backend
         self._log: IO[str] = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.ui.tray_driver", str(self.calls_path)],
+            [sys.executable, "-m", module, str(self.calls_path)],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self._log, text=True, preexec_fn=die_with_parent,
         )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,6 +44,12 @@ def model_layers(env: Mapping[str, str], cwd: Path, platform: str = sys.platform
         value = _text(f.data.get(MODEL_KEY)) if f.data is not None else None
         layers.append(Layer(f.scope, str(f.path), value, f.error))
     return layers
+
+
+def global_layers(env: Mapping[str, str], platform: str = sys.platform) -> list[Layer]:
+    """The layers that apply in every folder: variables, managed policy, the user file."""
+    layers = model_layers(env, Path(os.devnull), platform)  # no project has .claude there
+    return [x for x in layers if x.kind in ("env", "managed", "user")]
 
 
 def effective(env: Mapping[str, str], cwd: Path, platform: str = sys.platform) -> Effective:

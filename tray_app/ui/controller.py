@@ -7,13 +7,16 @@ import os
 import queue
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from tray_app.adapters import autostart
 from tray_app.adapters.config import Settings, update_settings
+from tray_app.adapters.locations import db_file
 from tray_app.service.aggregator import UsageService
+from tray_app.ui import model_menu
 from tray_app.ui.menu import UiState
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,8 @@ class AppController:
         except Exception:
             log.exception("cannot read the launch-at-login state")
             enabled = False
-        return UiState(s.limit_mode, s.limit_tokens, s.notifications, enabled, s.thresholds)
+        model = model_menu.menu_state(self.env, s.model_profiles, s.auto_switch)
+        return UiState(s.limit_mode, s.limit_tokens, s.notifications, enabled, s.thresholds, model)
 
     def _save(self, **changes: object) -> None:
         self.settings = replace(self.settings, **changes)  # type: ignore[arg-type]
@@ -108,6 +112,17 @@ class AppController:
         except Exception:
             log.exception("cannot change launch at login")
         self.on_state(self.ui_state())
+
+    def set_model(self, name: str) -> None:
+        """Write the model for new sessions into the user settings.json (one key)."""
+        s = self.settings
+        ledger = db_file(self.env, s.db_path)
+        model_menu.choose(name, self.env, s.model_profiles, s.prices, ledger, time.time())
+        self.on_state(self.ui_state())  # the file as it now is (also after a refusal)
+
+    def set_auto_switch(self, enabled: bool) -> None:
+        """Turn auto-switch near limits on or off."""
+        self._save(auto_switch=enabled)
 
     def open_data_folder(self) -> None:
         """Show the folder with the ledger."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.ui.model_menu import TITLE as MODEL_TITLE
+from tray_app.ui.model_menu import ModelMenuState, expected_model, radio_rows
 from tray_app.ui.tooltip import header_lines, safe_label
 from tray_app.usage.formatting import compact, parse_tokens
 from tray_app.usage.text_safety import NAME_MAX, clean, text_problem
@@ -27,8 +29,9 @@ RENAME_TITLE = "Rename tracked session"
 RENAME_PROMPT = "Name for this session (empty clears it):"
 Kind = Literal["label", "action", "check", "radio", "separator", "submenu"]
 ActionKind = Literal[
-    "track", "rename", "limit", "custom_limit", "notifications", "autostart", "open_data", "quit"
-]
+    "track", "rename", "limit", "custom_limit", "notifications", "autostart", "open_data", "quit",
+    "model", "auto_switch",
+]  # fmt: skip
 
 
 class TrayController(Protocol):
@@ -40,6 +43,8 @@ class TrayController(Protocol):
     def set_limit(self, mode: str, tokens: int | None) -> None: ...  # "max" | "p90" | "custom"
     def set_notifications(self, enabled: bool) -> None: ...
     def set_autostart(self, enabled: bool) -> None: ...
+    def set_model(self, name: str) -> None: ...  # an alias, profile name or "default"
+    def set_auto_switch(self, enabled: bool) -> None: ...
     def open_data_folder(self) -> None: ...
     def quit(self) -> None: ...
 
@@ -53,6 +58,7 @@ class UiState:
     notifications: bool
     autostart: bool
     thresholds: tuple[int, ...] = (50, 80, 95)
+    model: ModelMenuState = field(default_factory=ModelMenuState)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +118,18 @@ def _limit_entries(state: UiState) -> tuple[Entry, ...]:
     )
 
 
+def _model_entries(state: ModelMenuState) -> tuple[Entry, ...]:
+    """Radio rows for the model, then the auto-switch toggle (see ui/model_menu.py)."""
+    note = (Entry(state.note, "label", enabled=False), SEPARATOR) if state.note else ()
+    rows = tuple(
+        Entry(r.text, "radio", Action("model", r.arg), r.checked, r.enabled)
+        for r in radio_rows(state)
+    )
+    toggle = Action("auto_switch", "off" if state.auto_switch else "on")
+    auto = Entry("Auto-switch near limits", "check", toggle, state.auto_switch)
+    return (*note, *rows, SEPARATOR, auto)
+
+
 def build_menu(
     snapshot: Snapshot | None, state: UiState, now: float, tz: tzinfo | None
 ) -> tuple[Entry, ...]:
@@ -128,6 +146,7 @@ def build_menu(
         Entry("Tracked session", "submenu", children=_session_entries(snapshot)),
         Entry("Rename tracked session…", action=rename, enabled=rename is not None),
         Entry("Limit", "submenu", children=_limit_entries(state)),
+        Entry(MODEL_TITLE, "submenu", children=_model_entries(state.model)),
         SEPARATOR,
         Entry(
             "Notifications",
@@ -155,6 +174,8 @@ def expected_state(state: UiState, action: Action) -> UiState:
         return replace(state, autostart=action.arg == "on")
     if action.kind == "limit" and action.arg:
         return replace(state, limit_mode=action.arg, limit_tokens=None)
+    if action.kind in ("model", "auto_switch"):
+        return replace(state, model=expected_model(state.model, action.kind, action.arg))
     return state
 
 
@@ -253,6 +274,10 @@ class MenuActions:
             self._submit(lambda: c.set_notifications(arg == "on"))
         elif action.kind == "autostart":
             self._submit(lambda: c.set_autostart(arg == "on"))
+        elif action.kind == "model" and arg is not None:
+            self._submit(lambda: c.set_model(arg))
+        elif action.kind == "auto_switch":
+            self._submit(lambda: c.set_auto_switch(arg == "on"))
         elif action.kind == "open_data":
             self._submit(c.open_data_folder)
         elif action.kind == "quit":
