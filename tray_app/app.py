@@ -19,6 +19,7 @@ from tray_app.adapters.locations import db_file
 from tray_app.adapters.watcher import Watcher
 from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.service.model_auto import ModelAutoSwitch
 from tray_app.service.runtime import LiveRuntime
 from tray_app.ui.icon import DEFAULT_COLORS, IconColors
 from tray_app.usage.alerts import Alert
@@ -118,6 +119,12 @@ def run_tray(argv: Sequence[str]) -> int:
 
     runtime.service.subscribe(tray.publish)
     runtime.service.on_alert(on_alert)
+    # Auto-switch (off unless the user turns it on) runs its checks on its own thread.
+    model_auto = ModelAutoSwitch(
+        lambda: controller.settings, os.environ, db_file(os.environ, settings.db_path),
+        notifier.send, tz, on_change=lambda: tray.set_state(controller.ui_state()),
+    )  # fmt: skip
+    runtime.service.subscribe(model_auto.on_snapshot)
     _install_signals(tray.stop, tray.backend_name in ("gtk", "appindicator"))
     log.info("starting (backend %s, log %s)", tray.backend_name, log_path)
     runtime.start()

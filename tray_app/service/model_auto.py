@@ -78,9 +78,10 @@ class ModelAutoSwitch:
         settings: Callable[[], Settings],
         env: Mapping[str, str],
         ledger: Path,
-        notify: Callable[[str, str], None],
+        notify: Callable[[str, str], object],
         tz: tzinfo | None = None,
         clock: Callable[[], float] = time.time,
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.env = env
@@ -88,6 +89,7 @@ class ModelAutoSwitch:
         self.notify = notify
         self.tz = tz
         self.clock = clock
+        self.on_change = on_change  # e.g. the tray menu shows the new choice
         self._next = 0.0
         self._busy = threading.Lock()
         self._warned: str | None = None
@@ -130,6 +132,7 @@ class ModelAutoSwitch:
         if d.kind == "manual":
             record = ModelChange(now, "manual", d.old, d.value, d.reason, d.until, "file")
             model_history.record(self.ledger, record)
+            self.on_change()
         elif d.kind in ("auto", "restore"):
             try:
                 model_store.apply(Choice(d.value), self.env, self.ledger, now, kind=d.kind,
@@ -138,6 +141,7 @@ class ModelAutoSwitch:
                 self._warn_once(str(exc))
                 return Decision("none")
             log.info("auto-switch: %s -> %s (%s)", d.old, d.value, d.reason)
+            self.on_change()
             if settings.notifications:
                 self.notify(*notice(d))
         return d
