@@ -82,6 +82,9 @@ def run_tray(argv: Sequence[str]) -> int:
 
     tz = local_tz(settings.timezone)
     runtime = LiveRuntime(settings, os.environ, args.data_dir or (), tz=tz)
+    from tray_app.web.host import DashboardHost
+
+    dashboard = DashboardHost(runtime.service, tz, settings.budgets)  # follows from the start
     holder: dict[str, Any] = {}
 
     def quit_app() -> None:
@@ -94,6 +97,7 @@ def run_tray(argv: Sequence[str]) -> int:
         db_file(os.environ, settings.db_path).parent,
         on_state=lambda state: holder["tray"].set_state(state) if "tray" in holder else None,
         on_quit=quit_app,
+        on_dashboard=dashboard.open,
     )
     try:
         tray = TrayApp(
@@ -131,6 +135,7 @@ def run_tray(argv: Sequence[str]) -> int:
     try:
         tray.run()
     finally:
+        dashboard.stop()
         runtime.stop()
         lock.release()
         log.info("stopped")

@@ -71,6 +71,9 @@ class RecordingController:
     def open_data_folder(self) -> None:
         self._record("open_data_folder")
 
+    def open_dashboard(self) -> None:
+        self._record("open_dashboard")
+
     def quit(self) -> None:
         self._record("quit")
 

@@ -52,6 +52,7 @@ def test_top_level_items() -> None:
         "---",
         "Notifications",
         "Launch at login",
+        "Open dashboard",
         "Open data folder",
         "---",
         "Quit",
@@ -141,6 +142,7 @@ def test_every_action_reaches_the_controller() -> None:
         Action("limit", "max"),
         Action("notifications", "on"),
         Action("autostart", "off"),
+        Action("open_dashboard"),
         Action("open_data"),
         Action("quit"),
     ):
@@ -154,6 +156,7 @@ def test_every_action_reaches_the_controller() -> None:
         ("set_limit", "max", None),
         ("set_notifications", True),
         ("set_autostart", False),
+        ("open_dashboard",),
         ("open_data_folder",),
         ("quit",),
     ]

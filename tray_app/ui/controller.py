@@ -49,6 +49,7 @@ class AppController:
         env: Mapping[str, str] = os.environ,
         on_state: Callable[[UiState], None] | None = None,
         on_quit: Callable[[], None] | None = None,
+        on_dashboard: Callable[[], object] | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -56,6 +57,7 @@ class AppController:
         self.env = env
         self.on_state = on_state or (lambda _state: None)
         self.on_quit = on_quit or (lambda: None)
+        self.on_dashboard = on_dashboard or (lambda: None)
 
     def ui_state(self) -> UiState:
         """What the menu shows for the current settings."""
@@ -127,6 +129,13 @@ class AppController:
     def open_data_folder(self) -> None:
         """Show the folder with the ledger."""
         open_folder(self.data_folder)
+
+    def open_dashboard(self) -> None:
+        """Serve the live web page from this process (first time) and open it."""
+        try:
+            self.on_dashboard()
+        except Exception:
+            log.exception("cannot start the dashboard")
 
     def quit(self) -> None:
         """Leave the app."""

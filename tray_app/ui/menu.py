@@ -30,7 +30,7 @@ RENAME_PROMPT = "Name for this session (empty clears it):"
 Kind = Literal["label", "action", "check", "radio", "separator", "submenu"]
 ActionKind = Literal[
     "track", "rename", "limit", "custom_limit", "notifications", "autostart", "open_data", "quit",
-    "model", "auto_switch",
+    "model", "auto_switch", "open_dashboard",
 ]  # fmt: skip
 
 
@@ -46,6 +46,7 @@ class TrayController(Protocol):
     def set_model(self, name: str) -> None: ...  # an alias, profile name or "default"
     def set_auto_switch(self, enabled: bool) -> None: ...
     def open_data_folder(self) -> None: ...
+    def open_dashboard(self) -> None: ...
     def quit(self) -> None: ...
 
 
@@ -160,6 +161,7 @@ def build_menu(
             Action("autostart", "off" if state.autostart else "on"),
             state.autostart,
         ),
+        Entry("Open dashboard", action=Action("open_dashboard")),
         Entry("Open data folder", action=Action("open_data")),
         SEPARATOR,
         Entry("Quit", action=Action("quit")),
@@ -278,6 +280,8 @@ class MenuActions:
             self._submit(lambda: c.set_model(arg))
         elif action.kind == "auto_switch":
             self._submit(lambda: c.set_auto_switch(arg == "on"))
+        elif action.kind == "open_dashboard":
+            self._submit(c.open_dashboard)
         elif action.kind == "open_data":
             self._submit(c.open_data_folder)
         elif action.kind == "quit":
