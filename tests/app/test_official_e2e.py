@@ -43,10 +43,9 @@ def capture(app: App, five: float, week: float) -> str:
 def amber_share(app: App) -> float:
     icon = app.icon()
     shot = app.desktop.screenshot().crop(icon.box).convert("RGB")
-    pixels = list(shot.getdata())
-    return sum(
-        1 for p in pixels if all(abs(a - b) < 30 for a, b in zip(p, AMBER, strict=True))
-    ) / len(pixels)
+    pixels = [shot.getpixel((x, y)) for x in range(shot.width) for y in range(shot.height)]
+    near = [p for p in pixels if all(abs(a - b) < 30 for a, b in zip(p, AMBER, strict=True))]  # type: ignore[arg-type]
+    return len(near) / len(pixels)
 
 
 @pytest.fixture
