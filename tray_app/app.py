@@ -25,6 +25,7 @@ from tray_app.ui.icon import DEFAULT_COLORS, IconColors
 from tray_app.usage.alerts import Alert
 
 log = logging.getLogger("tray_app.app")
+EXIT_GRACE = 5.0  # seconds the interpreter may take to exit after the tray stopped
 
 
 def _rgba(hex_color: str) -> tuple[int, int, int, int]:
@@ -53,16 +54,38 @@ def _parse(args: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(args))
 
 
+def _default_signals() -> None:
+    """SIGINT/SIGTERM end the process (the kernel's default action: nothing can hold it)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _install_signals(stop: Any, gtk: bool) -> None:
-    """SIGINT/SIGTERM quit cleanly (GLib's loop needs its own handler to see them)."""
+    """SIGINT/SIGTERM quit cleanly while the loop runs; before that they end the process.
+
+    GLib's handler only records a signal for its loop to dispatch: installed before the
+    loop runs (or after it failed to start) it swallowed SIGTERM and the process hung.
+    """
+    _default_signals()
     if gtk:
         from gi.repository import GLib
 
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, lambda *_: stop() or False)
+        def install() -> bool:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, lambda *_: stop() or False)
+            return False  # once
+
+        GLib.idle_add(install)  # idle callbacks run only once the loop is running
     else:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop())
+
+
+def _exit_for_sure(code: int) -> None:
+    """Exit with `code` within EXIT_GRACE s even if a toolkit thread never ends."""
+    timer = threading.Timer(EXIT_GRACE, lambda: os._exit(code))
+    timer.daemon = True  # a normal exit ends it first; it fires only if exiting hangs
+    timer.start()
 
 
 def run_tray(argv: Sequence[str]) -> int:
@@ -72,7 +95,11 @@ def run_tray(argv: Sequence[str]) -> int:
     log_path = setup_logging("DEBUG" if args.debug else settings.log_level)
     for problem in problems:
         log.warning("config: %s", problem)
-    lock = instance.acquire()
+    try:
+        lock = instance.acquire()
+    except OSError as exc:  # UnsafeLockFile (a planted symlink…) or an unusable lock dir
+        _say(f"token-monitor: error: cannot take the single-instance lock: {exc}")
+        return ExitStatus.ERROR
     if lock is None:
         _say("Token Monitor is already running.")
         return ExitStatus.OK
@@ -109,6 +136,7 @@ def run_tray(argv: Sequence[str]) -> int:
         if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
             hint = " (DISPLAY is not set: start it from your desktop session)"
         _say(f"token-monitor: error: {exc}{hint}")
+        _exit_for_sure(ExitStatus.ERROR)
         return ExitStatus.ERROR
     holder["tray"] = tray
     notifier = Notifier()
@@ -132,20 +160,36 @@ def run_tray(argv: Sequence[str]) -> int:
     _install_signals(tray.stop, tray.backend_name in ("gtk", "appindicator"))
     log.info("starting (backend %s, log %s)", tray.backend_name, log_path)
     runtime.start()
+    failed: TrayUnavailable | None = None
     try:
         tray.run()
+    except TrayUnavailable as exc:  # the loop could not start (e.g. no reachable bus)
+        failed = exc
     finally:
+        _default_signals()  # what is left to do must never make SIGTERM wait
         dashboard.stop()
         runtime.stop()
         lock.release()
         log.info("stopped")
-    return ExitStatus.OK
+    code = ExitStatus.OK if failed is None else ExitStatus.ERROR
+    if failed is not None:
+        _say(f"token-monitor: error: {failed}")
+    _exit_for_sure(code)
+    return code
 
 
 def doctor_extras(env: Environment) -> None:
     """Facts only outer layers can probe: tray menu support, watcher mode."""
+    from tray_app.ui.desktop_checks import display_problem, session_bus_problem
     from tray_app.ui.tray import menu_support
 
     ok, why = menu_support(env.env)
-    env.extras["tray"] = {"menu": ("yes — " if ok else "no — ") + why}
+    no_display = display_problem(env.env)
+    if no_display is not None:  # a menu could exist, but no tray can show here
+        env.extras["tray"] = {"menu": f"no display — {no_display}; {why}"}
+    else:
+        env.extras["tray"] = {"menu": ("yes — " if ok else "no — ") + why}
+    no_bus = session_bus_problem(env.env)
+    if no_bus is not None:
+        env.extras["tray"]["bus"] = no_bus
     env.extras["watcher"] = {"mode": Watcher.probe()}

@@ -21,6 +21,7 @@ from typing import Any
 from PIL import Image
 
 from tray_app.service.snapshot import Snapshot
+from tray_app.ui.desktop_checks import session_bus_problem
 from tray_app.ui.dialog import dialogs_for
 from tray_app.ui.icon import DEFAULT_COLORS, IconColors, render_icon
 from tray_app.ui.menu import (
@@ -143,6 +144,9 @@ class TrayApp:
         backend = icon_class.__module__.rsplit(".", 1)[-1].lstrip("_")
         self.backend_name: str = "dummy" if backend == "base" else backend  # dummy reuses _base
         self.menu_available = bool(icon_class.HAS_MENU) and self.backend_name != "dummy"
+        no_bus = session_bus_problem() if self.backend_name in GTK_BACKENDS else None
+        if no_bus is not None:
+            raise TrayUnavailable(no_bus)
         if not self.menu_available and sys.platform.startswith("linux"):
             missing = ", ".join(missing_for_menu()) or "nothing; is PYSTRAY_BACKEND set?"
             log.warning("the %s tray backend has no menu; install: %s", self.backend_name, missing)
@@ -160,6 +164,7 @@ class TrayApp:
         self._shown: tuple[bytes, tuple[Entry, ...]] | None = None
         self._generation = self._applied = 0  # a render arriving after a newer one is dropped
         self._stopped = threading.Event()
+        self._started = threading.Event()  # the toolkit's loop ran (set by `_setup`)
         self._image_at, self._retry = 0.0, threading.Timer(0, lambda: None)  # xorg pacing
         first = self._render()
         self.icon: Any = icon_class(name, icon=first.image, title=first.title)
@@ -187,9 +192,16 @@ class TrayApp:
         threading.Thread(target=self._tick, name="tray-tick", daemon=True).start()
         try:
             self.icon.run(setup=self._setup)
-        except Exception:
-            # GTK backends raise GError at start or stop when no notification service
-            # exists on the bus (pystray's own notifier); the app should still exit cleanly.
+        except Exception as exc:
+            if not self._started.is_set():
+                # e.g. GError: no reachable session bus. pystray's (non-daemon) setup thread
+                # still waits for a start that never came and would keep the process alive.
+                self._stopped.set()
+                with contextlib.suppress(Exception):
+                    self.icon._mark_ready()  # lets it run `_setup`, which returns at once
+                raise TrayUnavailable(f"the tray could not start: {exc}") from exc
+            # GTK backends raise GError at stop when no notification service exists on
+            # the bus (pystray's own notifier); the app should still exit cleanly.
             log.exception("tray loop ended with an error (backend %s)", self.backend_name)
         finally:
             self._stopped.set()
@@ -210,6 +222,9 @@ class TrayApp:
         self._actions.invoke(action)
 
     def _setup(self, icon: Any) -> None:
+        if self._stopped.is_set():
+            return  # released after a failed start: nothing to show
+        self._started.set()
         with self._apply_lock:
             icon.visible = True
             # xorg and gtk apply a title set while hidden only on its next change: re-send.
