@@ -112,3 +112,22 @@ def test_the_controller_writes_settings_json_and_the_history(tmp_path: Path) -> 
     ctl.set_auto_switch(True)
     assert states[-1].model.auto_switch is True
     assert load_settings(tmp_path / "config.yaml", {})[0].auto_switch is True
+
+
+def test_a_close_limit_suggests_balanced_in_the_submenu() -> None:
+    from tray_app.service.snapshot import Snapshot
+    from tray_app.usage.limits import Limit
+    from tray_app.usage.model import Totals
+
+    weekly = Limit(None, "official", window="seven_day", percent_now=86.0, resets_at=10_000.0)
+    snap = Snapshot(0.0, "active", Totals(), None, None, True, (), limits=(weekly,))
+    on_opus = replace(STATE, model=ModelMenuState("opus", PROFILES))
+    sub = find(build_menu(snap, on_opus, 0.0, None), "Model for new sessions")
+    assert sub.children[0].text == "Suggested: balanced (sonnet): the weekly limit is at 86 %"
+    on_sonnet = replace(STATE, model=ModelMenuState("sonnet", PROFILES))
+    sub = find(build_menu(snap, on_sonnet, 0.0, None), "Model for new sessions")
+    assert sub.children[0].text == "Claude Code's default"  # already there: no hint
+    guessed = Limit(100, "max", window="five_hour", percent_now=99.0, resets_at=10_000.0)
+    calm = replace(snap, limits=(guessed,))
+    sub = find(build_menu(calm, on_opus, 0.0, None), "Model for new sessions")
+    assert sub.children[0].text == "Claude Code's default"  # a guessed limit: no hint

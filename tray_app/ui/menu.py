@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from tray_app.service.snapshot import SessionView, Snapshot
 from tray_app.ui.model_menu import TITLE as MODEL_TITLE
 from tray_app.ui.model_menu import ModelMenuState, expected_model, radio_rows
+from tray_app.ui.model_menu import suggestion as model_suggestion
 from tray_app.ui.tooltip import header_lines, safe_label
 from tray_app.usage.formatting import compact, parse_tokens
 from tray_app.usage.text_safety import NAME_MAX, clean, text_problem
@@ -119,9 +120,10 @@ def _limit_entries(state: UiState) -> tuple[Entry, ...]:
     )
 
 
-def _model_entries(state: ModelMenuState) -> tuple[Entry, ...]:
+def _model_entries(state: ModelMenuState, hint: str = "") -> tuple[Entry, ...]:
     """Radio rows for the model, then the auto-switch toggle (see ui/model_menu.py)."""
-    note = (Entry(state.note, "label", enabled=False), SEPARATOR) if state.note else ()
+    labels = [Entry(text, "label", enabled=False) for text in (state.note, hint) if text]
+    note = (*labels, SEPARATOR) if labels else ()
     rows = tuple(
         Entry(r.text, "radio", Action("model", r.arg), r.checked, r.enabled)
         for r in radio_rows(state)
@@ -141,13 +143,14 @@ def build_menu(
     rename = (
         Action("rename", tracked.session_id, clean(tracked.name, NAME_MAX)) if tracked else None
     )
+    hint = model_suggestion(state.model, snapshot, now)
     return (
         *header,
         SEPARATOR,
         Entry("Tracked session", "submenu", children=_session_entries(snapshot)),
         Entry("Rename tracked session…", action=rename, enabled=rename is not None),
         Entry("Limit", "submenu", children=_limit_entries(state)),
-        Entry(MODEL_TITLE, "submenu", children=_model_entries(state.model)),
+        Entry(MODEL_TITLE, "submenu", children=_model_entries(state.model, hint)),
         SEPARATOR,
         Entry(
             "Notifications",

@@ -10,8 +10,10 @@ from pathlib import Path
 from tray_app.adapters import model_history, model_store
 from tray_app.adapters.claude_settings import SettingsError
 from tray_app.adapters.prices import load_price_table
+from tray_app.service.model_auto import switch_input
+from tray_app.service.snapshot import Snapshot
 from tray_app.usage.model_select import MENU_ALIASES, ChoiceError, all_profiles, resolve_choice
-from tray_app.usage.model_switch import LastChange, hold_until
+from tray_app.usage.model_switch import LastChange, SwitchRule, hold_until, triggers
 from tray_app.usage.text_safety import clean
 
 log = logging.getLogger(__name__)
@@ -105,3 +107,15 @@ def expected_model(state: ModelMenuState, kind: str, arg: str | None) -> ModelMe
     if arg is None or arg == DEFAULT_ARG:
         return replace(state, value=None)
     return replace(state, value=dict(state.profiles).get(arg, arg))
+
+
+def suggestion(state: ModelMenuState, snapshot: Snapshot | None, now: float) -> str:
+    """A one-line hint when a limit is close and new sessions are not on `balanced` yet."""
+    target = dict(state.profiles).get("balanced", "sonnet")
+    rule = SwitchRule(True, target=target)
+    if snapshot is None or state.value == target or state.value in rule.economical:
+        return ""
+    found = triggers(rule, switch_input(snapshot, state.value, now))
+    if not found:
+        return ""
+    return clean(f"Suggested: balanced ({target}): {found[0][0]}", 80)
