@@ -153,3 +153,31 @@ def test_official_limit_helper_is_what_the_snapshot_uses() -> None:
     w = parse_rate_limits(json.loads(WEEKLY_OPUS_83), T0)[0]
     limit = official_limit(w, T0)
     assert limit is not None and limit.source == "official" and limit.percent_now == 83.2
+
+
+def test_snapshots_are_checked_at_most_every_30_seconds_off_the_caller(tmp_path: Path) -> None:
+    import threading
+
+    rig = Rig(tmp_path)
+    calls: list[str] = []
+
+    def recording_check(snapshot: Snapshot) -> None:
+        calls.append(threading.current_thread().name)
+
+    rig.auto.check = recording_check  # type: ignore[method-assign, assignment]
+    def settle() -> None:
+        for thread in threading.enumerate():
+            if thread.name == "tm-model-auto":
+                thread.join(5)
+
+    snap = captured(WEEKLY_OPUS_83, T0)
+    for _ in range(5):
+        rig.auto.on_snapshot(snap)
+    settle()
+    rig.clock.now = T0 + 29
+    rig.auto.on_snapshot(snap)
+    settle()
+    rig.clock.now = T0 + 31
+    rig.auto.on_snapshot(snap)
+    settle()
+    assert calls == ["tm-model-auto", "tm-model-auto"]
