@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from tray_app.cli.dataset import local_tz, parse_when
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.usage.formatting import parse_tokens
 
@@ -225,6 +224,8 @@ def check_range(args: argparse.Namespace, env: Environment) -> None:
     """`--since` after `--until` is a mistake to report, not an empty table."""
     if not (args.since and args.until):
         return
+    from tray_app.cli.dataset import local_tz, parse_when  # the data layer: only when needed
+
     tz = local_tz(args.timezone)
     if parse_when(args.since, tz) >= parse_when(args.until, tz, end_of_day=True):
         raise CliError(
