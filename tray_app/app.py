@@ -17,8 +17,10 @@ from tray_app.adapters.app_log import setup_logging
 from tray_app.adapters.config import Colors, load_settings
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.watcher import Watcher
+from tray_app.adapters.webhook import webhook_from
 from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.service.budget_watch import BudgetWatch
 from tray_app.service.model_auto import ModelAutoSwitch
 from tray_app.service.runtime import LiveRuntime
 from tray_app.ui.icon import DEFAULT_COLORS, IconColors
@@ -141,7 +143,11 @@ def run_tray(argv: Sequence[str]) -> int:
     holder["tray"] = tray
     notifier = Notifier()
 
+    webhook = webhook_from(settings.webhook_url)  # None unless configured
+
     def on_alert(alert: Alert) -> None:
+        if webhook is not None:  # off by default; posting may be slow: its own thread
+            threading.Thread(target=webhook.send, args=(alert,), daemon=True).start()
         if not controller.settings.notifications:
             return
         # Sending can take up to ~2 s on a slow bus: never on the aggregator thread.
@@ -151,6 +157,9 @@ def run_tray(argv: Sequence[str]) -> int:
 
     runtime.service.subscribe(tray.publish)
     runtime.service.on_alert(on_alert)
+    budgets = BudgetWatch(db_file(os.environ, settings.db_path), runtime.service.prices.cost,
+                          settings.budgets, settings.budget_thresholds, tz, on_alert)  # fmt: skip
+    budgets.attach(runtime.service)  # a no-op without budgets
     # Auto-switch (off unless the user turns it on) runs its checks on its own thread.
     model_auto = ModelAutoSwitch(
         lambda: controller.settings, os.environ, db_file(os.environ, settings.db_path),
@@ -168,6 +177,7 @@ def run_tray(argv: Sequence[str]) -> int:
     finally:
         _default_signals()  # what is left to do must never make SIGTERM wait
         dashboard.stop()
+        budgets.stop()
         runtime.stop()
         lock.release()
         log.info("stopped")

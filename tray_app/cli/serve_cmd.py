@@ -6,16 +6,22 @@ import argparse
 import signal
 import threading
 from collections.abc import Callable
+from datetime import tzinfo
 from types import FrameType
 
 from tray_app.adapters.config import Settings, load_settings
+from tray_app.adapters.webhook import webhook_from
 from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.service.budget_watch import BudgetWatch
 from tray_app.service.runtime import LiveRuntime
+from tray_app.usage.alerts import Alert
 from tray_app.web.api import DashboardData
 from tray_app.web.feed import LiveFeed, ledger_entries, ledger_sessions
 from tray_app.web.metrics import default_labels, metrics_registry
 from tray_app.web.server import WebServer
+
+Stop = Callable[[], None]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +59,27 @@ def start_web(
         server.start()
     except (OSError, ValueError, RuntimeError) as exc:
         raise CliError(f"cannot listen on {host}: {exc}", ExitStatus.USAGE) from exc
+    server.also_stop = _alerts_to_webhook(settings, runtime, tz)
     return runtime, server, settings
+
+
+def _alerts_to_webhook(settings: Settings, runtime: LiveRuntime, tz: tzinfo) -> list[Stop]:
+    """Headless, the webhook (when configured) is where block and budget alerts go."""
+    webhook = webhook_from(settings.webhook_url)
+    if webhook is None:
+        return []
+
+    def post(alert: Alert) -> None:  # never on the aggregator thread: a post may be slow
+        threading.Thread(target=webhook.send, args=(alert,), daemon=True).start()
+
+    service = runtime.service
+    service.on_alert(post)
+    path = service.ledger_path
+    assert path is not None
+    watch = BudgetWatch(path, service.prices.cost, settings.budgets, settings.budget_thresholds,
+                        tz, post)  # fmt: skip
+    watch.attach(service)
+    return [watch.stop]
 
 
 def serve_until_stopped(runtime: LiveRuntime, server: WebServer) -> None:
@@ -73,6 +99,8 @@ def serve_until_stopped(runtime: LiveRuntime, server: WebServer) -> None:
     finally:
         server.stop()
         runtime.stop()
+        for stop_too in server.also_stop:
+            stop_too()
         signal.signal(signal.SIGTERM, previous)
 
 

@@ -7,6 +7,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import orjson
 import uvicorn
@@ -45,6 +46,7 @@ class WebServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._unlisten = None if data is None else data.feed.listen(self._on_snapshot)
+        self.also_stop: list[Callable[[], None]] = []  # what the owner stops with the server
 
     @property
     def base_url(self) -> str:
