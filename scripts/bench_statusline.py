@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if not spool.exists():  # earlier captures: the status line only ever appends
         line = {"t": now, "o": "statusline", "sid": "s", "model": "m",
                 "rl": {"five_hour": {"used_percentage": 1.0, "resets_at": now}}}  # fmt: skip
+        spool.touch(mode=0o600)  # as private as the status line's own
         spool.write_text((json.dumps(line) + "\n") * 5000)
     block = {"tokens": 1_234_567, "percent": 63.0, "source": "p90", "resets_at": now + 3600,
              "end": now + 3600, "tokens_per_minute": 12_345.0}  # fmt: skip

@@ -9,6 +9,7 @@ the tray in its own process, and saves, cropped and scaled 2×:
   sessions.png  the "Tracked session" submenu
   rename.png    the rename dialog
   states.png    every icon look at 16/22/32/64 px (rendered, not captured)
+  official-limits.png  the real tray with Claude Code's official 5-hour and weekly figures
 With --app-icons it also rewrites assets/token-monitor.{png,ico} and tray_app/data/icon.png.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import screenshot_official  # noqa: E402 - scripts/ is not a package
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from tests.ui.desktop import Desktop, Window, start_desktop  # noqa: E402
@@ -129,6 +131,7 @@ def main() -> int:
     states()
     with tempfile.TemporaryDirectory() as tmp, start_desktop(Path(tmp) / "runtime") as desk:
         capture(desk, Path(tmp))
+        screenshot_official.capture(desk, Path(tmp) / "official")  # official-limits.png
     return 0
 
 
