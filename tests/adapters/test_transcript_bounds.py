@@ -179,3 +179,22 @@ def test_an_unterminated_last_line_is_not_rescanned_until_the_file_grows(
     third = Engine(Roots((projects,)), ledger).refresh()
     assert third.stats.bytes_read > 2 << 20 and third.stats.bad_lines == 1
     ledger.close()
+
+
+@pytest.mark.parametrize("chunk", [7, 4 << 20])
+@pytest.mark.parametrize("validate", [False, True])
+def test_many_bad_lines_keep_their_numbers(
+    tmp_path: Path, chunk: int, validate: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.adapters import transcript
+
+    monkeypatch.setattr(transcript, "CHUNK", chunk)
+    monkeypatch.setattr(transcript, "MAX_PLACES", 1000)
+    lines: list[dict[str, object] | bytes] = []
+    for i in range(60):
+        lines.append(assistant(f"msg_{i}", 5) if i % 3 else b'{"type":"assistant","usage":')
+        lines.append(user())
+    f = write_jsonl(tmp_path / "a.jsonl", lines)
+    r = read_from(f, validate=validate)
+    assert [b.line for b in r.bad] == [1 + 6 * k for k in range(20)]
+    assert r.lines == 120 and len(r.items) == 40

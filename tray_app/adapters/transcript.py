@@ -78,13 +78,22 @@ class _Reader:
         self.validate = validate
         self.place = place
         self.buf_offset = 0  # file offset of the buffer's first byte
+        self._seen = (0, first_line)  # (buffer position, newlines before it) counted so far
 
     def bad(self, line_no: int, reason: str) -> None:
         self.result.bad_count += 1
         if len(self.result.bad) < MAX_PLACES:
             self.result.bad.append(BadLine(self.path, line_no, reason))
 
-    def take(self, line: bytes, buf: bytes, start: int, line_start: int) -> None:
+    def line_no(self, buf: bytes, line_start: int) -> int:
+        """The number of the line starting at `line_start` (calls come in buffer order)."""
+        # Counted on from the previous bad line: a file full of bad lines stays linear.
+        pos, lines = self._seen
+        lines += buf.count(b"\n", pos, line_start)
+        self._seen = (line_start, lines)
+        return lines + 1
+
+    def take(self, line: bytes, buf: bytes, line_start: int) -> None:
         """Decode one candidate line and keep what it carries."""
         try:
             obj = orjson.loads(line)
@@ -96,16 +105,13 @@ class _Reader:
                 obj = None
             if obj is None:
                 if line.strip():
-                    self.bad(
-                        self.line_base + buf.count(b"\n", start, line_start) + 1,
-                        _bad_reason(line, exc),
-                    )
+                    self.bad(self.line_no(buf, line_start), _bad_reason(line, exc))
                 return
         item = extract(obj)
         if item is None:
             return
         if isinstance(item, Rejected):
-            self.bad(self.line_base + buf.count(b"\n", start, line_start) + 1, item.reason)
+            self.bad(self.line_no(buf, line_start), item.reason)
             return
         if type(item) is Entry and item.key.endswith(NO_IDS):
             # No ids at all: the line's place keys it (stable across re-reads).
@@ -114,11 +120,12 @@ class _Reader:
 
     def process(self, buf: bytes, end: int) -> None:
         """Handle the complete lines in buf[:end] (end is just past a newline)."""
+        self._seen = (0, self.line_base)
         if self.validate:
             pos = 0
             while pos < end:
                 nl = buf.find(b"\n", pos, end)
-                self.take(buf[pos:nl], buf, 0, pos)
+                self.take(buf[pos:nl], buf, pos)
                 pos = nl + 1
         else:
             hit = buf.find(USAGE, 0, end)
@@ -128,7 +135,7 @@ class _Reader:
                 line = buf[line_start:line_end]
                 # Only assistant lines and agent_progress copies carry counted usage.
                 if b'"assistant"' in line:
-                    self.take(line, buf, 0, line_start)
+                    self.take(line, buf, line_start)
                 hit = buf.find(USAGE, line_end + 1, end)
         self.line_base += buf.count(b"\n", 0, end)
 
