@@ -19,6 +19,24 @@ def menu_hint(env: Mapping[str, str]) -> str | None:
     return fix
 
 
+def tray_args(args: Sequence[str]) -> list[str] | None:
+    """The tray's own arguments when the command is `tray` (or there is none), else None.
+
+    Its options may come before the word too: `token-monitor --debug tray`.
+    """
+    if not args:
+        return []
+    rest, before = list(args), []
+    while rest and rest[0] != "tray":
+        if rest[0] == "--debug":
+            before.append(rest.pop(0))
+        elif rest[0] == "--data-dir" and len(rest) > 1:
+            before += [rest.pop(0), rest.pop(0)]
+        else:
+            return None
+    return [*before, *rest[1:]] if rest else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch without importing the UI unless the tray (or doctor's probe) needs it."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -27,11 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tray_app.cli.statusline_cmd import main as statusline
 
         return statusline()
-    if not args or args[0] == "tray":
+    tray = tray_args(args)
+    if tray is not None:
         menu_hint(os.environ)
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
-        return run_tray(args[1:])
+        return run_tray(tray)
     from tray_app.cli.environment import Environment
     from tray_app.cli.main import main as cli_main
 

@@ -65,3 +65,17 @@ def test_tray_start_and_doctor_give_the_same_line(
     assert launcher.main(["--json", "doctor", "--data-dir", str(data)]) == 0
     doctor = json.loads(capsys.readouterr().out)
     assert doctor["tray"]["fix"] == hint.split("; until then")[0]
+
+
+def test_tray_options_may_come_before_the_word() -> None:
+    assert launcher.tray_args([]) == []
+    assert launcher.tray_args(["tray", "--debug"]) == ["--debug"]
+    assert launcher.tray_args(["--debug", "tray"]) == ["--debug"]
+    assert launcher.tray_args(["--data-dir", "/x", "tray", "--debug"]) == [
+        "--data-dir",
+        "/x",
+        "--debug",
+    ]
+    assert launcher.tray_args(["--debug"]) is None  # the CLI's help, not a tray
+    assert launcher.tray_args(["--json", "status"]) is None
+    assert launcher.tray_args(["name", "s1", "tray"]) is None  # a session named "tray"
