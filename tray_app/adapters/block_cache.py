@@ -88,8 +88,8 @@ class BlockCache:
 
     def _cached(self) -> list[Block]:
         db = self.ledger.db
+        self._add_columns()  # a ledger (or a rebuilt cache table) from before them
         if self.ledger.meta("block_cache_prices") != self.fingerprint:
-            self._add_columns()  # an older ledger's cache (the fingerprint changed with it)
             with db.atomic():
                 db.execute_sql("DELETE FROM block_cache")
             self.ledger.set_meta("block_cache_prices", self.fingerprint)

@@ -88,8 +88,8 @@ def models_for(db: pw.Database) -> dict[str, Any]:
         cache_read = pw.IntegerField()
         cost_usd = pw.FloatField(null=True)
         responses = pw.IntegerField()
-        unpriced_responses = pw.IntegerField(default=0)  # added later: see block_cache.py
-        unpriced_tokens = pw.IntegerField(default=0)
+        # Columns added later (unpriced_responses, unpriced_tokens) are not declared here:
+        # block_cache.py adds them with ALTER TABLE, so a ledger made before opens as it is.
 
         class Meta:
             table_name = "block_cache"
