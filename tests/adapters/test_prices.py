@@ -20,7 +20,7 @@ def entry(model: str, **fields: Any) -> Entry:
 
 def test_loads_the_bundled_table() -> None:
     table = load_price_table()
-    assert table.checked == "2026-11-24"
+    assert table.checked == "2026-11-29"
     assert table.cost(entry("claude-sonnet-4-5-20250929", input_tokens=100_000)) == (
         pytest.approx(0.3)
     )
