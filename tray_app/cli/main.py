@@ -74,6 +74,12 @@ def _register(add: Add) -> None:
         "export", "manage_cmd:cmd_export", "every counted response as CSV or JSON", o.EXPORT
     )
     export.add_argument("--format", choices=["csv", "json"], help="csv (the default) or json")
+    export.add_argument(
+        "--period",
+        choices=["responses", "daily", "weekly", "monthly"],
+        default="responses",
+        help="a row per response (default) or per period",
+    )
     add("doctor", "manage_cmd:cmd_doctor", "check data dirs, bad lines, ledger and tray", o.CHECK)
     add("autostart", "autostart_cmd:cmd_autostart", "launch at login", ("json",),
         "autostart_cmd:add_arguments")  # fmt: skip

@@ -14,6 +14,7 @@ from tray_app.cli import render as r
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.export_periods import export_periods
 from tray_app.cli.sessions_cmd import resolve_session
 from tray_app.usage.reports import totals_of, unpriced_models
 from tray_app.usage.text_safety import (
@@ -86,6 +87,8 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
 def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Every counted response (metrics and ids only) as CSV or JSON."""
     data = load(args, env)
+    if getattr(args, "period", "responses") != "responses":
+        return export_periods(args.period, data, env, args.format == "json" or args.json)
     entries = sorted(data.entries, key=lambda e: e.timestamp)
     rows: list[dict[str, Any]] = [
         {

@@ -32,6 +32,8 @@ def totals_json(t: Totals) -> dict[str, Any]:
         "cache_read_tokens": t.cache_read_tokens,
         "total_tokens": t.total_tokens,
         "cost_usd": _usd(t.cost_usd),
+        "cost_complete": t.cost_complete,
+        "unpriced_tokens": t.unpriced_tokens,
         "responses": t.responses,
     }
 

@@ -20,6 +20,8 @@
     return String(Math.round(n));
   }
   const money = (v) => (v == null ? "—" : "$" + v.toFixed(v < 10 ? 2 : 0).replace(/\B(?=(\d{3})+(?!\d))/g, ","));
+  // A total with unpriced responses shows the priced part and says that some is missing.
+  const cost = (t) => money(t.cost_usd) + (t.cost_complete === false ? " + unpriced" : "");
   const pct = (v) => (v == null ? "—" : v.toFixed(v < 10 ? 1 : 0) + "%");
   function when(ts, withDate) {
     if (ts == null) return "—";
@@ -60,7 +62,7 @@
     if (live.published_at) $("updated").textContent = "updated " + when(live.published_at, false);
     if (live.totals) {
       text($("total-tokens"), int(live.totals.total_tokens), live.totals.total_tokens);
-      text($("total-cost"), money(live.totals.cost_usd), live.totals.cost_usd);
+      text($("total-cost"), cost(live.totals), live.totals.cost_usd);
       text($("total-responses"), int(live.totals.responses), live.totals.responses);
     }
     $("now-rate").textContent = live.tokens_per_sec_last_minute != null
@@ -79,7 +81,7 @@
       $("block-limit").textContent = b.limit_tokens
         ? `${int(b.limit_tokens)} (${b.limit_label})`
         : (p != null ? b.limit_label : "no limit yet");
-      $("block-cost").textContent = money(b.cost_usd);
+      $("block-cost").textContent = cost(b);
       $("block-rate").textContent = b.tokens_per_minute == null ? "—"
         : `${compact(b.tokens_per_minute)} tokens/min · ${b.usd_per_hour == null ? "—" : money(b.usd_per_hour)}/h`;
       $("block-reset").textContent = `${when(b.end, false)} (in ${duration(b.end - Date.now() / 1000)})${b.official_reset ? " · official" : ""}`;
@@ -124,7 +126,7 @@
     state.history = h;
     if (h.timezone) { state.tz = validTz(h.timezone); $("tz").textContent = "times in " + h.timezone; }
     text($("week-tokens"), int(h.rolling_7d.total_tokens), h.rolling_7d.total_tokens);
-    $("week-cost").textContent = money(h.rolling_7d.cost_usd);
+    $("week-cost").textContent = cost(h.rolling_7d);
     renderBudgets(h.budgets);
     renderDaily();
     renderTimeline(h.timeline);
@@ -257,7 +259,7 @@
       bar.appendChild(span);
       share.append(bar, el("span", "muted", pct(m.share * 100)));
       tr.append(el("td", "", m.model), el("td", "num", int(m.total_tokens)), share,
-        el("td", "num", money(m.cost_usd)), el("td", "num", m.cache_hit_ratio == null ? "—" : pct(m.cache_hit_ratio * 100)));
+        el("td", "num", cost(m)), el("td", "num", m.cache_hit_ratio == null ? "—" : pct(m.cache_hit_ratio * 100)));
       body.appendChild(tr);
     });
   }
@@ -278,7 +280,7 @@
       act.appendChild(btn);
       const proj = el("td", "muted", s.project_path || "");
       tr.append(name, proj, el("td", "", when(s.last_activity, true)),
-        el("td", "num", int(s.total_tokens)), el("td", "num", money(s.cost_usd)), act);
+        el("td", "num", int(s.total_tokens)), el("td", "num", cost(s)), act);
       body.appendChild(tr);
     }
   }
