@@ -1,0 +1,20 @@
+"""scripts/bench_model.py: a tiny run prints the three medians."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_smoke_run() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_model.py"), "--runs", "5"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    names = [line.split()[0] + (" model" if line.startswith("cli") else "")
+             for line in done.stdout.splitlines()]  # fmt: skip
+    assert names == ["set_key", "read_layered", "cli model"]
+    assert all("median" in line and "ms" in line for line in done.stdout.splitlines())
