@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.builders import assistant, user, write_jsonl
 from tray_app.adapters.discovery import Roots
@@ -198,3 +200,42 @@ def test_many_bad_lines_keep_their_numbers(
     r = read_from(f, validate=validate)
     assert [b.line for b in r.bad] == [1 + 6 * k for k in range(20)]
     assert r.lines == 120 and len(r.items) == 40
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=60),
+            st.sampled_from(
+                [
+                    json.dumps(assistant("msg_1", 5)).encode(),
+                    b"\xef\xbb\xbf" + json.dumps(assistant("msg_2", 6)).encode(),
+                    json.dumps(_id_less(3, 0)).encode(),
+                    b'{"type":"assistant","message":{"usage":{"input_tokens":1e400}}}',
+                ]
+            ),
+        ),
+        max_size=12,
+    ),
+    st.booleans(),
+    st.integers(min_value=1, max_value=64),
+)
+def test_reading_any_bytes_never_raises(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[bytes], validate: bool, chunk: int
+) -> None:
+    from tray_app.adapters import transcript
+
+    f = tmp_path_factory.mktemp("h") / "a.jsonl"
+    data = b"\n".join(parts)
+    f.write_bytes(data)
+    old = transcript.CHUNK
+    transcript.CHUNK = chunk
+    try:
+        r = read_from(f, validate=validate)
+    finally:
+        transcript.CHUNK = old
+    assert r.end_offset == data.rfind(b"\n") + 1
+    assert r.lines == data.count(b"\n") and r.bytes_read == len(data)
+    places = [e.key for e in r.items if isinstance(e, Entry) and "||at:" in e.key]
+    assert len(set(places)) == len(places)  # id-less lines never merge
