@@ -201,3 +201,30 @@ def _iso(ts: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def test_recommend_uses_claude_codes_own_weekly_figure(h: Home, tmp_path: Path) -> None:
+    from tray_app.cli.statusline_cmd import run as statusline
+
+    data = tmp_path / "claude"
+    lines: list[dict[str, Any] | bytes | str] = [
+        assistant("m1", 1000, minutes=0, request="r1"),
+        assistant("m2", 1000, minutes=400, request="r2"),  # two small blocks: no peak worry
+    ]
+    write_jsonl(data / "projects" / "-p" / "s.jsonl", lines)
+    now = T0.timestamp() + 8 * 3600
+    week_reset = now + 2 * 86400
+    capture = (
+        '{"session_id":"s","model":{"id":"claude-opus-4-6"},"rate_limits":{"seven_day":'
+        f'{{"used_percentage":91,"resets_at":{week_reset:.0f}}}}}}}'
+    )
+    statusline(capture.encode(), h.env, now - 60)  # recorded a minute ago
+    code, out, err = h.run("recommend", "--data-dir", str(data), "--json", "--now", _iso(now))
+    assert code == ExitStatus.OK, err
+    got = json.loads(out)
+    assert got["limits"]["official_now"] == {"seven_day": 91.0}
+    first = got["suggestions"][0]
+    assert (
+        first["profile"] == "balanced"
+        and "Claude Code says you are at weekly 91 %" in (first["reason"])
+    )

@@ -18,8 +18,8 @@ TABLE = PriceTable(
     {"claude-opus-5": OPUS, "claude-sonnet-5-5": SONNET, "claude-haiku-4-5": HAIKU},
     checked="2026-11-29",
 )
-TIGHT = Pressure(93.0, 3, 10, 1)
-ROOMY = Pressure(35.0, 0, 10, 0)
+TIGHT = Pressure(93.0, 3, 10, 1, (), True)
+ROOMY = Pressure(35.0, 0, 10, 0, (), True)
 
 
 def opus(i: int, out: int = 1_000_000, read: int = 0, inp: int = 0) -> Entry:
@@ -48,7 +48,10 @@ def test_near_the_limit_balanced_comes_first_with_a_plain_reason() -> None:
     assert [s.profile for s in a.suggestions] == ["balanced", "cheap", "best"]
     first = a.suggestions[0]
     assert first.value == "sonnet" and first.cost_usd == pytest.approx(10.0)
-    assert "reached 93 % of the limit" in first.reason and "hit the limit 1 times" in first.reason
+    assert first.reason.startswith(
+        "In the last 7 days you hit a limit 1 time and your fullest 5-hour block reached 93 %"
+        " of your limit. On Sonnet"
+    )
     assert "$10.00 instead of $25.00 (60 % less)" in first.reason
 
 
@@ -80,3 +83,17 @@ def test_re_pricing_orders_models_by_their_rates(rows: list[tuple[int, int, int,
     o, s, h = (repriced_cost(entries, p, TABLE) for p in (OPUS, SONNET, HAIKU))
     assert o >= s >= h >= 0
     assert o == pytest.approx(sum(TABLE.cost(e) or 0 for e in entries))
+
+
+def test_a_guessed_limit_is_no_evidence_either_way() -> None:
+    guessed = Pressure(100.0, 1, 1, 0, (), False)  # "max": the fullest block is 100 % of it
+    a = advise([opus(1)], TABLE.cost, TABLE, DEFAULT_PROFILES, guessed, 7)
+    assert a.suggestions[0].profile == "best"
+    assert a.suggestions[0].reason.startswith("In the last 7 days no limit was reached: room")
+
+
+def test_claude_codes_own_figure_makes_it_tight() -> None:
+    official = Pressure(None, 0, 3, 0, (("seven_day_opus", 84.0),), False)
+    a = advise([opus(1)], TABLE.cost, TABLE, DEFAULT_PROFILES, official, 7)
+    assert a.suggestions[0].profile == "balanced"
+    assert "Claude Code says you are at weekly Opus 84 %" in a.suggestions[0].reason

@@ -17,6 +17,7 @@ from tray_app.adapters.prices import load_price_table
 from tray_app.cli import render as r
 from tray_app.cli.dataset import load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.limits_cmd import official_limits
 from tray_app.usage.blocks import build_blocks
 from tray_app.usage.limits import compute_limit
 from tray_app.usage.model_advice import Advice, advise, pressure
@@ -27,6 +28,7 @@ from tray_app.usage.model_select import (
     profile_name_ok,
     resolve_choice,
 )
+from tray_app.usage.official_limits import window_label
 
 FORMAT = "token-monitor-model-profiles"
 MAX_IMPORT_BYTES = 1_000_000
@@ -160,6 +162,7 @@ def _advice_json(a: Advice) -> dict[str, Any]:
             "blocks_over_80": p.blocks_over,
             "blocks": p.blocks,
             "limit_hits": p.limit_hits,
+            "official_now": dict(p.windows_now),
         },
         "suggestions": [
             {
@@ -187,10 +190,13 @@ def _advice_text(a: Advice) -> str:
     lines.append("The same usage re-priced: " + ", ".join(
         f"{x.alias} ${x.cost_usd:,.2f}" for x in a.repriced))  # fmt: skip
     p = a.pressure
-    if p.peak_percent is not None:
+    if p.peak_percent is not None and p.limit_is_real:
         lines.append(f"Fullest 5-hour block: {p.peak_percent:.0f} % of the limit; "
                      f"{p.blocks_over} of {p.blocks} blocks at 80 % or more; "
                      f"limit reached {p.limit_hits} times")  # fmt: skip
+    if p.windows_now:
+        now = ", ".join(f"{window_label(n)} {pct:.0f} %" for n, pct in p.windows_now)
+        lines.append(f"Claude Code's own figures now: {now}")
     lines.append("")
     for i, x in enumerate(a.suggestions, 1):
         lines.append(f"{i}. {x.profile} ({x.value}): {x.reason}")
@@ -208,7 +214,10 @@ def recommend(args: argparse.Namespace, env: Environment, s: Settings) -> ExitSt
     limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
     recent = [b for b in blocks if b.end > since and b.start <= env.now]
     hits = sum(since <= n.timestamp <= env.now for n in data.resets)
-    press = pressure(recent, limit.tokens, hits)
+    official = official_limits(env, data, blocks, limit).windows
+    now = [(w.window, w.percent_now) for w in official if w.source == "official"]
+    real = limit.source in ("official", "custom")
+    press = pressure(recent, limit.tokens, hits, [(n, p) for n, p in now if p is not None], real)
     profiles = all_profiles(s.model_profiles)
     advice = advise(entries, data.cost, data.prices, profiles, press, args.days)
     _print(args, env, _advice_json(advice), _advice_text(advice))

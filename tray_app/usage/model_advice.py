@@ -11,6 +11,7 @@ from tray_app.usage.model_select import ALIAS_PRICED_AS
 from tray_app.usage.pricing import ModelPrice, PriceTable, normalize_model
 
 HIGH = 80.0  # % of a limit window that counts as "close"
+_WINDOW = {"five_hour": "5-hour", "seven_day": "weekly", "seven_day_opus": "weekly Opus"}
 LOW = 50.0
 CostFn = Callable[[Entry], float | None]
 
@@ -44,6 +45,40 @@ class Pressure:
     blocks_over: int  # blocks at or above HIGH %
     blocks: int
     limit_hits: int  # official "limit reached" notices in the period
+    # Claude Code's own windows now (name -> used %), from the status-line captures.
+    windows_now: tuple[tuple[str, float], ...] = ()
+    # Whether the limit is real (official or the user's number): the largest past block
+    # or its p90 is a guess, and the fullest block is at 100 % of "max" by definition.
+    limit_is_real: bool = False
+
+    @property
+    def close(self) -> list[str]:
+        """Plain reasons why the limits are close (empty: they are not)."""
+        hits = self.limit_hits
+        out = [f"you hit a limit {hits} time{'s' if hits > 1 else ''}"] if hits else []
+        out += [
+            f"Claude Code says you are at {_WINDOW.get(n, n)} {pct:.0f} %"
+            for n, pct in self.windows_now
+            if pct >= HIGH
+        ]
+        if self.limit_is_real and self.peak_percent is not None and self.peak_percent >= HIGH:
+            out.append(f"your fullest 5-hour block reached {self.peak_percent:.0f} % of your limit")
+        return out
+
+    @property
+    def tight(self) -> bool:
+        """Whether any real figure says the limits are close."""
+        return bool(self.close)
+
+    def room(self) -> str:
+        """Plain words for how much room there was."""
+        parts = ["no limit was reached"]
+        if self.windows_now:
+            top = max(pct for _, pct in self.windows_now)
+            parts.append(f"Claude Code's figures are at most {top:.0f} %")
+        if self.limit_is_real and self.peak_percent is not None:
+            parts.append(f"your fullest 5-hour block reached {self.peak_percent:.0f} %")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +123,22 @@ def repriced_cost(entries: Iterable[Entry], price: ModelPrice, table: PriceTable
     return total
 
 
-def pressure(blocks: Sequence[Block], limit_tokens: int | None, limit_hits: int) -> Pressure:
+def pressure(
+    blocks: Sequence[Block],
+    limit_tokens: int | None,
+    limit_hits: int,
+    windows_now: Iterable[tuple[str, float]] = (),
+    limit_is_real: bool = False,
+) -> Pressure:
     """Peak block % of the limit and how many blocks came within HIGH % of it."""
     real = [b for b in blocks if not b.is_gap]
+    now = tuple(windows_now)
     if not limit_tokens:
-        return Pressure(None, 0, len(real), limit_hits)
+        return Pressure(None, 0, len(real), limit_hits, now, limit_is_real)
     percents = [b.tokens * 100.0 / limit_tokens for b in real]
     over = sum(p >= HIGH for p in percents)
-    return Pressure(max(percents, default=None), over, len(real), limit_hits)
+    peak = max(percents, default=None)
+    return Pressure(peak, over, len(real), limit_hits, now, limit_is_real)
 
 
 def _usd(x: float | None) -> str:
@@ -103,29 +146,27 @@ def _usd(x: float | None) -> str:
 
 
 def _rank(p: Pressure) -> tuple[str, ...]:
-    if p.limit_hits or (p.peak_percent is not None and p.peak_percent >= HIGH):
+    if p.tight:
         return ("balanced", "cheap", "best")
-    if p.peak_percent is not None and p.peak_percent < LOW:
-        return ("best", "balanced", "cheap")
-    return ("balanced", "best", "cheap")
+    if p.limit_is_real and p.peak_percent is not None and p.peak_percent >= LOW:
+        return ("balanced", "best", "cheap")
+    return ("best", "balanced", "cheap")
 
 
 def _why(profile: str, p: Pressure, cost: float | None, actual: float, days: int) -> str:
-    peak = "an unknown share" if p.peak_percent is None else f"{p.peak_percent:.0f} %"
     saving = ""
     if cost is not None and actual > 0:
         change = (cost - actual) / actual * 100
         saving = f" ({abs(change):.0f} % {'less' if change < 0 else 'more'})"
     same = f"the same work would have cost {_usd(cost)} instead of {_usd(actual)}{saving}"
-    tight = p.limit_hits or (p.peak_percent is not None and p.peak_percent >= HIGH)
+    tight = p.tight
     if profile == "balanced" and tight:
-        hits = f", and you hit the limit {p.limit_hits} times" if p.limit_hits else ""
         return (
-            f"In the last {days} days your fullest 5-hour block reached {peak} of the limit"
-            f"{hits}. On Sonnet {same}, and your limits last longer."
+            f"In the last {days} days {' and '.join(p.close)}. On Sonnet {same}, and your"
+            " limits last longer."
         )
     if profile == "best" and not tight:
-        return f"Your fullest 5-hour block reached {peak} of the limit: room for Opus; {same}."
+        return f"In the last {days} days {p.room()}: room for Opus; {same}."
     if profile == "cheap":
         return f"Cheapest: {same}. Good for small edits and questions, weaker on large changes."
     if profile == "best":
