@@ -1,11 +1,14 @@
-"""The SQLite ledger (peewee): counted responses, read positions, session names, alerts."""
+"""The SQLite ledger (peewee): counted responses, read positions, session names, alerts.
+
+Opening never harms a file the app did not make (docs/ledger-safety.md): a folder or a
+foreign file is refused, only a file SQLite calls malformed is rebuilt, and a locked,
+full or read-only ledger is reported (or read) as it is.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import sqlite3
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,32 +17,19 @@ from typing import Any
 
 import peewee as pw
 
+from tray_app.adapters import ledger_recovery as recovery
+from tray_app.adapters.ledger_connect import loaded_path, stored_path
+from tray_app.adapters.ledger_errors import LedgerError, LedgerIOError, LedgerReadOnly, translated
+from tray_app.adapters.ledger_file import Kind, identify
+from tray_app.adapters.ledger_open import open_db, prepare
+from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS, SCHEMA_VERSION, Salvaged
 from tray_app.adapters.ledger_schema import models_for
-from tray_app.adapters.locations import private_dir
 from tray_app.usage.model import Entry, ResetNotice
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
-# Column order matches Entry's fields up to `message_id`/`request_id`; cwd lives per session.
-RESPONSE_COLUMNS = (
-    "key",
-    "ts",
-    "session_id",
-    "model",
-    "input",
-    "output",
-    "cache_5m",
-    "cache_1h",
-    "cache_read",
-    "web_search",
-    "speed",
-    "geo",
-    "cost_usd",
-    "sidechain",
-    "message_id",
-    "request_id",
-)
+__all__ = ["SCHEMA_VERSION", "FileState", "Ledger", "LedgerError", "SessionMeta"]
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,24 +56,18 @@ class SessionMeta:
     project_path: str = ""
 
 
-def _connect(path: Path) -> pw.SqliteDatabase:
-    db = pw.SqliteDatabase(
-        str(path),
-        pragmas={"journal_mode": "wal", "synchronous": "normal", "busy_timeout": 5000},
-        check_same_thread=False,
-    )
-    db.connect()
-    return db
-
-
 class Ledger:
     """One SQLite file; all writes go through `write` in a single transaction."""
 
-    def __init__(self, path: Path, db: pw.SqliteDatabase) -> None:
+    def __init__(self, path: Path, db: pw.SqliteDatabase, readonly: bool = False) -> None:
         self.path = path
         self.db = db
+        self.readonly = readonly  # an in-memory copy: changes last for this run only
         self.m = models_for(db)
-        self.recovered_to: Path | None = None  # set when a corrupt file was moved aside
+        self.recovered_to: Path | None = None  # set when a damaged file was moved aside
+        self.salvaged: Salvaged | None = None
+        self.notes: list[str] = []  # what the user should be told about this open
+        self._identity = self._stat_identity() if not readonly else None
         r = self.m["response"]
         cols = [getattr(r, "key" if c == "key" else c) for c in RESPONSE_COLUMNS]
         row = dict.fromkeys(cols, 0)
@@ -100,83 +84,50 @@ class Ledger:
         )
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
-        """Open or create the ledger; a corrupt file is moved aside and rebuilt."""
-        private_dir(path.parent)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        try:
-            ledger = cls(path, _connect(path))
-            ledger._init_schema()
-            return ledger
-        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-            return cls._recover(path, exc)
-
-    def _init_schema(self) -> None:
-        with self.db.atomic():
-            self.db.create_tables(list(self.m.values()), safe=True)
-            meta = self.m["meta"]
-            meta.insert(key="schema", value=SCHEMA_VERSION).on_conflict_ignore().execute()
-        # Cheap integrity probe: reading a page from each table fails fast on garbage.
-        for model in self.m.values():
-            model.select().limit(1).tuples().execute()
-
-    @classmethod
-    def _recover(cls, path: Path, exc: BaseException) -> Ledger:
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-        log.error("ledger %s is unreadable (%s); moving it to %s and rebuilding", path, exc, aside)
-        for suffix in ("", "-wal", "-shm"):
-            src = Path(f"{path}{suffix}")
-            if src.exists():
-                os.replace(src, Path(f"{aside}{suffix}"))
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        ledger = cls(path, _connect(path))
-        ledger._init_schema()
-        ledger.recovered_to = aside
-        ledger._salvage(aside)
+    def open(cls, path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> Ledger:
+        """Open or create the ledger; raises `LedgerError` instead of touching what is
+        not ours. Only a file SQLite reports as malformed is moved aside and rebuilt."""
+        got = open_db(path, busy_ms)
+        ledger = cls(path, got.db, got.readonly)
+        ledger.notes, ledger.recovered_to, ledger.salvaged = got.notes, got.aside, got.salvaged
         return ledger
 
-    def _salvage(self, old: Path) -> None:
+    def _salvage(self, old: Path) -> Salvaged:
         """Copy what SQLite can still read from the old file: names first, then history."""
+        con = self.db.connection()
+        return recovery.salvage(old, con)
+
+    def _stat_identity(self) -> tuple[int, int] | None:
         try:
-            con = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
-        except sqlite3.Error:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _follow(self) -> None:
+        """Before writing: if another process moved the file aside, write to the new one."""
+        if self.readonly or self._stat_identity() == self._identity:
             return
-        queries = {
-            "sessions": "SELECT session_id, name, tags, description, project_path FROM sessions",
-            "responses": f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM responses",
-            "alerts": "SELECT block_start, kind, fired_at FROM alerts",
-        }
-        for table, query in queries.items():
-            rows: list[tuple[Any, ...]] = []
-            try:
-                for row in con.execute(query):
-                    rows.append(row)
-            except sqlite3.Error as err:
-                log.warning("salvaged %d rows of %s before: %s", len(rows), table, err)
-            if not rows:
-                continue
-            marks = ", ".join("?" * len(rows[0]))
-            with self.db.atomic():
-                self.db.cursor().executemany(
-                    f"INSERT OR IGNORE INTO {table} VALUES ({marks})"
-                    if table != "responses"
-                    else f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) "
-                    f"VALUES ({marks})",
-                    rows,
-                )
-            log.info("salvaged %d %s rows from %s", len(rows), table, old)
-        con.close()
+        if identify(self.path) is not Kind.OURS:
+            raise LedgerIOError(
+                f"the ledger {self.path} was moved or replaced by another process; "
+                "not writing into the old file (restart to use the new one)"
+            )
+        log.warning("ledger %s was replaced by another process; reopening it", self.path)
+        self.db.close()
+        self.db.connect()
+        prepare(self.db)
+        self._identity = self._stat_identity()
 
     # -- reads -------------------------------------------------------------------------
 
     def load_entries(self) -> list[Entry]:
         """Every counted response (cwd is kept per session, not per response)."""
-        cursor = self.db.execute_sql(f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses")
         make = Entry._make
-        # Interned like freshly parsed entries: sessions and models repeat across rows.
-        return [make((k, ts, intern(sid), intern(m), *rest)) for k, ts, sid, m, *rest in cursor]
+        with translated(self.path):
+            cursor = self.db.execute_sql(f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses")
+            # Interned like freshly parsed entries: sessions and models repeat across rows.
+            return [make((k, ts, intern(sid), intern(m), *rest)) for k, ts, sid, m, *rest in cursor]
 
     def entries_between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
         """Responses with lo <= ts < hi (lo < ts with `after`); SQLite filters in C."""
@@ -199,8 +150,10 @@ class Ledger:
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a value in the meta table."""
-        with self.db.atomic():
-            self.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        with translated(self.path):
+            self._follow()
+            with self.db.atomic("IMMEDIATE"):
+                self.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def load_resets(self) -> list[ResetNotice]:
         """Official reset times seen so far."""
@@ -209,17 +162,20 @@ class Ledger:
 
     def file_states(self) -> dict[str, FileState]:
         """Read positions by path."""
-        cursor = self.db.execute_sql(
-            "SELECT path, device, inode, size, offset, lines, mtime_ns FROM files"
-        )
-        return {row[0]: FileState(*row) for row in cursor}
+        with translated(self.path):
+            cursor = self.db.execute_sql(
+                "SELECT path, device, inode, size, offset, lines, mtime_ns FROM files"
+            )
+            states = [FileState(loaded_path(row[0]), *row[1:]) for row in cursor]
+        return {s.path: s for s in states}
 
     def sessions(self) -> dict[str, SessionMeta]:
         """Session metadata by id."""
-        cursor = self.db.execute_sql(
-            "SELECT session_id, name, tags, description, project_path FROM sessions"
-        )
-        return {row[0]: SessionMeta(*row) for row in cursor}
+        with translated(self.path):
+            cursor = self.db.execute_sql(
+                "SELECT session_id, name, tags, description, project_path FROM sessions"
+            )
+            return {row[0]: SessionMeta(*row) for row in cursor}
 
     # -- writes ------------------------------------------------------------------------
 
@@ -235,29 +191,34 @@ class Ledger:
         # The last change per key is the winner; sorted keys make B-tree inserts sequential.
         latest = {e.key: e for e in entries}
         rows = [latest[k][:16] for k in sorted(latest)]  # Entry's fields up to request_id
-        with self.db.atomic():
-            cursor = self.db.cursor()
-            if rows:
-                cursor.executemany(self._upsert_sql, rows)
-            file_rows = [
-                (f.path, f.device, f.inode, f.size, f.offset, f.lines, f.mtime_ns) for f in files
-            ]
-            if file_rows:
-                cursor.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows
-                )
-            gone = [(p,) for p in forget_files]
-            if gone:
-                cursor.executemany("DELETE FROM files WHERE path = ?", gone)
-            reset_rows = [(r.timestamp, r.resets_at) for r in resets]
-            if reset_rows:
-                cursor.executemany("INSERT OR IGNORE INTO resets VALUES (?, ?)", reset_rows)
-            if projects:
-                cursor.executemany(self._session_sql, list(projects.items()))
-            changed = [e.timestamp for e in latest.values()] + [r.timestamp for r in resets]
-            if changed:
-                # A response or reset at time t can change the block holding t and later ones.
-                cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
+        file_rows = [
+            (stored_path(f.path), f.device, f.inode, f.size, f.offset, f.lines, f.mtime_ns)
+            for f in files
+        ]
+        gone = [(stored_path(p),) for p in forget_files]
+        reset_rows = [(r.timestamp, r.resets_at) for r in resets]
+        changed = [e.timestamp for e in latest.values()] + [r.timestamp for r in resets]
+        with translated(self.path):
+            self._follow()
+            # IMMEDIATE: the write lock is taken up front, so SQLite's busy timeout applies
+            # (a deferred transaction that must upgrade fails at once when busy).
+            with self.db.atomic("IMMEDIATE"):
+                cursor = self.db.cursor()
+                if rows:
+                    cursor.executemany(self._upsert_sql, rows)
+                if file_rows:
+                    cursor.executemany(
+                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows
+                    )
+                if gone:
+                    cursor.executemany("DELETE FROM files WHERE path = ?", gone)
+                if reset_rows:
+                    cursor.executemany("INSERT OR IGNORE INTO resets VALUES (?, ?)", reset_rows)
+                if projects:
+                    cursor.executemany(self._session_sql, list(projects.items()))
+                if changed:
+                    # A response or reset at t can change the block holding t and later ones.
+                    cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
 
     def name_session(
         self, session_id: str, name: str, tags: str | None = None, description: str | None = None
@@ -269,10 +230,14 @@ class Ledger:
             values[s.tags] = tags
         if description is not None:
             values[s.description] = description
-        with self.db.atomic():
-            s.insert(session_id=session_id, **{f.name: v for f, v in values.items()}).on_conflict(
-                conflict_target=[s.session_id], update=values
-            ).execute()
+        if self.readonly:
+            raise LedgerReadOnly(f"the ledger {self.path} is read-only; the name was not saved")
+        with translated(self.path):
+            self._follow()
+            with self.db.atomic("IMMEDIATE"):
+                s.insert(
+                    session_id=session_id, **{f.name: v for f, v in values.items()}
+                ).on_conflict(conflict_target=[s.session_id], update=values).execute()
 
     def fired(self, block_start: float, kind: str) -> bool:
         """Whether an alert already fired for this block and kind."""
@@ -282,7 +247,12 @@ class Ledger:
     def record(self, block_start: float, kind: str, at: float) -> None:
         """Remember that an alert fired."""
         a = self.m["alert"]
-        a.insert(block_start=block_start, kind=kind, fired_at=at).on_conflict_ignore().execute()
+        with translated(self.path):
+            self._follow()
+            with self.db.atomic("IMMEDIATE"):
+                a.insert(
+                    block_start=block_start, kind=kind, fired_at=at
+                ).on_conflict_ignore().execute()
 
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,11 +13,25 @@ APP = "token-monitor"
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) as a directory only the user can enter (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # A directory we do not own (e.g. a shared mount) is used as it is.
-    with contextlib.suppress(OSError):
-        path.chmod(0o700)
+    """Create the missing part of `path` as directories only the user can enter (0700).
+
+    A directory that already exists keeps its mode: it may be `/tmp`, `$HOME` or a shared
+    folder the user named, and the app never chmods what it did not create.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: theirs, left as it is
+        # Ours: exactly 0700 whatever the umask (a umask can only narrow mkdir's mode).
+        os.chmod(folder, 0o700)
+    if not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
     return path
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.discovery import find_roots
-from tray_app.adapters.ledger import Ledger, SessionMeta
+from tray_app.adapters.ledger import Ledger, LedgerError, SessionMeta
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine, ScanStats
@@ -108,17 +108,19 @@ def parse_when(text: str, tz: tzinfo, end_of_day: bool = False) -> float:
 
 
 def open_ledger(env: Environment, settings: Settings) -> Ledger:
-    """The ledger, recovered if corrupt (the user is told where the old file went)."""
+    """The ledger; a refused, locked, full or unusable one is a one-line error (exit 5).
+
+    What the user must know about this open (read-only, rebuilt, empty) goes to stderr.
+    """
     path = db_file(env.env, settings.db_path)
     try:
         ledger = Ledger.open(path)
+    except LedgerError as exc:
+        raise CliError(str(exc), ExitStatus.LEDGER) from exc
     except Exception as exc:
         raise CliError(f"cannot open the ledger {path}: {exc}", ExitStatus.LEDGER) from exc
-    if ledger.recovered_to is not None:
-        env.warn(
-            f"the ledger was unreadable; it was moved to {ledger.recovered_to} and rebuilt "
-            "from the transcripts (session names salvaged where readable)"
-        )
+    for note in ledger.notes:
+        env.warn(note)
     return ledger
 
 

@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from tray_app import __version__
-from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.locations import config_file
 from tray_app.cli import render as r
 from tray_app.cli.data_dirs import data_dir_problems
@@ -136,15 +136,22 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
     path = ledger_path(env, data.settings)
     ledger_info: dict[str, Any] = {"path": str(path), "exists": path.exists()}
     if path.exists() and not args.no_ledger:
-        ledger = Ledger.open(path)
-        count = ledger.db.execute_sql("SELECT COUNT(*) FROM responses").fetchone()[0]
-        ledger_info.update(
-            responses=count,
-            tracked_files=len(ledger.file_states()),
-            size_bytes=path.stat().st_size,
-            recovered_to=str(ledger.recovered_to) if ledger.recovered_to else None,
-        )
-        ledger.close()
+        try:
+            ledger = Ledger.open(path)
+        except LedgerError as exc:  # a refused/locked/full ledger is diagnosed, not fatal
+            ledger_info["error"] = str(exc)
+            data.stats.warnings.append(str(exc))
+        else:
+            count = ledger.db.execute_sql("SELECT COUNT(*) FROM responses").fetchone()[0]
+            ledger_info.update(
+                responses=count,
+                tracked_files=len(ledger.file_states()),
+                size_bytes=path.stat().st_size,
+                recovered_to=str(ledger.recovered_to) if ledger.recovered_to else None,
+                notes=ledger.notes,
+            )
+            data.stats.warnings.extend(ledger.notes)
+            ledger.close()
     stats = data.stats
     payload: dict[str, Any] = {
         "version": __version__,

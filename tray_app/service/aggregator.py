@@ -172,8 +172,8 @@ class UsageService:
     def _start_up(self) -> None:
         if self.ledger_path is not None:
             self._ledger = Ledger.open(self.ledger_path)
-            if self._ledger.recovered_to is not None:
-                log.warning("ledger rebuilt; the unreadable file is %s", self._ledger.recovered_to)
+            for note in self._ledger.notes:  # rebuilt, empty or read-only
+                log.warning("%s", note)
         self._reload_names()
         self._engine = Engine(self.roots, self._ledger)
         if not self.roots.dirs and self.roots.missing:

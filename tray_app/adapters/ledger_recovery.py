@@ -1,0 +1,150 @@
+"""Build a new ledger file beside the old one, copy what SQLite can still read, swap it in."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+
+from tray_app.adapters.ledger_errors import translated
+from tray_app.adapters.ledger_file import (
+    APPLICATION_ID,
+    move_aside,
+    put_in_place,
+    ro_uri,
+    temp_sibling,
+)
+from tray_app.adapters.ledger_schema import models_for
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+# Column order matches Entry's fields up to `message_id`/`request_id`; cwd lives per session.
+RESPONSE_COLUMNS = (
+    "key", "ts", "session_id", "model", "input", "output", "cache_5m", "cache_1h",
+    "cache_read", "web_search", "speed", "geo", "cost_usd", "sidechain", "message_id",
+    "request_id",
+)  # fmt: skip
+SALVAGE = {
+    "sessions": "SELECT session_id, name, tags, description, project_path FROM sessions",
+    "responses": f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM responses",
+    "alerts": "SELECT block_start, kind, fired_at FROM alerts",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Salvaged:
+    """Rows really copied from a damaged ledger into its replacement."""
+
+    names: int = 0  # sessions with a user-given name
+    sessions: int = 0
+    responses: int = 0
+    alerts: int = 0
+
+    def describe(self) -> str:
+        """What was saved, in words."""
+        if not (self.sessions or self.responses or self.alerts):
+            return "nothing could be salvaged"
+        return (
+            f"salvaged {self.names} session name{'s' if self.names != 1 else ''} and "
+            f"{self.responses:,} response{'s' if self.responses != 1 else ''}"
+        )
+
+
+def init_schema(db: pw.SqliteDatabase) -> None:
+    """Create missing tables, stamp our application id and schema row (one write lock)."""
+    models = list(models_for(db).values())
+    wanted = {m._meta.table_name for m in models}
+    have = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    app_id = db.execute_sql("PRAGMA application_id").fetchone()[0]
+    stamped = (
+        "meta" in have and db.execute_sql("SELECT 1 FROM meta WHERE key = 'schema'").fetchone()
+    )
+    if wanted <= have and app_id == APPLICATION_ID and stamped:
+        return  # nothing to write: no lock taken, a busy ledger is not waited for
+    with db.atomic("IMMEDIATE"):
+        db.create_tables(models, safe=True)
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute_sql("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+
+def build_empty(target: Path) -> None:
+    """A complete empty ledger at `target` (rollback journal: no -wal to carry along)."""
+    db = pw.SqliteDatabase(str(target), pragmas={"journal_mode": "delete"})
+    try:
+        db.connect()
+        init_schema(db)
+    finally:
+        db.close()
+
+
+def create(path: Path) -> bool:
+    """Create the ledger at a free `path` atomically (never a half-made file there).
+
+    False when another process created it first (theirs is used)."""
+    tmp = temp_sibling(path)
+    try:
+        with translated(path):
+            build_empty(tmp)
+            return put_in_place(tmp, path, replace=False)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def salvage(old: Path, into: sqlite3.Connection) -> Salvaged:
+    """Copy what SQLite can still read from `old`: names first, then history."""
+    counts: dict[str, int] = {}
+    names = 0
+    try:
+        con = sqlite3.connect(ro_uri(old), uri=True)
+    except sqlite3.Error:
+        return Salvaged()
+    try:
+        for table, query in SALVAGE.items():
+            rows: list[tuple[Any, ...]] = []
+            try:
+                for row in con.execute(query):
+                    rows.append(row)
+            except sqlite3.Error as err:
+                log.warning("read %d rows of %s before: %s", len(rows), table, err)
+            if not rows:
+                continue
+            marks = ", ".join("?" * len(rows[0]))
+            cols = f"({', '.join(RESPONSE_COLUMNS)})" if table == "responses" else ""
+            before = into.total_changes
+            with into:
+                into.executemany(f"INSERT OR IGNORE INTO {table} {cols} VALUES ({marks})", rows)
+            counts[table] = into.total_changes - before
+            if table == "sessions":
+                names = into.execute("SELECT COUNT(*) FROM sessions WHERE name != ''").fetchone()[0]
+    finally:
+        con.close()
+    got = Salvaged(names, counts.get("sessions", 0), counts.get("responses", 0),
+                   counts.get("alerts", 0))  # fmt: skip
+    log.info("from %s: %s", old, got.describe())
+    return got
+
+
+def recover(path: Path) -> tuple[Path, Salvaged]:
+    """Replace the damaged ledger at `path` by a rebuilt one; the old file is kept aside.
+
+    Everything is prepared beside it first: if anything fails (a full disk), the damaged
+    file stays where it was and nothing was moved."""
+    tmp = temp_sibling(path)
+    try:
+        with translated(path):
+            build_empty(tmp)
+            with contextlib.closing(sqlite3.connect(tmp)) as into:
+                got = salvage(path, into)
+            aside = move_aside(path)
+            put_in_place(tmp, path, replace=True)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return aside, got
