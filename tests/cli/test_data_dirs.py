@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -124,3 +125,23 @@ def test_doctor_lists_missing_dirs_instead_of_failing(base: Path) -> None:
     got = json.loads(out)
     assert got["data_dir_problems"] == [f"data dir not found: {base / 'nope'}"]
     assert (got["files"], got["responses"]) == (0, 0)
+
+
+def test_watch_exits_3_for_a_named_dir_it_cannot_read(base: Path) -> None:
+    """Before, `watch` showed "no data" until Ctrl+C: a subprocess with a timeout."""
+    (base / "afile").write_text("x")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(base / "home"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "TOKEN_MONITOR_DB": str(base / "db" / "l.db"),
+        "TOKEN_MONITOR_CONFIG": str(base / "none.yaml"),
+    }
+    for name in ("nope", "afile"):
+        done = subprocess.run(
+            [sys.executable, "-m", "tray_app", "watch", "--data-dir", str(base / name)],
+            env=env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert (done.returncode, done.stdout) == (ExitStatus.NO_DATA, "")
+        assert done.stderr.startswith("token-monitor: error: data dir ")
+        assert done.stderr.count("\n") == 1

@@ -13,8 +13,9 @@ import orjson
 
 from tray_app.adapters.config import load_settings
 from tray_app.cli import render as r
+from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import local_tz
-from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.limits_cmd import limits_json, limits_line
 from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import SessionView, Snapshot
@@ -163,6 +164,9 @@ def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
     for problem in problems:
         env.warn(f"config: {problem}")
     tz = local_tz(args.timezone or settings.timezone)
+    named = data_dir_problems(args.data_dir or settings.data_dirs, env.env)
+    if named:  # a typo'd or unreadable dir would show "no data" forever
+        raise CliError("; ".join(named), ExitStatus.NO_DATA)
     runtime = LiveRuntime(settings, env.env, args.data_dir or (), not args.no_ledger, tz)
     snapshots: queue.SimpleQueue[Snapshot | None] = queue.SimpleQueue()
     runtime.service.subscribe(snapshots.put)
