@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tray_app.adapters.claude_settings import (
     BACKUP_SUFFIX,
@@ -224,3 +226,36 @@ def test_a_directory_in_place_of_the_file_is_an_error(tmp_path: Path) -> None:
     user_settings_path(env).mkdir(parents=True)
     with pytest.raises(SettingsError):
         set_user_key("model", "opus", env)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(st.text(max_size=6), json_values, max_size=6),
+    st.text(min_size=1, max_size=6),
+    json_values,
+)
+def test_one_key_changes_and_nothing_else(
+    tmp_path: Path, before: dict[str, object], key: str, value: object
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(before))
+    set_key(path, key, value)
+    after = json.loads(path.read_text())
+    expected = dict(before)
+    if value is None:
+        expected.pop(key, None)
+    else:
+        expected[key] = value
+    assert after == expected
+    assert [k for k in after if k != key] == [k for k in before if k != key]
