@@ -210,7 +210,7 @@ def recommend(args: argparse.Namespace, env: Environment, s: Settings) -> ExitSt
     data = load(args, env)
     since = env.now - args.days * DAY
     entries = [e for e in data.entries if e.timestamp >= since]
-    blocks = build_blocks(data.engine.entries, env.now, data.cost, data.resets)
+    blocks = build_blocks(data.history, env.now, data.cost, data.resets)
     limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
     recent = [b for b in blocks if b.end > since and b.start <= env.now]
     hits = sum(since <= n.timestamp <= env.now for n in data.resets)
