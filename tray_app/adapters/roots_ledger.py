@@ -72,7 +72,8 @@ def ensure_attributed(ledger: Ledger) -> bool:
 
 def record(ledger: Ledger, seen: Mapping[str, Iterable[str]]) -> None:
     """Remember that responses (keys) were read from roots: {root id: keys}."""
-    rows = [(root, key) for root, keys in seen.items() for key in keys]
+    # Sorted: inserts in primary-key order are sequential B-tree appends.
+    rows = sorted((root, key) for root, keys in seen.items() for key in keys)
     if rows:
         with _db(ledger).atomic():
             _db(ledger).cursor().executemany(

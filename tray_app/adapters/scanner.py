@@ -81,11 +81,15 @@ class _Apply:
         self.states: list[FileState] = []
         self.new_projects: dict[str, str] = {}
 
-    def items(self, items: Iterable[Entry | ResetNotice]) -> None:
-        """Offer responses to the deduper (in first-seen order) and keep new resets."""
+    def items(self, items: Iterable[Entry | ResetNotice], path: Path | None = None) -> None:
+        """Offer responses to the deduper (in first-seen order) and keep new resets.
+
+        With `path`, the responses' keys are remembered under that file's root.
+        """
         engine, stats = self.engine, self.stats
         offer = engine.deduper.offer
         outside = engine.outside
+        seen = self._seen(path) if path is not None else set()
         for item in items:
             if isinstance(item, ResetNotice):
                 if item not in engine.resets:
@@ -93,6 +97,7 @@ class _Apply:
                     self.new_resets.append(item)
                 continue
             stats.candidates += 1
+            seen.add(item.key)
             change = offer(item)
             if outside and item.key in outside:
                 # Counted before from another root only: new to this run's roots.
@@ -111,11 +116,14 @@ class _Apply:
             else:
                 stats.replaced += 1
 
+    def _seen(self, path: Path) -> set[str]:
+        """The keys read from `path`'s root in this scan (a throwaway set outside roots)."""
+        root = roots_ledger.root_of(str(path), self.engine.root_ids)
+        return set() if root is None else self.engine._pending.seen.setdefault(root, set())
+
     def keys_from(self, path: Path, keys: Iterable[str]) -> None:
         """Remember that copies of these responses were read from `path`'s root."""
-        root = roots_ledger.root_of(str(path), self.engine.root_ids)
-        if root is not None:
-            self.engine._pending.seen.setdefault(root, set()).update(keys)
+        self._seen(path).update(keys)
 
     def file_done(self, path: Path, st: os.stat_result, read: FileRead) -> None:
         """Record how far a file was read."""
@@ -262,8 +270,7 @@ class Engine:
                 except OSError as exc:
                     acc.unreadable(path, str(exc.strerror))
                     continue
-                acc.items(read.items)
-                acc.keys_from(path, (i.key for i in read.items if isinstance(i, Entry)))
+                acc.items(read.items, path)
                 acc.file_done(path, st, read)
         changes, new_resets, states, new_projects = (
             acc.changes,
