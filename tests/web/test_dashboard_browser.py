@@ -72,7 +72,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, site: dict[str, Any]) -> Iterator[Any]:
     """A fresh page on the dashboard that records console errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     pg = context.new_page()
     pg.errors = []
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
@@ -175,7 +175,10 @@ def test_screenshots_light_dark_and_narrow(browser: Any, site: dict, tmp_path: P
         context = browser.new_context(
             viewport={"width": size[0], "height": size[1]}, color_scheme=scheme
         )
-        pg = context.new_page()
+        pg = context.new_page()  # the page's own CSP in force: a violation is an error
+        errors: list[str] = []
+        pg.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda x, e=errors: e.append(str(x)))
         pg.goto(site["url"])
         pg.wait_for_selector("#sessions tbody tr")
         pg.wait_for_selector("#daily-chart canvas")
@@ -184,3 +187,4 @@ def test_screenshots_light_dark_and_narrow(browser: Any, site: dict, tmp_path: P
         pg.screenshot(path=str(out / f"{name}.png"), full_page=True)
         context.close()
         assert (out / f"{name}.png").stat().st_size > 10_000
+        assert errors == [], name

@@ -198,7 +198,7 @@
     const size = chartSize("daily-chart", 260);
     replaceChart("daily", "daily-chart", Object.assign(size, {
       series: series, axes: axes(fmt), legend: { show: false }, cursor: { show: false },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: (u, lo, hi) => [lo - 43200, hi + 43200] } },
     }), data);
     const legend = $("daily-legend");
     legend.replaceChildren();
