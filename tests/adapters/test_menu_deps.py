@@ -13,7 +13,7 @@ from tray_app import launcher
 from tray_app.adapters import menu_deps
 from tray_app.adapters.menu_deps import MenuDeps
 
-NO_GI = MenuDeps(False, menu_deps.APT_TYPELIBS)
+NO_GI = MenuDeps(False, menu_deps.APT_TYPELIBS, menu_deps.APT_BUILD)
 APT = (
     "sudo apt install gir1.2-ayatanaappindicator3-0.1 gir1.2-gtk-3.0 libgirepository1.0-dev "
     "libcairo2-dev libdbus-1-dev pkg-config python3-dev && pip install 'token-monitor[linux]'"
@@ -42,9 +42,28 @@ def test_only_what_is_missing_is_named() -> None:
     assert menu_deps.advice(NO_GI, "darwin") is None and menu_deps.advice(NO_GI, "win32") is None
 
 
-def test_probe_sees_a_missing_pygobject(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_sees_a_missing_pygobject(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "gi", None)  # as after `pip install token-monitor`
-    assert menu_deps.probe() == NO_GI
+    bare = menu_deps.probe(tmp_path)  # a system with none of the packages
+    assert (bare.has_gi, bare.missing_typelibs) == (False, menu_deps.APT_TYPELIBS)
+    assert {"libgirepository1.0-dev", "libcairo2-dev", "libdbus-1-dev"} <= set(bare.missing_build)
+    # Installed typelibs and headers are not named again: only pip's part is left.
+    lib = tmp_path / "usr" / "lib" / "x86_64-linux-gnu" / "girepository-1.0"
+    lib.mkdir(parents=True)
+    (lib / "Gtk-3.0.typelib").write_bytes(b"")
+    (lib / "AyatanaAppIndicator3-0.1.typelib").write_bytes(b"")
+    for d in ("gobject-introspection-1.0", "cairo", "dbus-1.0"):
+        (tmp_path / "usr" / "include" / d).mkdir(parents=True)
+    (tmp_path / "usr" / "include" / "cairo" / "cairo.h").write_text("")
+    ready = menu_deps.probe(tmp_path)
+    assert ready.missing_typelibs == ()
+    assert not {"libgirepository1.0-dev", "libcairo2-dev", "libdbus-1-dev"} & set(
+        ready.missing_build
+    )
+    monkeypatch.setattr(menu_deps.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert menu_deps.install_command(MenuDeps(False, (), ())) == (
+        "pip install 'token-monitor[linux]'"
+    )
 
 
 def test_tray_start_and_doctor_give_the_same_line(

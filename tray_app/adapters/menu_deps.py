@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
+import sysconfig
 from dataclasses import dataclass
+from pathlib import Path
 
 # The typelibs the menu loads at run time (Debian/Ubuntu names).
 APT_TYPELIBS = ("gir1.2-ayatanaappindicator3-0.1", "gir1.2-gtk-3.0")
@@ -31,6 +33,7 @@ class MenuDeps:
 
     has_gi: bool  # PyGObject importable
     missing_typelibs: tuple[str, ...]  # of APT_TYPELIBS
+    missing_build: tuple[str, ...] = ()  # of APT_BUILD, when PyGObject must be built
 
     @property
     def has_menu(self) -> bool:
@@ -38,10 +41,34 @@ class MenuDeps:
         return self.has_gi and APT_TYPELIBS[1] not in self.missing_typelibs
 
 
-def probe() -> MenuDeps:
-    """Look for PyGObject and the typelibs without opening a display."""
+def _typelib(root: Path, name: str) -> bool:
+    """Whether a GObject typelib is installed (looked up on disk: PyGObject may be absent)."""
+    dirs = ("usr/lib/girepository-1.0", "usr/lib/*/girepository-1.0", "usr/lib64/girepository-1.0")
+    return any(any(root.glob(f"{d}/{name}.typelib")) for d in dirs)
+
+
+def _build_missing(root: Path) -> tuple[str, ...]:
+    """The build packages pip needs for PyGObject and dbus-python that are not installed."""
+    python_h = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    present = {
+        "libgirepository1.0-dev": (root / "usr/include/gobject-introspection-1.0").is_dir(),
+        "libcairo2-dev": (root / "usr/include/cairo/cairo.h").is_file(),
+        "libdbus-1-dev": (root / "usr/include/dbus-1.0").is_dir(),
+        "pkg-config": shutil.which("pkg-config") is not None,
+        "python3-dev": python_h.is_file(),
+    }
+    return tuple(p for p in APT_BUILD if not present[p])
+
+
+def probe(root: Path = Path("/")) -> MenuDeps:
+    """Look for PyGObject, the typelibs and the build packages without opening a display."""
     if importlib.util.find_spec("gi") is None:
-        return MenuDeps(False, APT_TYPELIBS)
+        indicator = _typelib(root, "AyatanaAppIndicator3-0.1") or _typelib(
+            root, "AppIndicator3-0.1"
+        )
+        present = (indicator, _typelib(root, "Gtk-3.0"))
+        missing = tuple(p for p, ok in zip(APT_TYPELIBS, present, strict=True) if not ok)
+        return MenuDeps(False, missing, _build_missing(root))
     import gi
 
     def has(namespace: str, version: str) -> bool:
@@ -59,7 +86,7 @@ def probe() -> MenuDeps:
 
 def install_command(deps: MenuDeps, apt: bool = True) -> str:
     """The command line that completes the menu's dependencies (empty when nothing is missing)."""
-    packages = list(deps.missing_typelibs) + ([] if deps.has_gi else list(APT_BUILD))
+    packages = list(deps.missing_typelibs) + ([] if deps.has_gi else list(deps.missing_build))
     steps = []
     if packages:
         names = " ".join(packages)
