@@ -71,7 +71,8 @@ class Ledger:
         r = self.m["response"]
         cols = [getattr(r, "key" if c == "key" else c) for c in RESPONSE_COLUMNS]
         row = dict.fromkeys(cols, 0)
-        update = [c for c in cols if c.name not in ("key", "ts", "session_id")]
+        # ts too: a copy read later may be earlier (usage/dedup.py keeps the earliest time).
+        update = [c for c in cols if c.name not in ("key", "session_id")]
         # One compiled statement run with executemany: peewee's per-row SQL generation
         # would dominate a first scan (DESKTOP-NOTES §4).
         self._upsert_sql = (

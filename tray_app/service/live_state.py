@@ -115,9 +115,15 @@ class LiveState:
             self.resets = sorted([*self.resets, *new_resets], key=lambda r: r.timestamp)
             full = any(r.timestamp < tail_start for r in new_resets)
         changes = list(changes)
+        moved: set[str] = set()  # sessions whose first/last response moved earlier
         for change in changes:
-            if change.old is not None:
-                self._count(change.old, -1)
+            old = change.old
+            if old is not None:
+                self._count(old, -1)
+                s = self.sessions.get(old.session_id)
+                edges = () if s is None else (s.first, s.last, self.last_update)
+                if old.timestamp != change.new.timestamp and old.timestamp in edges:
+                    moved.add(old.session_id)
             self._count(change.new, 1)
             if change.new.timestamp >= tail_start:
                 self.tail[change.new.key] = change.new
@@ -125,10 +131,26 @@ class LiveState:
                 full = True  # older than the open block: finished blocks may change
             if self.last_update is None or change.new.timestamp > self.last_update:
                 self.last_update = change.new.timestamp
+        every = list(everything()) if full or moved else []
+        if moved:
+            self._respan(moved, every)
         if full:
-            self.regroup(list(everything()), now)
+            self.regroup(every, now)
         elif new_resets or not self._grow(changes, now):
             self.tick(now)
+
+    def _respan(self, sids: set[str], every: list[Entry]) -> None:
+        """First/last times of sessions anew (a response moved to an earlier copy's time)."""
+        # Rare: only a replacement that moves a session's edge time comes here.
+        spans = {sid: self.sessions[sid] for sid in sids}
+        for s in spans.values():
+            s.first, s.last = float("inf"), float("-inf")
+        for e in every:
+            acc = spans.get(e.session_id)
+            if acc is not None:
+                acc.first = min(acc.first, e.timestamp)
+                acc.last = max(acc.last, e.timestamp)
+        self.last_update = max((e.timestamp for e in every), default=None)
 
     def _grow(self, changes: list[Change], now: float) -> bool:
         """Add changes to the open block's running sums when all of them land in it.
@@ -138,6 +160,8 @@ class LiveState:
         """
         if len(self.tail_blocks) != 1 or self.tail_blocks[0].last_activity is None:
             return False
+        if any(c.old is not None and c.old.timestamp != c.new.timestamp for c in changes):
+            return False  # moved to an earlier copy's time: the block's edges may move too
         block = self.tail_blocks[0]
         last = block.last_activity
         assert last is not None
