@@ -12,6 +12,7 @@ from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.cli.limits_cmd import limits_json, limits_line, official_limits
+from tray_app.cli.table import short_model, terminal_width
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block, build_blocks
 from tray_app.usage.burn import MIN_RATE_SPAN
@@ -161,7 +162,12 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         if proj is not None:
             usd = fmt.cost(proj.cost_usd, proj.cost_complete, active.totals.priced_any)
             lines.append(f"  Projection  {proj.tokens:,} tokens · {usd} by the reset")
-        lines.append("  Models      " + ", ".join(clean(m.model) for m in active.models))
+        models_line = "  Models      " + ", ".join(clean(m.model) for m in active.models)
+        if len(models_line) > terminal_width(env.env, env.stdout):  # short names fit 80 columns
+            models_line = "  Models      " + ", ".join(
+                short_model(clean(m.model)) for m in active.models
+            )
+        lines.append(models_line)
     lines.append(f"Limits        {limits_line(official.windows, env.now)}")
     for label, t in (("Today", today), ("Last 7 days", week), (data.label, total)):
         lines.append(
