@@ -64,7 +64,7 @@ class UsageCollector(Collector):
             kinds = (t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens)
             for kind, count in zip(TOKEN_TYPES, kinds, strict=True):
                 tokens.add_metric([*values, kind, m.model], count)
-            if t.cost_usd is not None:
+            if t.unpriced_responses < t.responses:  # a model without a price has no cost
                 cost.add_metric([*values, m.model], t.cost_usd)
             responses.add_metric([*values, m.model], t.responses)
         yield tokens
