@@ -32,6 +32,7 @@ _ALLOWED_FORMAT = frozenset("\u200c\u200d")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # CSV cells starting with these are formulas in spreadsheets (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NON_ASCII = re.compile(r"[^\x00-\x7e]+")  # DEL and everything above ASCII
 
 
 def _safe_char(ch: str) -> str:
@@ -57,6 +58,8 @@ def clean(text: str, max_len: int | None = None) -> str:
 
 def csv_cell(text: str) -> str:
     """A cleaned CSV cell that a spreadsheet will not run as a formula."""
+    if text.isprintable() and not text.startswith(_FORMULA_START):
+        return text  # the common case, without a call into clean()
     text = clean(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -69,7 +72,12 @@ def json_safe(encoded: str) -> str:
     """
     if encoded.isascii() and "\x7f" not in encoded:
         return encoded  # the encoder already escaped C0 (and ASCII is structure too)
-    return "".join(_json_escape(ch) if ord(ch) >= 0x7F and _is_unsafe(ch) else ch for ch in encoded)
+    return _NON_ASCII.sub(_escape_run, encoded)  # only the (rare) non-ASCII runs are looked at
+
+
+def _escape_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return "".join(_json_escape(ch) if _is_unsafe(ch) else ch for ch in run)
 
 
 def _json_escape(ch: str) -> str:
@@ -81,13 +89,15 @@ def _json_escape(ch: str) -> str:
 
 
 def _is_unsafe(ch: str) -> bool:
-    """A character no terminal or desktop should receive raw."""
+    """A character no terminal or desktop should receive raw (joiners are harmless)."""
+    if ch in _ALLOWED_FORMAT:
+        return False
     return ch in _BREAKS or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
 
 
 def text_problem(text: str, what: str, max_len: int) -> str | None:
     """Why `text` cannot be stored as a `what` (control chars, too long), or None."""
-    bad = sorted({ch for ch in text if ch not in _ALLOWED_FORMAT and _is_unsafe(ch)})
+    bad = sorted({ch for ch in text if _is_unsafe(ch)})
     if bad:
         shown = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:4])
         return f"the {what} contains control characters ({shown}); use plain text"
