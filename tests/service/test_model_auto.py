@@ -181,3 +181,7 @@ def test_snapshots_are_checked_at_most_every_30_seconds_off_the_caller(tmp_path:
     rig.auto.on_snapshot(snap)
     settle()
     assert calls == ["tm-model-auto", "tm-model-auto"]
+    rig.clock.now = T0 + 32  # a new capture is looked at at once
+    rig.auto.on_snapshot(captured(CALM, rig.clock.now))
+    settle()
+    assert len(calls) == 3

@@ -61,6 +61,13 @@ def switch_input(snapshot: Snapshot, current: str | None, now: float) -> SwitchI
     return SwitchInput(now, windows, current, over, resets)
 
 
+def _figures(snapshot: Snapshot, now: float) -> object:
+    """What the rule would see of a snapshot, to notice when it changes."""
+    inp = switch_input(snapshot, None, now)
+    windows = tuple((w.window, w.percent and round(w.percent), w.resets_at) for w in inp.windows)
+    return windows, inp.projected_over
+
+
 def notice(d: Decision) -> tuple[str, str]:
     """The desktop notification for a switch: what changed and why."""
     new = d.value or "Claude Code's default"
@@ -91,15 +98,19 @@ class ModelAutoSwitch:
         self.clock = clock
         self.on_change = on_change  # e.g. the tray menu shows the new choice
         self._next = 0.0
+        self._seen: object = None  # the limit figures of the last check
         self._busy = threading.Lock()
         self._warned: str | None = None
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """Subscriber for the aggregator: never blocks it (the check runs on a thread)."""
         now = self.clock()
-        if now < self._next or self._busy.locked():
+        figures = _figures(snapshot, now)
+        # New limit figures (a capture arrived) are checked at once; the same figures only
+        # every CHECK_SECONDS, for what time alone changes (a reset, a hand-edited file).
+        if (figures == self._seen and now < self._next) or self._busy.locked():
             return
-        self._next = now + CHECK_SECONDS
+        self._seen, self._next = figures, now + CHECK_SECONDS
         threading.Thread(
             target=self._guarded, args=(snapshot,), name="tm-model-auto", daemon=True
         ).start()
