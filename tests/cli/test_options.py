@@ -122,3 +122,14 @@ def test_config_path_is_read(tmp_path: Path, data: Path) -> None:
     assert code == 0, err
     # 21:11 UTC on 2026-02-10 is 06:11 on the 11th in Tokyo; 26 h later is the 12th.
     assert [d["date"] for d in json.loads(out)["daily"]] == ["2026-02-11", "2026-02-12"]
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"], Environment(io.StringIO(), io.StringIO(), {}))
+    out = capsys.readouterr().out
+    assert done.value.code == 0
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    listed = {line.split()[0] for line in out.splitlines() if line.startswith("    ")}
+    assert set(sub.choices) <= listed  # type: ignore[arg-type]
+    assert "every limit window: %, source, age, reset" in out  # a % in a help string

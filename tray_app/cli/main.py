@@ -125,7 +125,8 @@ def build_parser(
         options: Iterable[str] = o.BASIC,
         configure: Configure | str | None = None,
     ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+        # argparse %-formats help strings (not descriptions): "50%" must not break --help.
+        p = sub.add_parser(name, help=help_.replace("%", "%%"), description=help_)
         accepted = o.add_options(p, [*options, *o.GLOBAL])
         p.set_defaults(func=func, accepted_options=frozenset(accepted))
         if configure is not None and (wanted is None or name in wanted):
