@@ -19,7 +19,7 @@ ROOT = str(Path(__file__).resolve().parents[2])
 
 def test_display_problem() -> None:
     assert display_problem({}) == (
-        "no display: DISPLAY and WAYLAND_DISPLAY are not set (start it from your desktop)"
+        "DISPLAY and WAYLAND_DISPLAY are not set (start it from your desktop session)"
     )
     assert display_problem({"DISPLAY": ":0"}) is None
     assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None
@@ -60,7 +60,7 @@ def _doctor(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def test_doctor_says_no_display_rather_than_tray_menu_yes(tmp_path: Path) -> None:
     tray = _doctor(tmp_path)
-    assert tray["menu"].startswith("no display — no display: DISPLAY and WAYLAND_DISPLAY")
+    assert tray["menu"].startswith("no display — DISPLAY and WAYLAND_DISPLAY are not set")
     assert tray["bus"].startswith("no D-Bus session bus")
     tray = _doctor(tmp_path, DISPLAY=":99", DBUS_SESSION_BUS_ADDRESS="unix:path=/x")
     assert not tray["menu"].startswith("no display") and "bus" not in tray

@@ -16,7 +16,7 @@ def display_problem(env: Mapping[str, str] = os.environ) -> str | None:
     """Why no tray can show here (Linux without DISPLAY/WAYLAND_DISPLAY), or None."""
     if not sys.platform.startswith("linux") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
         return None
-    return "no display: DISPLAY and WAYLAND_DISPLAY are not set (start it from your desktop)"
+    return "DISPLAY and WAYLAND_DISPLAY are not set (start it from your desktop session)"
 
 
 def session_bus_problem(env: Mapping[str, str] = os.environ) -> str | None:
