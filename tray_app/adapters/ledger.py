@@ -7,9 +7,10 @@ full or read-only ledger is reported (or read) as it is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
@@ -120,6 +121,17 @@ class Ledger:
         prepare(self.db)
         self._identity = self._stat_identity()
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[pw.SqliteDatabase]:
+        """One write transaction for code beside this class (e.g. roots_ledger): the write
+        lock taken up front (so the busy timeout applies), failures as `LedgerError`, and
+        never into a file another process moved aside."""
+        with translated(self.path):
+            self._follow()
+            # IMMEDIATE: a deferred transaction that must upgrade fails at once when busy.
+            with self.db.atomic("IMMEDIATE"):
+                yield self.db
+
     # -- reads -------------------------------------------------------------------------
 
     def load_entries(self) -> list[Entry]:
@@ -151,10 +163,8 @@ class Ledger:
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a value in the meta table."""
-        with translated(self.path):
-            self._follow()
-            with self.db.atomic("IMMEDIATE"):
-                self.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        with self.writing():
+            self.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def load_resets(self) -> list[ResetNotice]:
         """Official reset times seen so far."""
@@ -199,27 +209,23 @@ class Ledger:
         gone = [(stored_path(p),) for p in forget_files]
         reset_rows = [(r.timestamp, r.resets_at) for r in resets]
         changed = [e.timestamp for e in latest.values()] + [r.timestamp for r in resets]
-        with translated(self.path):
-            self._follow()
-            # IMMEDIATE: the write lock is taken up front, so SQLite's busy timeout applies
-            # (a deferred transaction that must upgrade fails at once when busy).
-            with self.db.atomic("IMMEDIATE"):
-                cursor = self.db.cursor()
-                if rows:
-                    cursor.executemany(self._upsert_sql, rows)
-                if file_rows:
-                    cursor.executemany(
-                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows
-                    )
-                if gone:
-                    cursor.executemany("DELETE FROM files WHERE path = ?", gone)
-                if reset_rows:
-                    cursor.executemany("INSERT OR IGNORE INTO resets VALUES (?, ?)", reset_rows)
-                if projects:
-                    cursor.executemany(self._session_sql, list(projects.items()))
-                if changed:
-                    # A response or reset at t can change the block holding t and later ones.
-                    cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
+        with self.writing():
+            cursor = self.db.cursor()
+            if rows:
+                cursor.executemany(self._upsert_sql, rows)
+            if file_rows:
+                cursor.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows
+                )
+            if gone:
+                cursor.executemany("DELETE FROM files WHERE path = ?", gone)
+            if reset_rows:
+                cursor.executemany("INSERT OR IGNORE INTO resets VALUES (?, ?)", reset_rows)
+            if projects:
+                cursor.executemany(self._session_sql, list(projects.items()))
+            if changed:
+                # A response or reset at t can change the block holding t and later ones.
+                cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
 
     def name_session(
         self, session_id: str, name: str, tags: str | None = None, description: str | None = None
@@ -233,12 +239,10 @@ class Ledger:
             values[s.description] = description
         if self.readonly:
             raise LedgerReadOnly(f"the ledger {self.path} is read-only; the name was not saved")
-        with translated(self.path):
-            self._follow()
-            with self.db.atomic("IMMEDIATE"):
-                s.insert(
-                    session_id=session_id, **{f.name: v for f, v in values.items()}
-                ).on_conflict(conflict_target=[s.session_id], update=values).execute()
+        with self.writing():
+            s.insert(session_id=session_id, **{f.name: v for f, v in values.items()}).on_conflict(
+                conflict_target=[s.session_id], update=values
+            ).execute()
 
     def fired(self, block_start: float, kind: str) -> bool:
         """Whether an alert already fired for this block and kind."""
@@ -248,12 +252,8 @@ class Ledger:
     def record(self, block_start: float, kind: str, at: float) -> None:
         """Remember that an alert fired."""
         a = self.m["alert"]
-        with translated(self.path):
-            self._follow()
-            with self.db.atomic("IMMEDIATE"):
-                a.insert(
-                    block_start=block_start, kind=kind, fired_at=at
-                ).on_conflict_ignore().execute()
+        with self.writing():
+            a.insert(block_start=block_start, kind=kind, fired_at=at).on_conflict_ignore().execute()
 
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close)."""

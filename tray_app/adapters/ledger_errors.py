@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # Primary SQLite result codes (https://sqlite.org/rescode.html).
+SQLITE_ERROR = 1
 SQLITE_PERM = 3
 SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
@@ -49,9 +50,14 @@ class LedgerCorrupt(LedgerError):
 
 
 def sqlite_code(exc: BaseException) -> int | None:
-    """The primary SQLite result code behind `exc` (peewee wraps sqlite3's errors)."""
+    """The primary SQLite result code behind `exc` (peewee wraps sqlite3's errors).
+
+    The most telling code in the chain wins: after SQLITE_FULL, SQLite has already rolled
+    back, and the failed ROLLBACK (a generic SQLITE_ERROR) must not hide the cause.
+    """
     seen: set[int] = set()
     todo: list[object] = [exc]
+    found: int | None = None
     while todo:
         err = todo.pop()
         if not isinstance(err, BaseException) or id(err) in seen:
@@ -59,9 +65,11 @@ def sqlite_code(exc: BaseException) -> int | None:
         seen.add(id(err))
         code = getattr(err, "sqlite_errorcode", None)
         if isinstance(code, int):
-            return code & 0xFF
+            if code & 0xFF != SQLITE_ERROR:
+                return code & 0xFF
+            found = SQLITE_ERROR
         todo.extend([err.__cause__, err.__context__, *err.args])
-    return None
+    return found
 
 
 def is_corrupt(exc: BaseException) -> bool:
