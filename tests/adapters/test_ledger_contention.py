@@ -155,17 +155,33 @@ def test_a_read_only_file_system_still_answers_reports(tmp_path: Path, tmpfs: Pa
     assert db.read_bytes() == before and siblings(db) == ["l.db"]
 
 
-def test_a_read_only_ledger_file_opens_as_a_copy(tmp_path: Path) -> None:
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """A filled ledger file the test process cannot write (chattr +i for root, else 0400)."""
     db = filled(transcripts(tmp_path / "projects"), tmp_path / "l.db")
-    if os.geteuid() == 0:
-        pytest.skip("root writes read-only files; the read-only mount test covers root")
-    db.chmod(0o400)
-    ledger = Ledger.open(db)
+    if os.geteuid() != 0:
+        db.chmod(0o400)
+        yield db
+        return
+    if subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("root can write any file here and chattr +i is not supported")
+    try:
+        yield db
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=False)
+
+
+def test_a_read_only_ledger_file_opens_as_a_copy(tmp_path: Path, read_only: Path) -> None:
+    before = read_only.read_bytes()
+    ledger = Ledger.open(read_only)
     assert ledger.readonly and "read-only file" in ledger.notes[0]
     assert ledger.sessions()["s1"].name == "refactor"
+    ledger.write([entry(key="only-in-memory", minutes=3)])  # this run sees it, the file not
+    assert len(ledger.load_entries()) == 3
     with pytest.raises(LedgerReadOnly):
         ledger.name_session("s1", "x")
     ledger.close()
+    assert read_only.read_bytes() == before and siblings(read_only) == ["l.db"]
 
 
 def test_a_writer_never_writes_into_a_file_moved_aside(tmp_path: Path) -> None:
