@@ -9,7 +9,6 @@ from pathlib import Path
 
 from tray_app.adapters import model_history
 from tray_app.adapters.claude_settings import (
-    SettingsError,
     SettingsFile,
     read_layered,
     read_settings,
@@ -84,6 +83,3 @@ def apply(
         change = ModelChange(now, kind, old, choice.value, reason, until, source)
         model_history.record(ledger, change)
     return written, old
-
-
-__all__ = ["SettingsError", "apply", "effective", "model_layers", "user_model"]
