@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +229,23 @@ def test_recommend_uses_claude_codes_own_weekly_figure(h: Home, tmp_path: Path) 
         first["profile"] == "balanced"
         and "Claude Code says you are at weekly 91 %" in (first["reason"])
     )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the Linux managed-settings folder")
+def test_managed_policy_and_its_drop_ins_beat_the_project(
+    h: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.adapters import claude_settings
+
+    managed = tmp_path / "etc-claude-code"
+    (managed / "managed-settings.d").mkdir(parents=True)
+    (managed / "managed-settings.json").write_text('{"model": "sonnet"}')
+    monkeypatch.setitem(claude_settings.MANAGED_DIRS, "linux", (str(managed),))
+    (h.project / ".claude").mkdir()
+    (h.project / ".claude" / "settings.local.json").write_text('{"model": "haiku"}')
+    got = h.json()
+    assert got["model"] == "sonnet" and got["source"]["kind"] == "managed"
+    (managed / "managed-settings.d" / "10-a.json").write_text('{"model": "opus"}')
+    (managed / "managed-settings.d" / "20-b.json").write_text('{"theme": "x"}')
+    got = h.json()  # the later fragment does not set it: 10-a's value wins over the base
+    assert got["model"] == "opus" and got["source"]["where"].endswith("10-a.json")
