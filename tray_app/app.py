@@ -113,7 +113,8 @@ def run_tray(argv: Sequence[str]) -> int:
     runtime = LiveRuntime(settings, os.environ, args.data_dir or (), tz=tz)
     from tray_app.web.host import DashboardHost
 
-    dashboard = DashboardHost(runtime.service, tz, settings.budgets)  # follows from the start
+    # Follows the service from the start; budgets are read from the live settings (menu).
+    dashboard = DashboardHost(runtime.service, tz, lambda: controller.settings.budgets)
     holder: dict[str, Any] = {}
 
     def quit_app() -> None:
@@ -158,8 +159,9 @@ def run_tray(argv: Sequence[str]) -> int:
     runtime.service.subscribe(tray.publish)
     runtime.service.on_alert(on_alert)
     budgets = BudgetWatch(db_file(os.environ, settings.db_path), runtime.service.prices.cost,
-                          settings.budgets, settings.budget_thresholds, tz, on_alert)  # fmt: skip
-    budgets.attach(runtime.service)  # a no-op without budgets
+                          lambda: controller.settings.budgets, settings.budget_thresholds, tz,
+                          on_alert)  # fmt: skip
+    budgets.attach(runtime.service)  # reads no ledger while no budget is set
     # Auto-switch (off unless the user turns it on) runs its checks on its own thread.
     model_auto = ModelAutoSwitch(
         lambda: controller.settings, os.environ, db_file(os.environ, settings.db_path),

@@ -20,7 +20,7 @@ def _cost(e: Entry) -> float | None:
 
 
 def _watch(path: Path, alerts: list[Alert], settle: float = 0.0) -> BudgetWatch:
-    return BudgetWatch(path, _cost, {"daily": 10.0, "monthly": 100.0}, (50, 100), UTC,
+    return BudgetWatch(path, _cost, lambda: {"daily": 10.0, "monthly": 100.0}, (50, 100), UTC,
                        alerts.append, settle=settle, clock=lambda: NOW)  # fmt: skip
 
 
@@ -55,7 +55,7 @@ def test_thread_checks_after_a_snapshot_with_new_totals(tmp_path: Path) -> None:
         alerts.append(alert)
         arrived.set()
 
-    watch = BudgetWatch(path, _cost, {"daily": 10.0}, (50,), UTC, on_alert, settle=0.0,
+    watch = BudgetWatch(path, _cost, lambda: {"daily": 10.0}, (50,), UTC, on_alert, settle=0.0,
                         clock=lambda: NOW)  # fmt: skip
     watch._thread.start()
     try:
@@ -65,3 +65,15 @@ def test_thread_checks_after_a_snapshot_with_new_totals(tmp_path: Path) -> None:
         assert [a.kind for a in alerts] == ["budget:daily:50"]
     finally:
         watch.stop()
+
+
+def test_budgets_set_later_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger.open(path)
+    ledger.write([Entry("k", NOW - 60, "s", "m", cost_usd=6.0)])
+    settings: dict[str, float] = {}
+    watch = BudgetWatch(path, _cost, lambda: settings, (50,), UTC, print, clock=lambda: NOW)
+    assert watch.check(ledger) == []  # no budget: nothing to say
+    settings["weekly"] = 10.0  # set from the menu meanwhile
+    assert [a.kind for a in watch.check(ledger)] == ["budget:weekly:50"]
+    ledger.close()

@@ -74,6 +74,9 @@ class RecordingController:
     def open_dashboard(self) -> None:
         self._record("open_dashboard")
 
+    def set_budget(self, period: str, usd: float | None) -> None:
+        self._record("set_budget", period, usd)
+
     def quit(self) -> None:
         self._record("quit")
 

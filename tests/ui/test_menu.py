@@ -49,6 +49,7 @@ def test_top_level_items() -> None:
         "Rename tracked session…",
         "Limit",
         "Model for new sessions",
+        "Budgets",
         "---",
         "Notifications",
         "Launch at login",

@@ -51,7 +51,7 @@ def _feed() -> tuple[LiveFeed, list[Entry], list[tuple[str, str]]]:
 def client() -> Any:
     feed, _, renamed = _feed()
     meta = {"s": SessionMeta("s", "", project_path="/home/u/p")}
-    data = DashboardData(feed, UTC, {"daily": 1.0}, lambda: meta, clock=lambda: 1e10)
+    data = DashboardData(feed, UTC, lambda: {"daily": 1.0}, lambda: meta, clock=lambda: 1e10)
     registry = metrics_registry(feed, {"user": "u", "host": "h"})
     guard = Guard(build_app(data, Broadcaster(), registry), SECRET, public=("/metrics",))
     guard.allow_port(8123)

@@ -28,7 +28,7 @@ def test_opens_on_demand_shows_the_service_totals_and_stops(tmp_path: Path) -> N
     env = {"TOKEN_MONITOR_DB": str(tmp_path / "ledger.sqlite3")}
     runtime = LiveRuntime(Settings(), env, [str(data)], options=ServiceOptions(tick_seconds=60))
     opened: list[str] = []
-    host = DashboardHost(runtime.service, UTC, {}, opened.append)
+    host = DashboardHost(runtime.service, UTC, dict, opened.append)
     runtime.start()
     try:
         assert runtime.service.ready.wait(30)

@@ -51,7 +51,7 @@ def start_web(
     feed.attach(service)  # before the start: no response is missed
     data = None
     if dashboard:
-        data = DashboardData(feed, tz, settings.budgets, lambda: ledger_sessions(path))
+        data = DashboardData(feed, tz, lambda: settings.budgets, lambda: ledger_sessions(path))
     registry = metrics_registry(feed, default_labels(settings.metrics_labels)) if metrics else None
     host = getattr(args, "host", "127.0.0.1")
     try:
@@ -76,8 +76,8 @@ def _alerts_to_webhook(settings: Settings, runtime: LiveRuntime, tz: tzinfo) -> 
     service.on_alert(post)
     path = service.ledger_path
     assert path is not None
-    watch = BudgetWatch(path, service.prices.cost, settings.budgets, settings.budget_thresholds,
-                        tz, post)  # fmt: skip
+    watch = BudgetWatch(path, service.prices.cost, lambda: settings.budgets,
+                        settings.budget_thresholds, tz, post)  # fmt: skip
     watch.attach(service)
     return [watch.stop]
 

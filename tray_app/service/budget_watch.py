@@ -33,7 +33,7 @@ class BudgetWatch:
         self,
         ledger_path: Path,
         cost_of: CostFn,
-        budgets: Mapping[str, float],
+        budgets: Callable[[], Mapping[str, float]],
         thresholds: Sequence[int],
         tz: tzinfo,
         on_alert: Callable[[Alert], None],
@@ -42,7 +42,7 @@ class BudgetWatch:
     ) -> None:
         self.ledger_path = ledger_path
         self.cost_of = cost_of
-        self.budgets = {p: v for p, v in budgets.items() if p in PERIODS and v}
+        self.budgets = budgets  # read at each check: the menu may change them
         self.thresholds = tuple(thresholds)
         self.tz = tz
         self.on_alert = on_alert
@@ -53,16 +53,10 @@ class BudgetWatch:
         self._seen: Totals | None = None
         self._thread = threading.Thread(target=self._run, name="tm-budgets", daemon=True)
 
-    @property
-    def enabled(self) -> bool:
-        """Whether any budget is set."""
-        return bool(self.budgets)
-
     def attach(self, service: UsageService) -> None:
         """Check after each snapshot whose totals changed (and once at start)."""
-        if self.enabled:
-            service.subscribe(self._on_snapshot)
-            self._thread.start()
+        service.subscribe(self._on_snapshot)
+        self._thread.start()
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if snapshot.totals != self._seen:
@@ -84,6 +78,8 @@ class BudgetWatch:
                 if self._stop.wait(self.settle):
                     break
                 self._due.clear()
+                if not self.budgets():
+                    continue  # nothing to check (and no ledger connection held)
                 try:
                     ledger = ledger or Ledger.open(self.ledger_path)
                     for alert in self.check(ledger):
@@ -96,8 +92,11 @@ class BudgetWatch:
 
     def check(self, ledger: Ledger) -> list[Alert]:
         """Spending of each budget period from the ledger; the alerts that are new."""
+        budgets = {p: v for p, v in self.budgets().items() if p in PERIODS and v}
+        if not budgets:
+            return []
         now = self.clock()
-        earliest = min(period_bounds(p, now, self.tz)[0] for p in self.budgets)
+        earliest = min(period_bounds(p, now, self.tz)[0] for p in budgets)
         entries = ledger.entries_between(earliest, now + 1)
-        statuses = budget_status(entries, self.cost_of, self.budgets, now, self.tz)
+        statuses = budget_status(entries, self.cost_of, budgets, now, self.tz)
         return budget_alerts(ledger, statuses, self.thresholds, now)

@@ -68,7 +68,10 @@ class AppController:
             log.exception("cannot read the launch-at-login state")
             enabled = False
         model = model_menu.menu_state(self.env, s.model_profiles, s.auto_switch)
-        return UiState(s.limit_mode, s.limit_tokens, s.notifications, enabled, s.thresholds, model)
+        budgets = tuple(sorted(s.budgets.items()))
+        return UiState(
+            s.limit_mode, s.limit_tokens, s.notifications, enabled, s.thresholds, model, budgets
+        )
 
     def _save(self, **changes: object) -> None:
         self.settings = replace(self.settings, **changes)  # type: ignore[arg-type]
@@ -99,6 +102,13 @@ class AppController:
             tokens = self.settings.limit_tokens
         self.service.submit(lambda s: s.set_view(limit_mode=mode, limit_tokens=tokens))
         self._save(limit_mode=mode, limit_tokens=tokens)
+
+    def set_budget(self, period: str, usd: float | None) -> None:
+        """Set (or with None remove) the daily, weekly or monthly cost budget."""
+        budgets = {p: v for p, v in self.settings.budgets.items() if p != period}
+        if usd is not None:
+            budgets[period] = usd
+        self._save(budgets=budgets)  # the budget check and the dashboard read the settings
 
     def set_notifications(self, enabled: bool) -> None:
         """Turn limit alerts on or off."""

@@ -10,6 +10,8 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.ui.budget_menu import budget_rows, parse_usd
+from tray_app.ui.budget_menu import prompt as budget_prompt
 from tray_app.ui.model_menu import TITLE as MODEL_TITLE
 from tray_app.ui.model_menu import ModelMenuState, expected_model, radio_rows
 from tray_app.ui.model_menu import suggestion as model_suggestion
@@ -31,7 +33,7 @@ RENAME_PROMPT = "Name for this session (empty clears it):"
 Kind = Literal["label", "action", "check", "radio", "separator", "submenu"]
 ActionKind = Literal[
     "track", "rename", "limit", "custom_limit", "notifications", "autostart", "open_data", "quit",
-    "model", "auto_switch", "open_dashboard",
+    "model", "auto_switch", "open_dashboard", "budget",
 ]  # fmt: skip
 
 
@@ -48,6 +50,7 @@ class TrayController(Protocol):
     def set_auto_switch(self, enabled: bool) -> None: ...
     def open_data_folder(self) -> None: ...
     def open_dashboard(self) -> None: ...
+    def set_budget(self, period: str, usd: float | None) -> None: ...  # None: no budget
     def quit(self) -> None: ...
 
 
@@ -61,6 +64,7 @@ class UiState:
     autostart: bool
     thresholds: tuple[int, ...] = (50, 80, 95)
     model: ModelMenuState = field(default_factory=ModelMenuState)
+    budgets: tuple[tuple[str, float], ...] = ()  # (period, USD) of the budgets set
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,12 @@ def _limit_entries(state: UiState) -> tuple[Entry, ...]:
     )
 
 
+def _budget_entries(state: UiState) -> tuple[Entry, ...]:
+    """Daily / weekly / monthly, each showing its budget and opening a dialog to change it."""
+    rows = budget_rows(dict(state.budgets))
+    return tuple(Entry(text, action=Action("budget", period, fill)) for text, period, fill in rows)
+
+
 def _model_entries(state: ModelMenuState, hint: str = "") -> tuple[Entry, ...]:
     """Radio rows for the model, then the auto-switch toggle (see ui/model_menu.py)."""
     labels = [Entry(text, "label", enabled=False) for text in (state.note, hint) if text]
@@ -151,6 +161,7 @@ def build_menu(
         Entry("Rename tracked session…", action=rename, enabled=rename is not None),
         Entry("Limit", "submenu", children=_limit_entries(state)),
         Entry(MODEL_TITLE, "submenu", children=_model_entries(state.model, hint)),
+        Entry("Budgets", "submenu", children=_budget_entries(state)),
         SEPARATOR,
         Entry(
             "Notifications",
@@ -283,6 +294,8 @@ class MenuActions:
             self._submit(lambda: c.set_model(arg))
         elif action.kind == "auto_switch":
             self._submit(lambda: c.set_auto_switch(arg == "on"))
+        elif action.kind == "budget" and arg is not None:
+            self._ask_text(*budget_prompt(arg), action.prefill, self._budget(arg))
         elif action.kind == "open_dashboard":
             self._submit(c.open_dashboard)
         elif action.kind == "open_data":
@@ -314,6 +327,19 @@ class MenuActions:
         log.info("name refused: %s", problem)
         prompt = f"{clean(problem)}.\n{RENAME_PROMPT}"
         self._ask_text(RENAME_TITLE, prompt, clean(name, NAME_MAX), self._renamed(session_id))
+
+    def _budget(self, period: str) -> Callable[[str | None], None]:
+        def done(text: str | None) -> None:
+            if text is None:  # Cancel changes nothing
+                return
+            try:
+                usd = parse_usd(text)
+            except ValueError:
+                log.warning("budget %r is not an amount of dollars; unchanged", text)
+                return
+            self._submit(lambda: self._controller.set_budget(period, usd))
+
+        return done
 
     def _custom_limit(self, text: str | None) -> None:
         if text is None:

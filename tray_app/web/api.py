@@ -37,7 +37,7 @@ class DashboardData:
 
     feed: LiveFeed
     tz: tzinfo
-    budgets: Mapping[str, float] = field(default_factory=dict)
+    budgets: Callable[[], Mapping[str, float]] = dict  # read per view: the menu may change them
     meta: Callable[[], Mapping[str, SessionMeta]] = dict
     clock: Callable[[], float] = time.time
     _cache: tuple[int, int, dict[str, Any]] | None = None  # (version, minute, views)
@@ -77,7 +77,7 @@ class DashboardData:
                     {s: m.project_path for s, m in meta.items()},
                 ),
                 "budgets": views.budgets_json(
-                    budget_status(entries, cost, self.budgets, now, self.tz)
+                    budget_status(entries, cost, self.budgets(), now, self.tz)
                 ),
             }
             self._cache = (key[0], key[1], out)

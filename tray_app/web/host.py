@@ -25,7 +25,7 @@ class DashboardHost:
         self,
         service: UsageService,
         tz: tzinfo,
-        budgets: Mapping[str, float],
+        budgets: Callable[[], Mapping[str, float]],
         open_url: Callable[[str], object] = webbrowser.open,
     ) -> None:
         path = service.ledger_path
