@@ -185,3 +185,15 @@ def test_snapshots_are_checked_at_most_every_30_seconds_off_the_caller(tmp_path:
     rig.auto.on_snapshot(captured(CALM, rig.clock.now))
     settle()
     assert len(calls) == 3
+
+
+def test_a_change_made_elsewhere_refreshes_the_menu_even_when_off(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, on=False)
+    changes: list[int] = []
+    rig.auto.on_change = lambda: changes.append(1)
+    rig.auto.check(captured(CALM, T0))
+    assert changes == []  # the first look only learns the value
+    rig.settings_file.write_text('{"model": "haiku"}')  # e.g. `token-monitor model set cheap`
+    rig.auto.check(captured(CALM, T0 + 30))
+    rig.auto.check(captured(CALM, T0 + 60))
+    assert changes == [1] and not rig.ledger.exists()

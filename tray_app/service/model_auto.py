@@ -27,6 +27,7 @@ from tray_app.usage.model_switch import (
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 30.0  # snapshots come far more often; limits move slowly
 TRUSTED = ("official", "custom")
+_UNSEEN = object()
 
 
 def rule_for(settings: Settings) -> SwitchRule:
@@ -99,6 +100,7 @@ class ModelAutoSwitch:
         self.on_change = on_change  # e.g. the tray menu shows the new choice
         self._next = 0.0
         self._seen: object = None  # the limit figures of the last check
+        self._shown: object = _UNSEEN  # the user's model value at the last check
         self._busy = threading.Lock()
         self._warned: str | None = None
 
@@ -131,14 +133,18 @@ class ModelAutoSwitch:
             if change is None
             else LastChange(change.kind, change.old, change.new, change.until)
         )
-        if not settings.auto_switch and (last is None or last.kind != "auto"):
-            return Decision("none")  # off, and no switch of ours to watch over
-        now = self.clock()
         try:
             current = model_store.user_model(self.env)
         except SettingsError as exc:
             self._warn_once(str(exc))
             return Decision("none")
+        if current != self._shown:
+            if self._shown is not _UNSEEN:
+                self.on_change()  # changed by the CLI, Claude Code or an editor: show it
+            self._shown = current
+        if not settings.auto_switch and (last is None or last.kind != "auto"):
+            return Decision("none")  # off, and no switch of ours to watch over
+        now = self.clock()
         d = decide(rule_for(settings), last, switch_input(snapshot, current, now), self.tz)
         if d.kind == "manual":
             record = ModelChange(now, "manual", d.old, d.value, d.reason, d.until, "file")
@@ -152,6 +158,7 @@ class ModelAutoSwitch:
                 self._warn_once(str(exc))
                 return Decision("none")
             log.info("auto-switch: %s -> %s (%s)", d.old, d.value, d.reason)
+            self._shown = d.value
             self.on_change()
             if settings.notifications:
                 self.notify(*notice(d))
