@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,14 @@ def test_forget_root_says_what_goes_then_removes_only_that(tmp_path: Path) -> No
     assert (got["output_tokens"], got["responses"]) == (2030, 2)
     code, _, err = run(["forget-root", str(tmp_path / "nowhere")], tmp_path)
     assert code == 4 and "remembers no root" in err
+
+
+def test_roots_count_files_with_non_utf8_names(tmp_path: Path) -> None:
+    a, _ = _roots(tmp_path)
+    odd = Path(os.fsdecode(bytes(a / "projects" / "-p") + b"/caf\xe9.jsonl"))
+    write_jsonl(odd, [assistant("msg_9", 5, minutes=1, request="r9")])
+    totals(["status", "--data-dir", str(a)], tmp_path)
+    code, out, err = run(["roots", "--json"], tmp_path)
+    assert code == 0, err
+    (root,) = json.loads(out)["remembered_roots"]
+    assert (root["responses"], root["files"]) == (3, 2)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_connect import loaded_path
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ def ensure_attributed(ledger: Ledger) -> bool:
     """
     if ledger.meta(VERSION_KEY) is not None:
         return False
-    db = _db(ledger)
-    with db.atomic():
+    with ledger.writing() as raw:
+        db: Any = raw  # peewee ships no type hints
         unknown = db.execute_sql(
             "SELECT EXISTS (SELECT 1 FROM responses WHERE key NOT IN "
             "(SELECT key FROM response_roots))"
@@ -75,8 +76,9 @@ def record(ledger: Ledger, seen: Mapping[str, Iterable[str]]) -> None:
     # Sorted: inserts in primary-key order are sequential B-tree appends.
     rows = sorted((root, key) for root, keys in seen.items() for key in keys)
     if rows:
-        with _db(ledger).atomic():
-            _db(ledger).cursor().executemany(
+        with ledger.writing() as raw:
+            db: Any = raw  # peewee ships no type hints
+            db.cursor().executemany(
                 "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)", rows
             )
 
@@ -115,7 +117,7 @@ def remembered(ledger: Ledger) -> tuple[list[RootInfo], int]:
         "(SELECT key AS k, COUNT(*) AS n FROM response_roots GROUP BY key) ON k = key "
         "GROUP BY root ORDER BY root"
     ).fetchall()
-    paths = [row[0] for row in db.execute_sql("SELECT path FROM files")]
+    paths = [loaded_path(row[0]) for row in db.execute_sql("SELECT path FROM files")]
     out = [
         RootInfo(root, int(n), int(only or 0), sum(1 for p in paths if under(p, root)))
         for root, n, only in counts
@@ -153,7 +155,9 @@ def plan_forget(ledger: Ledger, root: str) -> Forget:
         for key, other in cursor:
             shared.add(key)
             others.add(other)
-    files = sum(1 for (p,) in db.execute_sql("SELECT path FROM files") if under(p, root))
+    files = sum(
+        1 for (p,) in db.execute_sql("SELECT path FROM files") if under(loaded_path(p), root)
+    )
     return Forget(root, len(keys) - len(shared), len(shared), files, tuple(sorted(others)))
 
 
@@ -164,8 +168,8 @@ def forget(ledger: Ledger, root: str) -> Forget:
     again from the start: its count then comes from its own copies, not this root's.
     """
     plan = plan_forget(ledger, root)
-    db = _db(ledger)
-    with db.atomic():
+    with ledger.writing() as raw:
+        db: Any = raw  # peewee ships no type hints
         keys = [row[0] for row in db.execute_sql(
             "SELECT key FROM response_roots WHERE root = ?", (root,))]  # fmt: skip
         for i in range(0, len(keys), CHUNK):
@@ -175,7 +179,7 @@ def forget(ledger: Ledger, root: str) -> Forget:
         drop = [
             (p,)
             for (p,) in db.execute_sql("SELECT path FROM files")
-            if under(p, root) or any(under(p, other) for other in plan.rescan)
+            if any(under(loaded_path(p), r) for r in (root, *plan.rescan))
         ]
         db.cursor().executemany("DELETE FROM files WHERE path = ?", drop)
         db.execute_sql("DELETE FROM block_cache")  # every cached block may hold its responses
