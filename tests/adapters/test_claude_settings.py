@@ -259,3 +259,24 @@ def test_one_key_changes_and_nothing_else(
         expected[key] = value
     assert after == expected
     assert [k for k in after if k != key] == [k for k in before if k != key]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_a_folder_we_may_not_write_is_a_settings_error(tmp_path: Path) -> None:
+    env = home_env(tmp_path)
+    path = write_json(user_settings_path(env), '{"model": "opus"}')
+    path.parent.chmod(0o500)
+    try:
+        with pytest.raises(SettingsError, match="cannot write"):
+            set_user_key("model", "haiku", env)
+    finally:
+        path.parent.chmod(0o700)
+    assert json.loads(path.read_text()) == {"model": "opus"}
+
+
+def test_a_file_in_place_of_the_config_folder_is_a_settings_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "cc"
+    blocker.write_text("not a folder")
+    with pytest.raises(SettingsError, match="cannot write"):
+        set_user_key("model", "haiku", {"CLAUDE_CONFIG_DIR": str(blocker)})
+    assert blocker.read_text() == "not a folder"

@@ -219,8 +219,18 @@ def set_key(
     place; the file keeps its permissions (a new one is 0600); the previous content is kept
     as `<name>.token-monitor.bak`. A malformed file raises MalformedSettings untouched; a
     file that keeps changing while we write raises ConcurrentEdit. `before_replace` is a
-    test seam that runs just before the final check.
+    test seam that runs just before the final check. A folder or file we may not write
+    raises SettingsError too.
     """
+    try:
+        return _set_key(path, key, value, before_replace)
+    except OSError as error:
+        raise SettingsError(path, f"cannot write ({error.strerror or error})") from error
+
+
+def _set_key(
+    path: Path, key: str, value: object | None, before_replace: Callable[[], None] | None
+) -> Path:
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if not target.parent.is_dir():
         if target != path:
