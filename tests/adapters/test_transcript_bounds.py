@@ -239,3 +239,27 @@ def test_reading_any_bytes_never_raises(
     assert r.lines == data.count(b"\n") and r.bytes_read == len(data)
     places = [e.key for e in r.items if isinstance(e, Entry) and "||at:" in e.key]
     assert len(set(places)) == len(places)  # id-less lines never merge
+
+
+def test_an_unterminated_tail_over_the_cap_is_bad_once_and_not_reread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.adapters import transcript
+
+    monkeypatch.setattr(transcript, "MAX_LINE", 1000)
+    monkeypatch.setattr(transcript, "CHUNK", 256)
+    projects = tmp_path / "projects"
+    f = write_jsonl(projects / "p" / "s.jsonl", [assistant("msg_1", 5)])
+    with open(f, "ab") as h:
+        h.write(b'{"usage":' + b"x" * 5000)
+    ledger = Ledger.open(tmp_path / "l.db")
+    first = Engine(Roots((projects,)), ledger).refresh()
+    assert (first.stats.bad_lines, first.stats.bytes_read) == (1, f.stat().st_size)
+    second = Engine(Roots((projects,)), ledger).refresh()
+    assert (second.stats.bad_lines, second.stats.bytes_read) == (0, 0)
+    write_jsonl(f, [b"", assistant("msg_2", 6)], mode="a")  # ends the long line, adds one
+    engine = Engine(Roots((projects,)), ledger)
+    third = engine.refresh()
+    assert third.stats.bad_lines == 1
+    assert sorted(e.key for e in engine.entries) == ["msg_1", "msg_2"]
+    ledger.close()
