@@ -160,3 +160,18 @@ def test_roots_count_files_with_non_utf8_names(tmp_path: Path) -> None:
     assert code == 0, err
     (root,) = json.loads(out)["remembered_roots"]
     assert (root["responses"], root["files"]) == (3, 2)
+
+
+def test_doctor_lists_the_roots_the_ledger_remembers(tmp_path: Path) -> None:
+    a, b = _roots(tmp_path)
+    totals(["status", "--data-dir", str(a), "--data-dir", str(b)], tmp_path)
+    code, out, err = run(["doctor", "--json", "--data-dir", str(b)], tmp_path)
+    assert code == 0, err
+    ledger = json.loads(out)["ledger"]
+    assert [r["root"] for r in ledger["remembered_roots"]] == [
+        str(a / "projects"),
+        str(b / "projects"),
+    ]
+    assert ledger["unknown_root_responses"] == 0
+    code, out, _ = run(["doctor", "--data-dir", str(b)], tmp_path)
+    assert f"  {a / 'projects'}: 2 responses (1 only there), 1 files" in out.splitlines()

@@ -15,6 +15,7 @@ from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.export_periods import export_periods
+from tray_app.cli.roots_cmd import remembered_json, remembered_lines
 from tray_app.cli.sessions_cmd import resolve_session
 from tray_app.usage.reports import totals_of, unpriced_models
 from tray_app.usage.text_safety import (
@@ -135,6 +136,7 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
     roots = data.engine.roots  # that pass found the roots and files: no second walk
     path = ledger_path(env, data.settings)
     ledger_info: dict[str, Any] = {"path": str(path), "exists": path.exists()}
+    remembered: list[str] = []
     if path.exists() and not args.no_ledger:
         try:
             ledger = Ledger.open(path)
@@ -150,6 +152,8 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
                 recovered_to=str(ledger.recovered_to) if ledger.recovered_to else None,
                 notes=ledger.notes,
             )
+            ledger_info.update(remembered_json(ledger))  # every root it holds responses from
+            remembered = remembered_lines(ledger)
             data.stats.warnings.extend(ledger.notes)
             ledger.close()
     stats = data.stats
@@ -195,6 +199,8 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
             if ledger_info["exists"]
             else " (not created yet)"
         ),
+        *(["Ledger roots  (forget one: token-monitor forget-root DIR)"] if remembered else []),
+        *remembered,
     ]
     for key in ("tray", "watcher"):
         for name, value in payload[key].items():
