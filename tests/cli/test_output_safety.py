@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -171,3 +173,17 @@ def test_name_refuses_controls_duplicates_id_lookalikes_and_long_names(
     out = run(["sessions", "--json"], tmp_path, data)[1]
     names = {s["session_id"]: s["name"] for s in json.loads(out)["sessions"]}
     assert names == {SID: "", OTHER: "refactor"}  # nothing refused was stored
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as arbitrary bytes")
+def test_doctor_json_survives_a_non_utf8_file_name(tmp_path: Path, data: Path) -> None:
+    raw = os.fsencode(data / "projects" / "p") + b"/caf\xe9.jsonl"
+    with open(raw, "wb") as f:
+        f.write(b"not json\n")
+    code, out, err = run(["doctor", "--json", "--no-ledger"], tmp_path, data)
+    assert code == 0, err
+    assert out.isascii()  # the fallback escapes everything: nothing raw reaches a terminal
+    place = next(p for p in json.loads(out)["bad_places"] if "caf" in p)
+    assert os.fsencode(place.split(":")[0]) == raw  # lossless: the bytes come back
+    code, out, _ = run(["doctor", "--no-ledger"], tmp_path, data)
+    assert code == 0 and f"  {data}/projects/p/caf\ufffd.jsonl:1: " in out

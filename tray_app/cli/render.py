@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -120,9 +121,19 @@ def period_json(p: PeriodSummary, key: str) -> dict[str, Any]:
     return {key: p.period, "models": list(p.models), **totals_json(p.totals)}
 
 
-def dumps(obj: Any) -> str:
-    """Stable, indented JSON (C1 controls and bidi escaped too: terminals may obey them)."""
-    return json_safe(orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode())
+def dumps(obj: Any, indent: bool = True) -> str:
+    """Stable JSON (C1 controls and bidi escaped too: terminals may obey them).
+
+    A file name that is not UTF-8 reaches us as a str with lone surrogates, which orjson
+    refuses; such output falls back to ASCII-only JSON, where they round-trip as
+    `\\udcXX` escapes (`os.fsencode(json.loads(...))` gives the original bytes back).
+    """
+    try:
+        text = orjson.dumps(obj, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+    except orjson.JSONEncodeError:
+        separators = (",", ": ") if indent else (",", ":")
+        return json.dumps(obj, indent=2 if indent else None, separators=separators, default=str)
+    return json_safe(text)
 
 
 def safe_lines(text: str) -> str:

@@ -9,8 +9,6 @@ import threading
 from types import FrameType
 from typing import Any
 
-import orjson
-
 from tray_app.adapters.config import load_settings
 from tray_app.cli import render as r
 from tray_app.cli.data_dirs import data_dir_problems
@@ -23,7 +21,7 @@ from tray_app.usage import formatting as fmt
 from tray_app.usage.burn import share_per_minute
 from tray_app.usage.limits import SOURCE_LABELS
 from tray_app.usage.official_limits import source_text
-from tray_app.usage.text_safety import NAME_MAX, clean, json_safe
+from tray_app.usage.text_safety import NAME_MAX, clean
 
 BAR = 30
 
@@ -150,7 +148,7 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
 def frame(snap: Snapshot, args: argparse.Namespace, tty: bool, env: Environment, tz: Any) -> str:
     """What one snapshot writes: NDJSON, the self-updating line, the dashboard or a line."""
     if args.json:
-        return json_safe(orjson.dumps(snapshot_json(snap)).decode()) + "\n"
+        return r.dumps(snapshot_json(snap), indent=False) + "\n"
     if args.compact:
         return ("\r\x1b[K" if tty else "") + one_line(snap) + ("" if tty else "\n")
     if tty:
