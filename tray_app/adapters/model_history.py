@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import os
+import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import peewee as pw
 
-from tray_app.adapters.ledger_schema import models_for
-from tray_app.adapters.locations import private_dir
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_errors import LedgerError
+
+log = logging.getLogger(__name__)
+# A busy, locked, full, foreign or broken ledger: the model change itself must still go
+# through, so these are logged, not raised.
+_FAILURES = (LedgerError, pw.DatabaseError, sqlite3.Error, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,45 +34,48 @@ class ModelChange:
 
 
 @contextmanager
-def _table(path: Path) -> Iterator[Any]:
-    """The table on a short-lived connection; the ledger file is created 0600 if missing."""
-    private_dir(path.parent)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    # Same pragmas as the ledger: WAL lets the tray's aggregator keep writing meanwhile.
-    db = pw.SqliteDatabase(
-        str(path), pragmas={"journal_mode": "wal", "busy_timeout": 5000}, check_same_thread=False
-    )
-    db.connect()
+def _ledger(path: Path) -> Iterator[Ledger]:
+    """The ledger through its own open (it creates, identifies and guards the file)."""
+    ledger = Ledger.open(path)
     try:
-        table = models_for(db)["model_change"]
-        db.create_tables([table], safe=True)  # an older ledger gains the table here
-        yield table
+        yield ledger
     finally:
-        db.close()
+        ledger.close()
 
 
-def record(path: Path, change: ModelChange) -> None:
-    """Append one change to the ledger at `path`."""
-    with _table(path) as table:
-        table.create(
-            ts=change.ts,
-            kind=change.kind,
-            old=change.old,
-            new=change.new,
-            reason=change.reason,
-            until=change.until,
-            source=change.source,
-        )
+def record(path: Path, change: ModelChange) -> bool:
+    """Append one change to the ledger at `path`; False (logged) when it cannot be written."""
+    try:
+        with _ledger(path) as ledger, ledger.writing():
+            ledger.m["model_change"].create(
+                ts=change.ts,
+                kind=change.kind,
+                old=change.old,
+                new=change.new,
+                reason=change.reason,
+                until=change.until,
+                source=change.source,
+            )
+    except _FAILURES as error:
+        log.warning("model change not recorded in %s: %s", path, error)
+        return False
+    return True
 
 
 def recent(path: Path, limit: int = 50) -> list[ModelChange]:
-    """The newest `limit` changes, newest first (none when there is no ledger yet)."""
+    """The newest `limit` changes, newest first (none when there is no ledger, or it is bad)."""
     if not path.exists():
         return []
-    with _table(path) as table:
-        rows = table.select().order_by(table.ts.desc(), table.id.desc()).limit(limit)
-        return [ModelChange(r.ts, r.kind, r.old, r.new, r.reason, r.until, r.source) for r in rows]
+    try:
+        with _ledger(path) as ledger:
+            table = ledger.m["model_change"]
+            rows = table.select().order_by(table.ts.desc(), table.id.desc()).limit(limit)
+            return [
+                ModelChange(r.ts, r.kind, r.old, r.new, r.reason, r.until, r.source) for r in rows
+            ]
+    except _FAILURES as error:
+        log.warning("model history unreadable in %s: %s", path, error)
+        return []
 
 
 def last(path: Path) -> ModelChange | None:
