@@ -12,7 +12,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 
 from tray_app.adapters.discovery import Roots
-from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.scanner import Engine
 from tray_app.adapters.spool_files import STATE, write_json
@@ -78,6 +78,7 @@ class UsageService:
         self.clock = clock
         self.latest: Snapshot | None = None  # replaced atomically; read from any thread
         self.error: str | None = None
+        self.ledger_error: str | None = None  # the ledger could not be opened (shown)
         self._queue: queue.SimpleQueue[Path | Command | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._on_snapshot: list[Callable[[Snapshot], None]] = []
@@ -171,9 +172,15 @@ class UsageService:
 
     def _start_up(self) -> None:
         if self.ledger_path is not None:
-            self._ledger = Ledger.open(self.ledger_path)
-            for note in self._ledger.notes:  # rebuilt, empty or read-only
-                log.warning("%s", note)
+            try:
+                self._ledger = Ledger.open(self.ledger_path)
+            except LedgerError as exc:
+                # Refused, locked or full: count in memory only, and keep saying why.
+                log.error("%s", exc)
+                self.ledger_error = f"ledger not used: {exc}"
+            else:
+                for note in self._ledger.notes:  # rebuilt, empty or read-only
+                    log.warning("%s", note)
         self._reload_names()
         self._engine = Engine(self.roots, self._ledger)
         if not self.roots.dirs and self.roots.missing:
@@ -292,7 +299,8 @@ class UsageService:
         engine = self._engine
         projects = engine.projects if engine is not None else {}
         snapshot = build_snapshot(
-            self._state, self.clock(), self.view, self._names, projects, self.error,
+            self._state, self.clock(), self.view, self._names, projects,
+            self.error or self.ledger_error,
             None if self.captures is None else self.captures.captures,
         )
         self.latest = snapshot
