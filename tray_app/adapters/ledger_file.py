@@ -67,17 +67,19 @@ def identify(path: Path) -> Kind:
         raise LedgerRefused(f"{path} is not a regular file; nothing was changed")
     try:
         with open(path, "rb") as handle:
-            head = handle.read(SCAN_BYTES)
+            head = handle.read(100)  # the SQLite header
+            if head.startswith(SQLITE_MAGIC) and len(head) == 100:
+                app_id = int.from_bytes(head[68:72], "big")
+                if app_id == APPLICATION_ID:
+                    return Kind.OURS  # the usual case: 100 bytes read
+                if app_id != 0:
+                    return Kind.FOREIGN
+            head += handle.read(SCAN_BYTES - len(head))
     except OSError as exc:
         raise classify(exc, path) from exc
     if not head:
         return Kind.EMPTY
     if head.startswith(SQLITE_MAGIC) and len(head) >= 100:
-        app_id = int.from_bytes(head[68:72], "big")
-        if app_id == APPLICATION_ID:
-            return Kind.OURS
-        if app_id != 0:
-            return Kind.FOREIGN
         return _by_tables(path, head)
     return Kind.DAMAGED if _looks_ours(path, head) else Kind.FOREIGN
 
