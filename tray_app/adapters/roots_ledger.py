@@ -13,6 +13,7 @@ root and are shown in every report (`doctor` says how many).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +27,7 @@ from tray_app.adapters.ledger_connect import loaded_path
 log = logging.getLogger(__name__)
 
 VERSION_KEY = "response_roots"
+ROOTS_KEY = "response_roots_list"
 CHUNK = 500  # SQLite's default limit is 999 host parameters per statement
 
 
@@ -81,6 +83,23 @@ def record(ledger: Ledger, seen: Mapping[str, Iterable[str]]) -> None:
             db.cursor().executemany(
                 "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)", rows
             )
+            known = _known(db)
+            if not set(seen) <= known:
+                _set_known(db, known | set(seen))
+
+
+def _known(db: Any) -> set[str]:
+    """Every root with responses: kept in `meta` so a restart need not scan the table."""
+    row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (ROOTS_KEY,)).fetchone()
+    if row is None:  # written before the list was kept: ask the table once
+        return {r[0] for r in db.execute_sql("SELECT DISTINCT root FROM response_roots")}
+    return set(json.loads(row[0]))
+
+
+def _set_known(db: Any, roots: set[str]) -> None:
+    db.execute_sql(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)", (ROOTS_KEY, json.dumps(sorted(roots)))
+    )
 
 
 def _marks(values: Sequence[str]) -> str:
@@ -89,8 +108,8 @@ def _marks(values: Sequence[str]) -> str:
 
 def outside_keys(ledger: Ledger, roots: Sequence[str]) -> set[str]:
     """Responses read only from other roots (unknown-root ones are not among them)."""
-    if not roots:
-        return set()
+    if not roots or _known(_db(ledger)) <= set(roots):
+        return set()  # the common case, answered without reading the table
     cursor = _db(ledger).execute_sql(
         "SELECT DISTINCT key FROM response_roots WHERE key NOT IN "
         f"(SELECT key FROM response_roots WHERE root IN ({_marks(roots)}))",
@@ -176,6 +195,7 @@ def forget(ledger: Ledger, root: str) -> Forget:
             part = keys[i : i + CHUNK]
             db.execute_sql(f"DELETE FROM responses WHERE key IN ({_marks(part)})", tuple(part))
         db.execute_sql("DELETE FROM response_roots WHERE root = ?", (root,))
+        _set_known(db, _known(db) - {root})
         drop = [
             (p,)
             for (p,) in db.execute_sql("SELECT path FROM files")
