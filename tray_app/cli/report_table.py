@@ -43,13 +43,10 @@ def token_cells(t: Totals, no_cost: bool) -> list[str]:
 
 
 def breakdown_lines(
-    per_model: Sequence[tuple[str, Totals]], lead: int, no_cost: bool, tail: int = 0
+    per_model: Sequence[tuple[str, Totals]], lead: int, no_cost: bool
 ) -> list[Line]:
     """A dim row per model (`└─ model`) under its row; `lead` empty cells before the name."""
-    return [
-        Line(["" for _ in range(lead)] + [f"└─ {m}", *token_cells(t, no_cost)] + [""] * tail, "sub")
-        for m, t in per_model
-    ]
+    return [Line([""] * lead + [f"└─ {m}", *token_cells(t, no_cost)], "sub") for m, t in per_model]
 
 
 def per_model_json(per_model: Sequence[tuple[str, Totals]]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import io
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from tray_app.usage.text_safety import clean
@@ -57,7 +57,6 @@ class Output:
     width: int = 80
     color: bool = False
     compact: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def short_model(name: str) -> str:
