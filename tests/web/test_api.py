@@ -105,6 +105,9 @@ def test_state_and_history_json(client: Any) -> None:
                                                        "mystery"}  # fmt: skip
     assert [s["session_id"] for s in history["sessions"]] == ["s", "t"]
     assert history["sessions"][0]["project_path"] == "/home/u/p"
+    block = history["block"]
+    assert block["tokens"] == [0, 100, 150, 160]  # the running total, one point per response
+    assert block["limit_tokens"] == 1000 and block["projected_tokens"] == 400
 
 
 def test_rename_rules(client: Any) -> None:

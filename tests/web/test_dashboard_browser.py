@@ -105,6 +105,7 @@ def test_page_shows_status_figures_without_console_errors(page: Any, site: dict)
     assert rows == 2
     assert page.locator("#models tbody tr").count() == 2
     assert page.locator(".budget[data-period=daily]").count() == 1
+    page.wait_for_selector("#burn-chart canvas")  # the active block's running total
     assert page.errors == []
 
 

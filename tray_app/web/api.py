@@ -70,6 +70,7 @@ class DashboardData:
                     entries, cost, now, block.limit_tokens if block else None
                 ),
                 "models": views.models_json(entries, cost, now),
+                "block": views.block_series(entries, snap),
                 "sessions": views.sessions_json(
                     entries,
                     cost,

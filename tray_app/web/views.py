@@ -142,6 +142,27 @@ def blocks_json(
     }  # fmt: skip
 
 
+def block_series(entries: Sequence[Entry], snap: Snapshot | None) -> dict[str, Any] | None:
+    """The active block's running token total over time, for the burn chart (≤ 400 points)."""
+    b = snap.active_block if snap is not None else None
+    if b is None:
+        return None
+    inside = sorted((e for e in entries if b.block.start <= e.timestamp < b.resets_at),
+                    key=lambda e: e.timestamp)  # fmt: skip
+    points: list[tuple[float, int]] = [(b.block.start, 0)]
+    total = 0
+    for e in inside:
+        total += e.total_tokens
+        points.append((e.timestamp, total))
+    step = max(1, len(points) // 400)
+    kept = points[::step] if points[-1] in points[::step] else [*points[::step], points[-1]]
+    return {
+        "start": b.block.start, "end": b.resets_at, "now": snap.published_at if snap else None,
+        "times": [t for t, _ in kept], "tokens": [v for _, v in kept],
+        "limit_tokens": b.limit_tokens, "projected_tokens": b.projected_tokens,
+    }  # fmt: skip
+
+
 def models_json(entries: Sequence[Entry], cost_of: CostFn, now: float) -> list[dict[str, Any]]:
     """Per model: tokens, share, cost and cache-hit ratio (reads of all prompt tokens)."""
     out = []

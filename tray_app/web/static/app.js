@@ -130,6 +130,7 @@
     renderBudgets(h.budgets);
     renderDaily();
     renderTimeline(h.timeline);
+    renderBurn(h.block);
     renderHeatmap(h.daily.heatmap);
     renderModels(h.models);
     renderSessions(h.sessions);
@@ -172,6 +173,8 @@
     ];
   }
   function replaceChart(key, id, opts, data) {
+    // Axis clocks in the user's zone (config `timezone`), like every other time on the page.
+    if (state.tz) opts.tzDate = (ts) => uPlot.tzDate(new Date(ts * 1000), state.tz);
     if (state.charts[key]) state.charts[key].destroy();
     $(id).replaceChildren();
     state.charts[key] = new uPlot(opts, data, $(id));
@@ -225,6 +228,39 @@
     replaceChart("timeline", "timeline-chart", Object.assign(chartSize("timeline-chart", 240), {
       series: series, axes: axes(compact), legend: { show: false }, cursor: { show: false },
       scales: { x: { time: true } },
+    }), data);
+  }
+
+  function renderBurn(b) {
+    const note = $("burn-note");
+    if (!b) {
+      if (state.charts.burn) { state.charts.burn.destroy(); delete state.charts.burn; }
+      $("burn-chart").replaceChildren(el("p", "muted", "No active block."));
+      note.textContent = "";
+      return;
+    }
+    const xs = b.times.slice(), used = b.tokens.slice();
+    const last = used[used.length - 1];
+    const now = Math.min(b.end, Math.max(b.now || xs[xs.length - 1], xs[xs.length - 1]));
+    const proj = xs.map(() => null);
+    if (b.projected_tokens != null) {
+      // the burn-rate line: from the last response to the block's end at the current rate
+      xs.push(now, b.end); used.push(last, null); proj.push(null, null);
+      proj[xs.length - 3] = last; proj[xs.length - 1] = b.projected_tokens;
+    } else {
+      xs.push(b.end); used.push(null); proj.push(null);
+    }
+    const series = [{}, { label: "used", stroke: css("--accent"), width: 2, fill: css("--track"), points: { show: false } },
+      { label: "at this rate", stroke: css("--warn"), width: 2, dash: [6, 4], spanGaps: true, points: { show: false } }];
+    const data = [xs, used, proj];
+    if (b.limit_tokens) {
+      series.push({ label: "limit", stroke: css("--danger"), width: 1.5, dash: [2, 3], points: { show: false } });
+      data.push(xs.map(() => b.limit_tokens));
+    }
+    note.textContent = `${when(b.start, false)}–${when(b.end, false)}` + (b.projected_tokens != null ? ` · ${compact(b.projected_tokens)} by the reset at this rate` : "");
+    replaceChart("burn", "burn-chart", Object.assign(chartSize("burn-chart", 240), {
+      series: series, axes: axes(compact), legend: { show: false }, cursor: { show: false },
+      scales: { x: { time: true }, y: { range: (u, lo, hi) => [0, Math.max(hi, b.limit_tokens || 0) * 1.05] } },
     }), data);
   }
 
@@ -349,7 +385,9 @@
   let resizeTimer = 0;
   new ResizeObserver(() => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => { if (state.history) { renderDaily(); renderTimeline(state.history.timeline); } }, 150);
+    resizeTimer = setTimeout(() => {
+      if (state.history) { renderDaily(); renderTimeline(state.history.timeline); renderBurn(state.history.block); }
+    }, 150);
   }).observe(document.querySelector("main"));
   setInterval(() => { if (state.live) renderLive(state.live); }, 30000);  // countdown text only
   connect();
