@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,16 @@ def test_a_new_ledger_appears_complete_or_not_at_all(tmp_path: Path) -> None:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
     con.close()
     assert {"responses", "files", "sessions", "meta"} <= tables
+
+
+def test_temp_ledgers_of_dead_processes_are_swept_live_ones_kept(tmp_path: Path) -> None:
+    gone_pid = subprocess.Popen(["true"])
+    gone_pid.wait()
+    db = tmp_path / "l.db"
+    stale = tmp_path / f".l.db.new-{gone_pid.pid}-abcdef"
+    live = tmp_path / f".l.db.new-{os.getppid()}-123456"
+    other = tmp_path / f".l.db.new-{gone_pid.pid}-notours"
+    for p in (stale, live, other):
+        p.write_bytes(b"")
+    Ledger.open(db).close()
+    assert not stale.exists() and live.exists() and other.exists()

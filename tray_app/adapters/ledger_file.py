@@ -9,9 +9,11 @@ it sits at the default ledger path inside our own data dir. Anything else is ref
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import errno
 import os
+import re
 import secrets
 import sqlite3
 import stat
@@ -146,6 +148,31 @@ def exclusive_name(base: Path, suffixes: tuple[str, ...] = ("",)) -> Path:
             continue
         return candidate
     raise FileExistsError(errno.EEXIST, "no free name", str(base))
+
+
+def sweep_temps(path: Path) -> int:
+    """Remove our own temp ledgers left beside `path` by a process that no longer runs."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.new-(\d+)-[0-9a-f]{{6}}")
+    removed = 0
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return 0
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or int(match[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+            continue  # its maker still runs (or the pid was reused): not ours to judge
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(path.parent / name)
+            removed += 1
+    return removed
 
 
 def temp_sibling(path: Path) -> Path:

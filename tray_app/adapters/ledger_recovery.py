@@ -17,6 +17,7 @@ from tray_app.adapters.ledger_file import (
     move_aside,
     put_in_place,
     ro_uri,
+    sweep_temps,
     temp_sibling,
 )
 from tray_app.adapters.ledger_schema import models_for
@@ -87,6 +88,7 @@ def create(path: Path) -> bool:
     """Create the ledger at a free `path` atomically (never a half-made file there).
 
     False when another process created it first (theirs is used)."""
+    sweep_temps(path)
     tmp = temp_sibling(path)
     try:
         with translated(path):
@@ -136,6 +138,7 @@ def recover(path: Path) -> tuple[Path, Salvaged]:
 
     Everything is prepared beside it first: if anything fails (a full disk), the damaged
     file stays where it was and nothing was moved."""
+    sweep_temps(path)
     tmp = temp_sibling(path)
     try:
         with translated(path):
