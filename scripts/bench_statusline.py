@@ -34,6 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_data  # scripts/ is not a package
 
+from tray_app.adapters.spool_files import write_json
+
 P99_MS = 50.0
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         spool.write_text((json.dumps(line) + "\n") * 5000)
     block = {"tokens": 1_234_567, "percent": 63.0, "source": "p90", "resets_at": now + 3600,
              "end": now + 3600, "tokens_per_minute": 12_345.0}  # fmt: skip
-    (state / "statusline-state.json").write_text(
-        json.dumps({"published_at": now, "block": block, "limits": []})
+    write_json(
+        str(state / "statusline-state.json"), {"published_at": now, "block": block, "limits": []}
     )
     rows = []
     rows.append(("plain", _time_runs(args.runs, _payload(True), env)))

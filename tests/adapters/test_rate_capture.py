@@ -10,7 +10,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from tray_app.adapters import rate_capture
+from tray_app.adapters import rate_capture, spool_files
 from tray_app.adapters.rate_capture import CaptureStore, record_for
 from tray_app.adapters.spool_files import SPOOL, append_record, data_dir, read_json, write_json
 
@@ -94,3 +94,27 @@ def test_data_dir_matches_platformdirs_without_importing_it(
     monkeypatch.delenv("TOKEN_MONITOR_DB", raising=False)
     assert data_dir(env) == platformdirs.user_data_dir("token-monitor", appauthor=False)
     assert data_dir({"TOKEN_MONITOR_DB": "/x/y/l.db"}) == "/x/y"
+
+
+def test_writer_bounds_the_spool_without_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool_files, "SPOOL_MAX", 1000)
+    for i in range(30):
+        assert append_record(str(tmp_path), record_for(rl(i), NOW + i, "statusline"))
+    sizes = [(tmp_path / name).stat().st_size for name in (SPOOL, spool_files.SPOOL_OLD)]
+    assert all(size <= 1000 + 200 for size in sizes)
+    store = CaptureStore(str(tmp_path))
+    store.refresh()
+    assert store.captures["five_hour"].percent == 29
+
+
+def test_a_late_reader_reads_only_the_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rate_capture, "TAIL", 500)
+    for i in range(50):
+        append_record(str(tmp_path), record_for(rl(i, 50 + i), NOW + i, "statusline"))
+    store = CaptureStore(str(tmp_path))
+    assert store.refresh()
+    assert (store.captures["five_hour"].percent, store.captures["seven_day"].percent) == (49, 99)
+    append_record(str(tmp_path), record_for(rl(77), NOW + 60, "statusline"))
+    assert store.refresh() and store.captures["five_hour"].percent == 77

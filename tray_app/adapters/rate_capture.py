@@ -14,6 +14,7 @@ from tray_app.usage.official_limits import OfficialWindow, latest, parse_rate_li
 
 log = logging.getLogger(__name__)
 ROTATE_AT = 256 * 1024  # bytes; the newest figures are always in the last few records
+TAIL = 2 * 1024 * 1024  # bytes read at most from a spool (a reader that starts late)
 
 
 def record_for(
@@ -73,10 +74,15 @@ class CaptureStore:
     def _read(self, path: str, offset: int) -> tuple[bytes, int]:
         try:
             with open(path, "rb") as f:
-                f.seek(offset)
-                data = f.read()
+                size = os.fstat(f.fileno()).st_size
+                start = max(offset, size - TAIL)  # only the newest records matter
+                f.seek(start)
+                data = f.read(size - start)
         except OSError:
             return b"", offset
+        if start > offset:
+            data = data[data.find(b"\n") + 1 :]  # skip the cut line
+            offset = start + (size - start - len(data))
         end = data.rfind(b"\n") + 1  # a half-written last line waits for its newline
         return data[:end], offset + end
 

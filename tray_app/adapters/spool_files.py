@@ -22,6 +22,7 @@ SPOOL_OLD = "rate-limits.old.jsonl"  # the previous spool after a rotation
 STATE = "statusline-state.json"  # the app's latest figures for the status line
 SETUP = "statusline.json"  # what `statusline install` set up (previous command, options)
 MAX_RECORD = 4096  # bytes; one small write is appended in one piece
+SPOOL_MAX = 1024 * 1024  # bytes; the status line rotates the spool itself past this
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -60,7 +61,11 @@ def append_record(folder: str, record: Mapping[str, Any]) -> bool:
         )
         try:
             # One write() of < 4 KiB with O_APPEND: concurrent status lines never interleave.
-            return os.write(fd, line) == len(line)
+            written = os.write(fd, line) == len(line)
+            if os.fstat(fd).st_size > SPOOL_MAX:
+                # Without the app nobody rotates it: keep the newest records, bounded.
+                os.replace(os.path.join(folder, SPOOL), os.path.join(folder, SPOOL_OLD))
+            return written
         finally:
             os.close(fd)
     except OSError:
