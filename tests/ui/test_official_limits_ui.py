@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from tests.ui.factories import NOW, block_view, snapshot
+from tests.ui.factories import NOW, block_view, idle, snapshot
 from tray_app.service.snapshot import Snapshot
 from tray_app.ui.icon import DEFAULT_COLORS, gauge_for, render_icon
 from tray_app.ui.menu import UiState, build_menu
@@ -61,3 +61,11 @@ def test_fallback_keeps_the_old_wording() -> None:
     snap = snapshot(63.0)
     assert "63% of p90" in tooltip_text(snap, NOW, UTC)
     assert gauge_for(snap).window == "five_hour"
+
+
+def test_idle_icon_shows_a_known_weekly_figure() -> None:
+    quiet = idle(limits=(Limit(None, "max", "five_hour"), WEEK))
+    gauge = gauge_for(quiet)
+    assert (gauge.look, gauge.label, gauge.window) == ("active", "85%", "seven_day")
+    assert gauge_for(idle()).look == "idle"  # nothing official: the idle look as before
+    assert "Weekly: 85%" in tooltip_text(quiet, NOW, UTC)

@@ -71,12 +71,13 @@ def gauge_for(snapshot: Snapshot | None, thresholds: tuple[int, ...] = DEFAULT_T
     if snapshot.status == "no_data":
         return Gauge("no_data", 0.0, 0, "?")
     view = snapshot.active_block
-    if snapshot.status == "idle" or view is None:
+    # The fuller of the 5-hour block and the official weekly window (usage/official_limits);
+    # while idle the block is empty, so a known weekly figure is what is left to show.
+    figure, window = icon_figure(snapshot, None if view is None else view.percent)
+    if (snapshot.status == "idle" or view is None) and window != "seven_day":
         return Gauge("idle", 0.0, 0, "idle")
-    # The fuller of the 5-hour block and the official weekly window (usage/official_limits).
-    figure, window = icon_figure(snapshot, view.percent)
     if figure is None:  # no limit known yet: show tokens, an empty gauge
-        return Gauge("active", 0.0, 0, compact(view.block.tokens))
+        return Gauge("active", 0.0, 0, compact(view.block.tokens if view else 0))
     pct = figure
     fraction = min(1.0, max(0.0, pct / 100.0))
     level = level_for(pct, thresholds)
