@@ -113,3 +113,12 @@ def test_chains_the_previous_command_with_the_same_stdin(tmp_path: Path) -> None
 def test_unreadable_state_file_is_ignored(tmp_path: Path) -> None:
     (tmp_path / STATE).write_text("{not json")
     assert run(tmp_path, json.dumps(RECORDED).encode()).stdout.startswith(b"5h 24%")
+
+
+def test_the_status_line_imports_nothing_heavy() -> None:
+    """Start-up is most of its ≤ 50 ms budget: no typing, SQLite, YAML, dataclasses, …"""
+    code = ("import sys; import tray_app.cli.statusline_cmd; print(' '.join(m for m in "
+            "('typing', 'sqlite3', 'yaml', 'peewee', 'platformdirs', 'subprocess', "
+            "'dataclasses', 'orjson') if m in sys.modules))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
