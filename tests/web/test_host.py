@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC
@@ -47,9 +48,16 @@ def test_opens_on_demand_shows_the_service_totals_and_stops(tmp_path: Path) -> N
         got = wait_for(history, timeout=10)
         assert got["totals"]["responses"] == latest.totals.responses == 2
         assert b"Token Monitor" in _get(url)
+        # A page still open when the tray quits must not hold the quit up.
+        stream = urllib.request.urlopen(url + "api/events", timeout=10)
+        assert stream.readline().startswith(b"data: ")
+        started = time.monotonic()
     finally:
         host.stop()
         runtime.stop()
+    assert time.monotonic() - started < 3.0
+    assert stream.read() in (b"", b"\n")  # the server ended the stream
+    stream.close()
     with pytest.raises(urllib.error.URLError):
         _get(url + "api/state")
     assert host.open() is None  # quit: never started again
