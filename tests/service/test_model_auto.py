@@ -197,3 +197,24 @@ def test_a_change_made_elsewhere_refreshes_the_menu_even_when_off(tmp_path: Path
     rig.auto.check(captured(CALM, T0 + 30))
     rig.auto.check(captured(CALM, T0 + 60))
     assert changes == [1] and not rig.ledger.exists()
+
+
+def test_new_figures_that_arrive_during_a_check_are_looked_at_after_it(tmp_path: Path) -> None:
+    import threading
+
+    rig = Rig(tmp_path)
+    release = threading.Event()
+    seen: list[tuple[str, ...]] = []
+
+    def slow_check(snapshot: Snapshot) -> None:
+        seen.append(tuple(x.window for x in snapshot.limits if x.source == "official"))
+        release.wait(5)
+
+    rig.auto.check = slow_check  # type: ignore[method-assign, assignment]
+    rig.auto.on_snapshot(captured(CALM, T0))  # start-up: no weekly window yet
+    rig.auto.on_snapshot(captured(WEEKLY_OPUS_83, T0))  # arrives while that check runs
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name == "tm-model-auto":
+            thread.join(5)
+    assert seen == [("five_hour",), ("seven_day_opus",)]

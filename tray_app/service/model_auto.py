@@ -101,28 +101,43 @@ class ModelAutoSwitch:
         self._next = 0.0
         self._seen: object = None  # the limit figures of the last check
         self._shown: object = _UNSEEN  # the user's model value at the last check
-        self._busy = threading.Lock()
+        self._lock = threading.Lock()
+        self._running = False
+        self._pending: Snapshot | None = None  # arrived while a check was running
         self._warned: str | None = None
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """Subscriber for the aggregator: never blocks it (the check runs on a thread)."""
         now = self.clock()
         figures = _figures(snapshot, now)
-        # New limit figures (a capture arrived) are checked at once; the same figures only
-        # every CHECK_SECONDS, for what time alone changes (a reset, a hand-edited file).
-        if (figures == self._seen and now < self._next) or self._busy.locked():
-            return
-        self._seen, self._next = figures, now + CHECK_SECONDS
+        with self._lock:
+            # New limit figures (a capture arrived) are checked at once; the same figures
+            # only every CHECK_SECONDS, for what time alone changes (a reset, an edited file).
+            if figures == self._seen and now < self._next:
+                return
+            if self._running:
+                self._pending = snapshot  # looked at as soon as the running check ends
+                return
+            self._running = True
+            self._seen, self._next = figures, now + CHECK_SECONDS
         threading.Thread(
-            target=self._guarded, args=(snapshot,), name="tm-model-auto", daemon=True
+            target=self._work, args=(snapshot,), name="tm-model-auto", daemon=True
         ).start()
 
-    def _guarded(self, snapshot: Snapshot) -> None:
-        with self._busy:
+    def _work(self, first: Snapshot) -> None:
+        snapshot: Snapshot | None = first
+        while snapshot is not None:
             try:
                 self.check(snapshot)
             except Exception:
                 log.exception("auto-switch check failed")
+            with self._lock:
+                snapshot, self._pending = self._pending, None
+                if snapshot is None:
+                    self._running = False
+                else:
+                    now = self.clock()
+                    self._seen, self._next = _figures(snapshot, now), now + CHECK_SECONDS
 
     def check(self, snapshot: Snapshot) -> Decision:
         """Decide and apply one step now; returns what was decided."""
