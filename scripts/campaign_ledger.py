@@ -187,9 +187,9 @@ def held_lock(trials: int, data: Path, work: Path, hold: float) -> Row:
     """Another process holds BEGIN IMMEDIATE for `hold` seconds while `status` must write."""
     row = Row(f"write lock held {hold:g} s")
     for t in range(trials):
-        trial_data = work / f"lock-{t}"
+        trial_data = work / f"lock-{hold:g}-{t}"
         shutil.copytree(data, trial_data)
-        db = work / f"lock-{t}.db"
+        db = work / f"lock-{hold:g}-{t}.db"
         named = seed_ledger(db, trial_data)
         before = (facts(db)[0], named)
         gen_data.append(trial_data, 100_000, seed=t + 1, update_expected=False)

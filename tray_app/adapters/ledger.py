@@ -108,8 +108,8 @@ class Ledger:
 
     def _follow(self) -> None:
         """Before writing: if another process moved the file aside, write to the new one."""
-        if self.readonly or self._stat_identity() == self._identity:
-            return
+        if self.readonly or self.db.in_transaction() or self._stat_identity() == self._identity:
+            return  # (inside a transaction the file in use is kept until it ends)
         if identify(self.path) is not Kind.OURS:
             raise LedgerIOError(
                 f"the ledger {self.path} was moved or replaced by another process; "
