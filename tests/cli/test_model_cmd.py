@@ -249,3 +249,25 @@ def test_managed_policy_and_its_drop_ins_beat_the_project(
     (managed / "managed-settings.d" / "20-b.json").write_text('{"theme": "x"}')
     got = h.json()  # the later fragment does not set it: 10-a's value wins over the base
     assert got["model"] == "opus" and got["source"]["where"].endswith("10-a.json")
+
+
+def test_a_choice_made_after_an_automatic_switch_holds_until_its_reset(h: Home) -> None:
+    from tray_app.adapters import model_history
+    from tray_app.adapters.model_history import ModelChange
+
+    ledger = Path(h.env["TOKEN_MONITOR_DB"])
+    until = 2_000_000_000.0
+    model_history.record(
+        ledger, ModelChange(1.0, "auto", "opus", "sonnet", "weekly", until, "auto")
+    )
+    got = h.json("set", "opus", "--now", "2030-01-01T00:00:00+00:00")
+    assert got["held_until"] == "2033-05-18T03:33:20.000Z"
+    latest = model_history.recent(ledger)[0]
+    assert (latest.kind, latest.new, latest.until, latest.source) == (
+        "manual",
+        "opus",
+        until,
+        "cli",
+    )
+    code, out, _ = h.run("set", "haiku", "--now", "2030-01-01T00:00:00+00:00")
+    assert code == 0 and "until the reset" in out

@@ -80,11 +80,13 @@ def test_a_hand_made_choice_after_a_switch_wins_until_the_reset() -> None:
     assert decide(RULE, held, SwitchInput(later, fresh, "opus[1m]"), UTC).kind == "auto"
 
 
-def test_hold_until_only_after_an_active_automatic_switch() -> None:
+def test_hold_until_only_while_an_automatic_switch_or_a_hold_is_active() -> None:
     auto = LastChange("auto", "opus", "sonnet", T0 + 100)
     assert hold_until(auto, T0) == T0 + 100
     assert hold_until(auto, T0 + 200) is None
     assert hold_until(LastChange("manual", "a", "b", None), T0) is None
+    assert hold_until(LastChange("manual", "a", "b", T0 + 100), T0) == T0 + 100  # still held
+    assert hold_until(LastChange("restore", "a", "b", T0 + 100), T0) is None
 
 
 def test_the_five_hour_projection_alone_triggers_a_switch() -> None:

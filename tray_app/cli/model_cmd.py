@@ -107,7 +107,8 @@ def _set(args: argparse.Namespace, env: Environment, s: Settings, name: str) -> 
     ]
     text.append(f"Written to {written}; running sessions keep their model.")
     if until is not None:
-        text.append(f"Auto-switch leaves this choice alone until {datetime.fromtimestamp(until)}.")
+        when = datetime.fromtimestamp(until).strftime("%a %d %b %H:%M")
+        text.append(f"Auto-switch leaves this choice alone until the reset ({when}).")
     text += [f"warning: {w}" for w in eff.warnings]
     emit(args, env, payload, "\n".join(text))
     return ExitStatus.OK

@@ -126,7 +126,8 @@ def decide(
 
 
 def hold_until(last: LastChange | None, now: float) -> float | None:
-    """For a choice made by hand now: the reset it holds until (after an automatic switch)."""
-    if last is not None and last.kind == "auto" and last.until is not None and last.until > now:
-        return last.until
-    return None
+    """For a choice made by hand now: the reset it holds until (after an automatic switch,
+    or after an earlier hand-made choice that still holds)."""
+    if last is None or last.kind not in ("auto", "manual"):
+        return None
+    return last.until if last.until is not None and last.until > now else None
