@@ -119,3 +119,15 @@ def test_rename_rules(client: Any) -> None:
     answer = client.post(url, json={"name": "  Refactor  "})
     assert answer.status_code == 200 and answer.json()["name"] == "Refactor"
     assert client.renamed == [("s", "Refactor")]
+
+
+def test_history_is_recomputed_at_most_every_refresh_interval() -> None:
+    feed, entries, _ = _feed()
+    data = DashboardData(feed, UTC, clock=lambda: 1e10)
+    first = data.history()
+    feed.apply(Change(None, entry(30, 1000, "d")))
+    again = data.history()  # right away: the cached views, with their older version
+    assert again is first and again["version"] < feed.version
+    data._next = 0.0  # the interval has passed
+    fresh = data.history()
+    assert fresh["version"] == feed.version and fresh["totals"]["total_tokens"] == 1160

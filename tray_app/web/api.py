@@ -29,6 +29,8 @@ from tray_app.web.metrics import CONTENT_TYPE, render
 
 STATIC = Path(__file__).with_name("static")
 KEEPALIVE_SECONDS = 15.0
+MIN_REFRESH = 1.0  # s between history recomputations while responses keep arriving
+REFRESH_FACTOR = 5.0  # …or 5× what the last one took (a big ledger: a few seconds)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class DashboardData:
     meta: Callable[[], Mapping[str, SessionMeta]] = dict
     clock: Callable[[], float] = time.time
     _cache: tuple[int, int, dict[str, Any]] | None = None  # (version, minute, views)
+    _next: float = 0.0  # monotonic time before which a cached history is good enough
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def live(self) -> dict[str, Any]:
@@ -53,8 +56,14 @@ class DashboardData:
             now = self.clock()
             entries = self.feed.entries()
             key = (self.feed.version, int(now // 60))  # days and budgets move with time too
-            if self._cache is not None and self._cache[:2] == key:
+            if self._cache is not None and (
+                self._cache[:2] == key or time.monotonic() < self._next
+            ):
+                # While responses stream in, a big history is recomputed at most every
+                # few seconds; its `version` tells the page to ask again (live figures
+                # come by SSE meanwhile).
                 return self._cache[2]
+            started = time.monotonic()
             cost = self.feed.cost
             meta = self.meta()
             snap = self.feed.snapshot
@@ -82,6 +91,8 @@ class DashboardData:
                 ),
             }
             self._cache = (key[0], key[1], out)
+            took = time.monotonic() - started
+            self._next = time.monotonic() + max(MIN_REFRESH, REFRESH_FACTOR * took)
             return out
 
 

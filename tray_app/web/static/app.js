@@ -354,7 +354,12 @@
     state.fetching = true;
     try {
       const answer = await fetch(base + "api/history");
-      if (answer.ok) renderHistory(await answer.json());
+      if (answer.ok) {
+        const h = await answer.json();
+        renderHistory(h);
+        // The server answers from its cache while responses stream in: ask again shortly.
+        if (h.version < state.version) setTimeout(loadHistory, 1500);
+      }
     } finally {
       state.fetching = false;
       if (state.again) { state.again = false; loadHistory(); }
