@@ -7,6 +7,7 @@ spawn to exit. Set-up: a generated history of ``--size-mb`` read into a real led
 (``token-monitor status`` with ``TOKEN_MONITOR_DB``), a spool with thousands of earlier
 captures, the app's state file, and a chained previous command for one phase. Phases:
 
+0. ``python baseline``: the same interpreter printing one line (the floor);
 1. ``plain``: the recorded input with ``rate_limits`` (a capture is appended each run);
 2. ``busy ledger``: the same while another process holds an exclusive SQLite lock on the
    ledger (the status line never opens it, so it must not wait);
@@ -64,8 +65,10 @@ def _payload(rate_limits: bool) -> bytes:
     return json.dumps(body).encode()
 
 
-def _time_runs(runs: int, stdin: bytes, env: dict[str, str]) -> list[float]:
-    cmd = [_script(), "statusline"]
+def _time_runs(
+    runs: int, stdin: bytes, env: dict[str, str], cmd: list[str] | None = None
+) -> list[float]:
+    cmd = cmd or [_script(), "statusline"]
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -114,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         str(state / "statusline-state.json"), {"published_at": now, "block": block, "limits": []}
     )
     rows = []
+    # The interpreter alone (same venv, same site-packages): the floor under every phase.
+    python = [sys.executable, "-c", "print(1)"]
+    rows.append(("python baseline", _time_runs(args.runs, b"", env, python)))
     rows.append(("plain", _time_runs(args.runs, _payload(True), env)))
     lock = sqlite3.connect(state / "ledger.sqlite3", isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
@@ -131,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'phase':<16} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  verdict")
     for name, times in rows:
         p50, p99 = statistics.median(times), _p99(times)
-        verdict = "ok" if p99 <= P99_MS or name.startswith("chained") else "OVER"
+        verdict = "ok" if p99 <= P99_MS or name.startswith(("chained", "python")) else "OVER"
         print(f"{name:<16} {p50:>8.1f} {p99:>8.1f} {max(times):>8.1f}  {verdict}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
