@@ -122,7 +122,7 @@ def test_rename_rules(client: Any) -> None:
 
 
 def test_history_is_recomputed_at_most_every_refresh_interval() -> None:
-    feed, entries, _ = _feed()
+    feed, _, _ = _feed()
     data = DashboardData(feed, UTC, clock=lambda: 1e10)
     first = data.history()
     feed.apply(Change(None, entry(30, 1000, "d")))
