@@ -271,3 +271,11 @@ def test_a_choice_made_after_an_automatic_switch_holds_until_its_reset(h: Home) 
     )
     code, out, _ = h.run("set", "haiku", "--now", "2030-01-01T00:00:00+00:00")
     assert code == 0 and "until the reset" in out
+
+
+def test_compact_is_one_line(h: Home) -> None:
+    h.json("set", "cheap")
+    lines = {a: h.run(a, "--compact")[1].splitlines() for a in ("show", "profiles", "history")}
+    assert lines["show"] == [f"New sessions: haiku (profile cheap) (from {h.settings})"]
+    assert lines["profiles"] == ["best=opus balanced=sonnet cheap=haiku"]
+    assert lines["history"] == ["manual (cli): default → haiku"]

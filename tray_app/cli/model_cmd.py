@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from tray_app.adapters import model_history, model_store
 from tray_app.adapters.claude_settings import BACKUP_SUFFIX, SettingsError, user_settings_path
@@ -73,7 +72,7 @@ def _show(args: argparse.Namespace, env: Environment, s: Settings) -> ExitStatus
         lines.append(f"Your setting: {describe(eff.user_value, profiles)}")
     lines.append(f"Auto-switch: {'on' if s.auto_switch else 'off'}")
     lines += [f"warning: {w}" for w in eff.warnings]
-    emit(args, env, payload, "\n".join(lines))
+    model_report.emit(args, env, payload, "\n".join(lines))
     return ExitStatus.OK
 
 
@@ -110,7 +109,7 @@ def _set(args: argparse.Namespace, env: Environment, s: Settings, name: str) -> 
         when = datetime.fromtimestamp(until).strftime("%a %d %b %H:%M")
         text.append(f"Auto-switch leaves this choice alone until the reset ({when}).")
     text += [f"warning: {w}" for w in eff.warnings]
-    emit(args, env, payload, "\n".join(text))
+    model_report.emit(args, env, payload, "\n".join(text))
     return ExitStatus.OK
 
 
@@ -135,13 +134,9 @@ def _profiles(args: argparse.Namespace, env: Environment, s: Settings) -> ExitSt
         for n, v in profiles.items()
     ]
     table = r.table(["Profile", "Model", "Defined", ""], cells)
-    emit(args, env, {"profiles": rows}, table)
+    short = " ".join(f"{n}={v}" for n, v in profiles.items())
+    model_report.emit(args, env, {"profiles": rows}, table, short)
     return ExitStatus.OK
-
-
-def emit(args: argparse.Namespace, env: Environment, payload: dict[str, Any], text: str) -> None:
-    """JSON with --json, else the text (cleaned of control sequences)."""
-    print(r.dumps(payload) if args.json else r.safe_lines(text), file=env.stdout)
 
 
 def cmd_model(args: argparse.Namespace, env: Environment) -> ExitStatus:

@@ -35,8 +35,15 @@ MAX_IMPORT_BYTES = 1_000_000
 DAY = 86400.0
 
 
-def _print(args: argparse.Namespace, env: Environment, payload: Any, text: str) -> None:
-    print(r.dumps(payload) if args.json else r.safe_lines(text), file=env.stdout)
+def emit(
+    args: argparse.Namespace, env: Environment, payload: Any, text: str, short: str | None = None
+) -> None:
+    """JSON with --json; with --compact `short` (default: the first line); else the text."""
+    if args.json:
+        print(r.dumps(payload), file=env.stdout)
+        return
+    one = text.split("\n")[0] if short is None else short
+    print(r.safe_lines(one if args.compact else text), file=env.stdout)
 
 
 def export_profiles(args: argparse.Namespace, env: Environment, s: Settings) -> ExitStatus:
@@ -58,7 +65,7 @@ def export_profiles(args: argparse.Namespace, env: Environment, s: Settings) -> 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _print(args, env, {"file": str(target)}, f"Profiles written to {target}")
+    emit(args, env, {"file": str(target)}, f"Profiles written to {target}")
     return ExitStatus.OK
 
 
@@ -95,7 +102,7 @@ def import_profiles(args: argparse.Namespace, env: Environment, s: Settings) -> 
     merged = {**s.model_profiles, **own}
     update_settings(None, env=env.env, model_profiles=merged)
     payload = {"imported": sorted(own), "file": str(config_file(env.env))}
-    _print(args, env, payload, f"Imported {len(own)} profile(s) into {config_file(env.env)}")
+    emit(args, env, payload, f"Imported {len(own)} profile(s) into {config_file(env.env)}")
     return ExitStatus.OK
 
 
@@ -131,7 +138,13 @@ def history(
             for c in changes
         ],
     )
-    _print(args, env, {"history": rows}, table if changes else "No model changes recorded yet.")
+    short = "no model changes yet"
+    if changes:
+        c = changes[0]
+        short = f"{c.kind} ({c.source}): {c.old or 'default'} → {c.new or 'default'}"
+    emit(
+        args, env, {"history": rows}, table if changes else "No model changes recorded yet.", short
+    )
     return ExitStatus.OK
 
 
@@ -220,5 +233,7 @@ def recommend(args: argparse.Namespace, env: Environment, s: Settings) -> ExitSt
     press = pressure(recent, limit.tokens, hits, [(n, p) for n, p in now if p is not None], real)
     profiles = all_profiles(s.model_profiles)
     advice = advise(entries, data.cost, data.prices, profiles, press, args.days)
-    _print(args, env, _advice_json(advice), _advice_text(advice))
+    top = advice.suggestions[0] if advice.suggestions else None
+    short = "no usage to judge" if top is None else f"suggested: {top.profile} ({top.value})"
+    emit(args, env, _advice_json(advice), _advice_text(advice), short)
     return ExitStatus.OK
