@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tray_app.adapters import bulk_read, roots_ledger
+from tray_app.adapters.counted import CountedSet
 from tray_app.adapters.discovery import Roots, find_transcripts, regular_stat
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead, file_place, read_from
-from tray_app.usage.dedup import Change, Deduper
+from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, ResetNotice
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,10 @@ class _Apply:
         With `path`, the responses' keys are remembered under that file's root.
         """
         engine, stats = self.engine, self.stats
-        offer = engine.deduper.offer
+        items = list(items)
+        # Only the keys offered now are looked up in the ledger: O(new lines), not history.
+        engine.counted.prefetch(i.key for i in items if isinstance(i, Entry))
+        offer = engine.counted.offer
         outside = engine.outside
         seen = self._seen(path) if path is not None else set()
         for item in items:
@@ -102,7 +106,7 @@ class _Apply:
             if outside and item.key in outside:
                 # Counted before from another root only: new to this run's roots.
                 outside.discard(item.key)
-                counted = engine.deduper.get(item.key)
+                counted = engine.counted.get(item.key)
                 assert counted is not None
                 change = Change(None, counted)
             if change is None:
@@ -144,17 +148,17 @@ class Engine:
     def __init__(self, roots: Roots, ledger: Ledger | None = None) -> None:
         self.roots = roots
         self.ledger = ledger
-        self.deduper = Deduper()
+        # New copies are merged with the ledger's copy of their key only (adapters/counted.py).
+        self.counted = CountedSet(ledger)
         self.resets: set[ResetNotice] = set()
         self.files: dict[str, FileState] = {}
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self._pending = _Pending()
-        self._loaded = ledger is None
         self._outside: set[str] | None = None
         if ledger is not None:
             # Older ledgers: learn each response's root by reading everything once.
             roots_ledger.ensure_attributed(ledger)
-            # Responses load lazily: a run with nothing new to read never needs them.
+            # Responses are never loaded to count: only reports that list them read them.
             self.resets = set(ledger.load_resets())
             self.files = ledger.file_states()
             self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
@@ -181,22 +185,29 @@ class Engine:
 
     @property
     def loaded(self) -> bool:
-        """Whether the counted set is in memory (there were new bytes, or no ledger)."""
-        return self._loaded
-
-    def _load(self) -> None:
-        if not self._loaded and self.ledger is not None:
-            self.deduper = Deduper(self.ledger.load_entries())
-        self._loaded = True
+        """Whether the counted set lives in memory (no ledger): else `entries` reads SQLite."""
+        return self.ledger is None
 
     @property
     def entries(self) -> Iterable[Entry]:
-        """The counted responses of this engine's roots (and those of unknown root)."""
-        self._load()
+        """The counted responses of this engine's roots (and those of unknown root).
+
+        With a ledger this reads every stored response (plus unwritten changes) on each
+        call: for reports that list responses; counting never needs it.
+        """
+        every: Iterable[Entry]
+        if self.ledger is None:
+            every = self.counted
+        else:
+            every = self.ledger.load_entries()
+            if self._pending.entries:
+                merged = {e.key: e for e in every}
+                merged.update(self._pending.entries)
+                every = merged.values()
         outside = self.outside
         if not outside:
-            return iter(self.deduper)
-        return (e for e in self.deduper if e.key not in outside)
+            return iter(every)
+        return (e for e in every if e.key not in outside)
 
     def refresh(
         self, paths: Sequence[Path] | None = None, validate: bool = False, persist: bool = True
@@ -243,8 +254,6 @@ class Engine:
                 else:
                     stats.files_reset += 1  # truncated or replaced: dedup makes a re-read safe
             jobs.append((path, st, offset, lines))
-        if jobs:
-            self._load()
         acc = _Apply(self, stats)
         to_read = sum(st.st_size - offset for _, st, offset, _ in jobs)
         if not validate and to_read >= bulk_read.PARALLEL_MIN_BYTES and bulk_read.workers() > 1:
@@ -314,4 +323,5 @@ class Engine:
             self.ledger.write(
                 p.entries.values(), p.files.values(), p.resets, p.projects, sorted(p.gone)
             )
+        self.counted.written()
         self._pending = _Pending()

@@ -60,6 +60,10 @@ class Deduper:
         self._by_key[candidate.key] = winner
         return Change(old, winner)
 
+    def keep(self, counted: Entry) -> None:
+        """Hold an already-counted copy (read back from the ledger) without a change."""
+        self._by_key[counted.key] = counted
+
     def get(self, key: str) -> Entry | None:
         """The counted copy for a key."""
         return self._by_key.get(key)
