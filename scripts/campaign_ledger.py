@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or ["full", "lock", "kill", "watch"])
     with tempfile.TemporaryDirectory(prefix="tm-campaign-") as tmp:
         work = Path(tmp)
+        os.chdir(work)  # `python -m` puts the cwd first: PYTHONPATH must pick the CLI
         data = work / "data"
         gen_data.generate(data, size_mb=args.size_mb, seed=args.seed)
         rows: list[Row] = []
