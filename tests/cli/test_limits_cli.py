@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.builders import T0, assistant, write_jsonl
 from tray_app.adapters.rate_capture import record_for
 from tray_app.adapters.spool_files import SETUP, append_record
 from tray_app.cli.environment import Environment
 from tray_app.cli.main import main
+from tray_app.cli.statusline_setup import our_command
 from tray_app.cli.watch_cmd import snapshot_json
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.limits import Limit
@@ -189,3 +193,10 @@ def test_watch_json_snapshot_has_limits() -> None:
                                 "captured_at": "2026-02-10T22:10:59.000Z", "age_seconds": 60.0,
                                 "resets_at": "2026-02-10T22:21:59.000Z"}  # fmt: skip
     assert got["seven_day"]["source"] == "none" and got["seven_day"]["percent"] is None
+
+
+def test_our_command_for_the_venv_and_the_packaged_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert our_command() == f"{Path(sys.executable).parent / 'token-monitor'} statusline"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/Token Monitor/token-monitor")
+    assert our_command() == "'/opt/Token Monitor/token-monitor' statusline"

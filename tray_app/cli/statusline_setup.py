@@ -57,9 +57,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def our_command() -> str:
     """This installation's `token-monitor statusline`, by absolute path when known."""
-    script = shutil.which("token-monitor", path=str(Path(sys.executable).parent))
-    script = script or shutil.which("token-monitor")
-    parts = [script, "statusline"] if script else [sys.executable, "-m", "tray_app", "statusline"]
+    if getattr(sys, "frozen", False):  # the packaged app: the executable is token-monitor
+        parts = [sys.executable, "statusline"]
+    else:
+        script = shutil.which("token-monitor", path=str(Path(sys.executable).parent))
+        script = script or shutil.which("token-monitor")
+        parts = (
+            [script, "statusline"] if script else [sys.executable, "-m", "tray_app", "statusline"]
+        )
     if os.name == "nt":
         return " ".join(f'"{p}"' if " " in p else p for p in parts)
     return shlex.join(parts)
