@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.spool_files import SETUP, SPOOL, STATE, write_json
 from tray_app.cli.statusline_cmd import build_line
+from tray_app.cli.statusline_cmd import run as run_statusline
 
 FUTURE = time.time() + 3 * 3600
 RECORDED = {
@@ -122,3 +125,40 @@ def test_the_status_line_imports_nothing_heavy() -> None:
             "'dataclasses', 'orjson') if m in sys.modules))")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+payloads = st.fixed_dictionaries(
+    {},
+    optional={
+        "rate_limits": st.dictionaries(
+            st.sampled_from(["five_hour", "seven_day", "x" * 50, ""]),
+            st.dictionaries(st.sampled_from(["used_percentage", "resets_at"]), json_values),
+        )
+        | json_values,
+        "cost": st.dictionaries(st.just("total_cost_usd"), json_values) | json_values,
+        "model": json_values,
+        "session_id": json_values,
+    },
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payload=payloads)
+def test_any_input_gives_a_line_and_only_clean_records(
+    tmp_path: Path, payload: dict[str, Any]
+) -> None:
+    stdin = json.dumps(payload, allow_nan=True).encode()
+    line = run_statusline(stdin, {"TOKEN_MONITOR_DB": str(tmp_path / "l.db")}, 1_800_000_000.0)
+    assert line and "\n" not in line and "\x1b" not in line
+    store = CaptureStore(str(tmp_path))
+    store.refresh()
+    assert all(0 <= w.percent <= 10_000 for w in store.captures.values())
