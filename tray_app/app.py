@@ -115,6 +115,7 @@ def run_tray(argv: Sequence[str]) -> int:
 
     # Follows the service from the start; budgets are read from the live settings (menu).
     dashboard = DashboardHost(runtime.service, tz, lambda: controller.settings.budgets)
+    dashboard.listen_for_cli()  # `token-monitor dashboard` then asks this process
     holder: dict[str, Any] = {}
 
     def quit_app() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -46,3 +49,24 @@ def test_open_dashboard_from_the_menu(app: App, tmp_path: Path) -> None:  # noqa
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "api/state", timeout=3)
     assert os.stat(app.env["TOKEN_MONITOR_DB"]).st_mode & 0o777 == 0o600
+
+
+def test_the_command_uses_the_running_trays_page(app: App) -> None:  # noqa: F811
+    app.start()
+    app.icon()
+    command = subprocess.Popen([sys.executable, "-m", "tray_app", "dashboard", "--no-browser"],
+                               env=app.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    try:
+        assert command.stdout is not None
+        url = command.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/"), command.stderr
+        with urllib.request.urlopen(url + "api/history", timeout=10) as answer:
+            assert json.loads(answer.read())["totals"]["total_tokens"] == 1850
+        assert command.poll() is None  # it waits while the tray serves
+        app.stop()  # the page goes with the tray, not with the command
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(url + "api/state", timeout=3)
+    finally:
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(10) == 0

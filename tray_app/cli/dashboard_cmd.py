@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 import webbrowser
 
+from tray_app.adapters.instance import lock_path
 from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.cli.serve_cmd import serve_until_stopped, start_web
+from tray_app.web.handoff import ask_tray
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,8 +20,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _tray_url(args: argparse.Namespace) -> str | None:
+    """The running tray's page, unless other data or another zone was asked for."""
+    if args.data_dir or args.timezone or args.no_ledger:
+        return None
+    try:
+        return ask_tray(lock_path().parent)
+    except OSError:
+        return None
+
+
+def _wait_until_interrupted() -> None:
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_dashboard(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """Serve the dashboard until Ctrl+C; its URL (secret included) is stdout's first line."""
+    """Serve the dashboard until Ctrl+C; its URL (secret included) is stdout's first line.
+
+    With the tray running, the tray serves it from its own snapshots (no second engine).
+    """
+    url = _tray_url(args)
+    if url is not None:
+        print(url, file=env.stdout, flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        _wait_until_interrupted()  # the page lives as long as the tray
+        return ExitStatus.OK
     runtime, server, _ = start_web(args, env, dashboard=True, metrics=False)
     print(server.dashboard_url, file=env.stdout, flush=True)
     if not args.no_browser:

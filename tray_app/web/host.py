@@ -9,8 +9,10 @@ from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
+from tray_app.adapters.instance import lock_path
 from tray_app.service.aggregator import UsageService
 from tray_app.web.feed import LiveFeed, ledger_entries, ledger_sessions
+from tray_app.web.handoff import HandoffListener
 
 if TYPE_CHECKING:
     from tray_app.web.server import WebServer
@@ -38,8 +40,9 @@ class DashboardHost:
         self.server: WebServer | None = None
         self._lock = threading.Lock()
         self._stopped = False
+        self.handoff: HandoffListener | None = None
 
-    def open(self) -> str | None:
+    def open(self, browse: bool = True) -> str | None:
         """Start the server on first use and open the page; returns its URL (None once stopped)."""
         with self._lock:
             if self._stopped:
@@ -55,11 +58,19 @@ class DashboardHost:
                 self.server = server
                 log.info("dashboard started on 127.0.0.1:%d", server.port)  # never the secret
             url = self.server.dashboard_url
-        self.open_url(url)
+        if browse:
+            self.open_url(url)
         return url
+
+    def listen_for_cli(self) -> bool:
+        """Let `token-monitor dashboard` use this process's page instead of a second engine."""
+        self.handoff = HandoffListener(lock_path().parent, lambda: self.open(browse=False))
+        return self.handoff.start()
 
     def stop(self) -> None:
         """Stop serving (the tray quits); later `open` calls do nothing."""
+        if self.handoff is not None:
+            self.handoff.stop()
         with self._lock:
             self._stopped = True
             server, self.server = self.server, None
