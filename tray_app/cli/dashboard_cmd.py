@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _tray_url(args: argparse.Namespace) -> str | None:
-    """The running tray's page, unless other data or another zone was asked for."""
-    if args.data_dir or args.timezone or args.no_ledger:
+    """The running tray's page, unless other data, settings or another zone were asked for."""
+    if args.data_dir or args.timezone or args.no_ledger or getattr(args, "config", None):
         return None
     try:
         return ask_tray(lock_path().parent)

@@ -86,9 +86,10 @@ def _register(add: Add) -> None:
     add("tray", "autostart_cmd:cmd_tray", "start the tray app (the same as no command)", ())
     add("watch", "watch_cmd:cmd_watch", "live view until Ctrl+C (--json: one object per update)",
         (*o.OUTPUT, *o.SOURCE))  # fmt: skip
-    add("serve", "serve_cmd:cmd_serve", "Prometheus /metrics", o.SOURCE, "serve_cmd:add_arguments")
-    add("dashboard", "dashboard_cmd:cmd_dashboard", "live web page", o.SOURCE,
-        "dashboard_cmd:add_arguments")  # fmt: skip
+    add("serve", "serve_cmd:cmd_serve", "Prometheus /metrics (opt-in) until Ctrl+C", o.SOURCE,
+        "serve_cmd:add_arguments")  # fmt: skip
+    add("dashboard", "dashboard_cmd:cmd_dashboard", "the live dashboard in your browser",
+        o.SOURCE, "dashboard_cmd:add_arguments")  # fmt: skip
     add("model", "model_cmd:cmd_model", "model for new sessions", (*o.OUTPUT, *o.SOURCE),
         "model_cmd:add_arguments")  # fmt: skip
     add("limits", "limits_cmd:cmd_limits", "every limit window: %, source, age, reset",
