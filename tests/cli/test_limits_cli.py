@@ -200,3 +200,13 @@ def test_our_command_for_the_venv_and_the_packaged_app(monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", "/opt/Token Monitor/token-monitor")
     assert our_command() == "'/opt/Token Monitor/token-monitor' statusline"
+
+
+def test_status_text_names_the_official_limit_and_its_reset(tmp_path: Path) -> None:
+    root = data(tmp_path)
+    capture(tmp_path, NOW - 120)
+    code, out, _ = cli(tmp_path, "status", "--data-dir", str(root))
+    lines = out.splitlines()
+    assert lines[0].endswith("resets in 2 h (official)")  # Claude Code's reset, not the block's
+    assert lines[1] == "  Tokens      40,120 — 40% of the 5-hour limit (official · 2 min ago)"
+    assert "Limits        5-hour 40% (official · 2 min ago) · weekly 85%" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from tests.builders import T0, assistant, write_jsonl
@@ -94,5 +95,31 @@ def test_stale_capture_falls_back(tmp_path: Path) -> None:
         snap = wait(service, lambda s: bool(s.limits))
         assert [w.source for w in snap.limits] == ["none", "none"]
         assert snap.active_block is not None and snap.active_block.limit_source == "none"
+    finally:
+        service.stop()
+
+
+def test_first_snapshot_is_official_and_the_state_file_catches_up(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "claude/projects/p/s1.jsonl", [assistant("msg_1", 1000, minutes=1)])
+    capture(tmp_path, 40.0, 85.0)
+    root = tmp_path / "claude" / "projects"
+    slow = replace(FAST, state_write_seconds=0.5, tick_seconds=60)  # no tick to rescue it
+    service = UsageService(lambda: find_roots([str(root)], {}), tmp_path / "state" / "l.db",
+                           load_price_table(), options=slow, clock=lambda: NOW,
+                           capture_dir=str(tmp_path / "state"))  # fmt: skip
+    seen: list[Snapshot] = []
+    service.subscribe(seen.append)
+    service.start()
+    try:
+        assert service.ready.wait(10)
+        assert seen[0].limits[0].source == "official"  # before the catch-up scan, too
+        state_file = tmp_path / "state" / STATE
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            state = json.loads(state_file.read_text()) if state_file.exists() else {}
+            if state.get("block"):
+                break
+            time.sleep(0.05)
+        assert state["block"]["tokens"] == 1003 and state["block"]["source"] == "official"
     finally:
         service.stop()

@@ -61,6 +61,13 @@ def limits_json(limits: Sequence[Limit], now: float) -> dict[str, Any]:
     }
 
 
+def limit_phrase(limit: Limit, now: float) -> str:
+    """`the 5-hour limit (official · 2 min ago)`, or `p90 of recent blocks (1,900,000)`."""
+    if limit.source == "official":
+        return f"the 5-hour limit ({source_text(limit, now)})"
+    return limit.label + (f" ({limit.tokens:,})" if limit.tokens else "")
+
+
 def limits_line(limits: Sequence[Limit], now: float) -> str:
     """`5-hour 40% (official · 2 min ago) · weekly 85% (official · 2 min ago)`."""
     parts = []

@@ -11,13 +11,12 @@ from tray_app.adapters.block_cache import BlockCache
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.limits_cmd import limits_json, limits_line, official_limits
+from tray_app.cli.limits_cmd import limit_phrase, limits_json, limits_line, official_limits
 from tray_app.cli.table import short_model, terminal_width
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block, build_blocks
 from tray_app.usage.burn import MIN_RATE_SPAN
 from tray_app.usage.limits import Limit, compute_limit
-from tray_app.usage.official_limits import source_text
 from tray_app.usage.reports import (
     models,
     periods,
@@ -138,16 +137,14 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     else:
         compact = _block_line(active, limit, env, data)
         pct = limit.percent(active.tokens)
-        lim = (
-            f" — {fmt.percent(pct)} of {source_text(limit, env.now)}"
-            + (f" ({limit.tokens:,})" if limit.tokens else "")
-            if pct is not None
-            else ""
-        )
+        lim = f" — {fmt.percent(pct)} of {limit_phrase(limit, env.now)}" if pct is not None else ""
+        # Claude Code's own reset time wins while its figure is fresh.
+        resets, from_claude = limit.resets_at or active.end, bool(limit.resets_at)
         lines += [
             f"Active block  {r.local_time(active.start, data.tz, False)}–"
             f"{r.local_time(active.end, data.tz, False)}  resets in "
-            f"{fmt.duration(active.end - env.now)}{' (official)' if active.official_reset else ''}",
+            f"{fmt.duration(resets - env.now)}"
+            f"{' (official)' if from_claude or active.official_reset else ''}",
             f"  Tokens      {active.tokens:,}{lim}",
             f"  Cost        {fmt.totals_cost(active.totals)}",
         ]

@@ -93,7 +93,8 @@ class UsageService:
         self.ready = threading.Event()  # set after the first catch-up scan
         # Claude Code's official figures, from the spool `token-monitor statusline` fills.
         self.captures = CaptureStore(capture_dir) if capture_dir else None
-        self._state_written = 0.0
+        self._state_written = float("-inf")  # monotonic time of the last state-file write
+        self._state_pending: Snapshot | None = None  # skipped by the rate limit, still due
 
     # -- any thread -------------------------------------------------------------------
 
@@ -187,6 +188,8 @@ class UsageService:
             self.error = "; ".join(self.roots.warnings)
         # First snapshot straight from the ledger, then catch up on what changed meanwhile.
         self._state.load(self._engine.entries, self._engine.resets, self.clock())
+        if self.captures is not None:
+            self.captures.refresh(rotate=True)  # the first snapshot shows official figures too
         self._publish()
         self._scan(None)
         self._engine.flush()
@@ -217,6 +220,8 @@ class UsageService:
                 next_official = time.monotonic() + opts.official_poll_seconds
                 if self.captures.refresh(rotate=True):
                     self._publish()  # a new official figure: show it now, not at the tick
+                elif self._state_pending is not None:
+                    self._write_state(self._state_pending)
             if time.monotonic() >= next_tick:
                 # Time alone changes things: a block expires, the countdown moves. Names
                 # given meanwhile with `token-monitor name` show up too.
@@ -312,9 +317,10 @@ class UsageService:
         """The status line's copy of the latest figures (small, atomic, rate-limited)."""
         if self.captures is None:
             return
-        if snapshot.published_at - self._state_written < self.options.state_write_seconds:
+        if time.monotonic() - self._state_written < self.options.state_write_seconds:
+            self._state_pending = snapshot  # written on a later pass: the newest must land
             return
-        self._state_written = snapshot.published_at
+        self._state_written, self._state_pending = time.monotonic(), None
         try:
             write_json(f"{self.captures.folder}/{STATE}", statusline_state(snapshot))
         except OSError as exc:
