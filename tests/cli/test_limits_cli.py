@@ -206,6 +206,7 @@ def test_status_text_names_the_official_limit_and_its_reset(tmp_path: Path) -> N
     root = data(tmp_path)
     capture(tmp_path, NOW - 120)
     code, out, _ = cli(tmp_path, "status", "--data-dir", str(root))
+    assert code == 0
     lines = out.splitlines()
     assert lines[0].endswith("resets in 2 h (official)")  # Claude Code's reset, not the block's
     assert lines[1] == "  Tokens      40,120 — 40% of the 5-hour limit (official · 2 min ago)"
