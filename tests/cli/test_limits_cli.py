@@ -211,3 +211,10 @@ def test_status_text_names_the_official_limit_and_its_reset(tmp_path: Path) -> N
     assert lines[0].endswith("resets in 2 h (official)")  # Claude Code's reset, not the block's
     assert lines[1] == "  Tokens      40,120 — 40% of the 5-hour limit (official · 2 min ago)"
     assert "Limits        5-hour 40% (official · 2 min ago) · weekly 85%" in out
+
+
+def test_refresh_interval_is_checked_and_set(tmp_path: Path) -> None:
+    assert cli(tmp_path, "statusline", "install", "--refresh", "0")[0] == 2
+    assert not settings_file(tmp_path).exists()
+    assert cli(tmp_path, "statusline", "install", "--command", "x", "--refresh", "90")[0] == 0
+    assert json.loads(settings_file(tmp_path).read_text())["statusLine"]["refreshInterval"] == 90

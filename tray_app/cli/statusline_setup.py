@@ -95,6 +95,8 @@ def _is_ours(value: object, command: object) -> bool:
 
 
 def _install(args: argparse.Namespace, env: Environment) -> ExitStatus:
+    if not 1 <= args.refresh <= 3600:
+        raise CliError("--refresh: expected seconds 1-3600", ExitStatus.USAGE)
     path, data = _current(env)
     settings, _ = load_settings(env=env.env)
     ours = {
