@@ -15,10 +15,12 @@ from tray_app.adapters.ledger import Ledger, LedgerError, SessionMeta
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine, ScanStats
+from tray_app.adapters.usage_rollup import Rollup
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.usage.model import Entry, ResetNotice
 from tray_app.usage.pricing import PriceTable
+from tray_app.usage.rollup import Part, parts_of
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Dataset:
     _costs: dict[str, float | None] = field(default_factory=dict)
     _entries: list[Entry] | None = None
     _history: list[Entry] | None = None
+    _parts: list[Part] | None = None
 
     @property
     def filtered(self) -> bool:
@@ -67,6 +70,24 @@ class Dataset:
                 every
             )  # fmt: skip
         return self._entries
+
+    @property
+    def parts(self) -> list[Part]:
+        """The window's usage per quarter-hour, session and model: O(result) from the ledger."""
+        if self._parts is None:
+            lo, hi = self.window
+            rollup = self._rollup()
+            self._parts = (
+                rollup.parts(lo, hi) if rollup is not None else parts_of(self.entries, self.cost)
+            )
+        return self._parts
+
+    def _rollup(self) -> Rollup | None:
+        """The ledger's rollup when it answers for exactly these roots (else None)."""
+        if self.ledger is None or self.engine.outside:
+            return None  # responses of other roots share the ledger: count the list
+        rollup = Rollup(self.ledger, self.prices, self.prices.cost)
+        return rollup if rollup.update() else None
 
     def cost(self, entry: Entry) -> float | None:
         """USD of one response, None when unpriced (priced once per run: reports ask often)."""

@@ -12,9 +12,9 @@ from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.cli.projects import Projects
 from tray_app.cli.reports_cmd import warn_unpriced
 from tray_app.cli.table import Col, Line, render
-from tray_app.usage.grouping import Row, group, period_of, pick
-from tray_app.usage.model import Entry
+from tray_app.usage.grouping import Row, period_of, pick
 from tray_app.usage.reports import sum_totals
+from tray_app.usage.rollup import Part, group_parts
 
 # command → (period, JSON key of a row, JSON list name, first column header)
 KINDS = {
@@ -45,13 +45,13 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
     data = load(args, env)
     period, key, name, header = KINDS[args.command]
     projects = Projects(data)
-    entries = projects.select(data.entries, args)
+    entries = projects.select(data.parts, args)  # the ledger's rollup: O(result)
     if not args.no_cost:
         warn_unpriced(env, data)
     order = args.order or "asc"
 
-    def rows_of(es: list[Entry]) -> list[Row]:
-        return pick(group(es, lambda e: period_of(e.timestamp, data.tz, period), data.cost),
+    def rows_of(es: list[Part]) -> list[Row]:
+        return pick(group_parts(es, lambda e: period_of(e.timestamp, data.tz, period)),
                     args.last, order)  # fmt: skip
 
     cols = [Col(header, right=False), Col("Models", right=False, models=True)]
@@ -59,7 +59,7 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
     lines: list[Line] = []
     if args.instances:
         groups, subtotals = [], []
-        for proj in group(entries, projects.name, data.cost):
+        for proj in group_parts(entries, projects.name):
             rows = rows_of([e for e in entries if projects.name(e) == proj.key])
             sub = sum_totals(x.totals for x in rows)
             subtotals.append(sub)

@@ -22,14 +22,14 @@ from tray_app.usage.reports import (
     periods,
     sum_totals,
     totals_of,
-    unpriced_models,
 )
+from tray_app.usage.rollup import unpriced_in
 from tray_app.usage.text_safety import clean
 
 
 def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = None) -> list[str]:
     if missing is None:
-        missing = unpriced_models(data.entries, data.cost)
+        missing = unpriced_in(data.parts)  # the ledger's rollup: no load of every response
     for model in missing:
         env.warn(
             f"no price for model {model!r}: costs leave its tokens out (shown as "

@@ -12,15 +12,15 @@ from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.cli.projects import Projects
 from tray_app.cli.reports_cmd import warn_unpriced
 from tray_app.cli.table import Col, Line, render
-from tray_app.usage.grouping import Row, group, pick
-from tray_app.usage.model import Entry
+from tray_app.usage.grouping import Row, pick
 from tray_app.usage.reports import sum_totals
+from tray_app.usage.rollup import Part, group_parts
 from tray_app.usage.text_safety import NAME_MAX, clean
 
 
-def _rows(entries: list[Entry], data: Dataset, args: argparse.Namespace) -> list[Row]:
+def _rows(entries: list[Part], data: Dataset, args: argparse.Namespace) -> list[Row]:
     """Sessions by last activity; `--last N` keeps the N most recent."""
-    rows = sorted(group(entries, lambda e: e.session_id, data.cost), key=lambda s: s.last)
+    rows = sorted(group_parts(entries, lambda e: e.session_id), key=lambda s: s.last)
     return pick(rows, args.last, args.order or "desc")
 
 
@@ -77,14 +77,14 @@ def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Every session, most recent first (`--order asc`: oldest first)."""
     data = load(args, env)
     projects = Projects(data)
-    entries = projects.select(data.entries, args)
+    entries = projects.select(data.parts, args)  # the ledger's rollup: O(result)
     if not args.no_cost:
         warn_unpriced(env, data)
     cols = [*COLS, *rt.token_cols(args.no_cost, first_to_go=True)]
     lines: list[Line] = []
     if args.instances:
         groups, subtotals = [], []
-        for proj in group(entries, projects.name, data.cost):
+        for proj in group_parts(entries, projects.name):
             rows = _rows([e for e in entries if projects.name(e) == proj.key], data, args)
             sub = sum_totals(x.totals for x in rows)
             subtotals.append(sub)
