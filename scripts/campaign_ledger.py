@@ -90,7 +90,9 @@ def facts(db: Path) -> tuple[int, set[str], bool]:
 def leftovers(db: Path) -> tuple[int, int]:
     """(moved-aside copies, temp files) next to the ledger."""
     names = [p.name for p in db.parent.iterdir()]
-    aside = sum(1 for n in names if ".corrupt-" in n and not n.endswith(("-wal", "-shm")))
+    aside = sum(
+        1 for n in names if n.startswith(f"{db.name}.corrupt-") and not n.endswith(("-wal", "-shm"))
+    )
     temp = sum(1 for n in names if n.startswith(f".{db.name}.new-"))
     return aside, temp
 
