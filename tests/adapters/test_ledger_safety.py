@@ -209,3 +209,13 @@ def test_temp_ledgers_of_dead_processes_are_swept_live_ones_kept(tmp_path: Path)
         p.write_bytes(b"")
     Ledger.open(db).close()
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_doctor_diagnoses_a_refused_ledger_instead_of_failing(tmp_path: Path) -> None:
+    folder = tmp_path / "stuff"
+    folder.mkdir(mode=0o755)
+    root = transcripts(tmp_path / "projects")
+    code, out, err = cli(["doctor", "--data-dir", str(root)], folder, tmp_path)
+    assert code == 0, err
+    assert any("is a folder, not a Token Monitor ledger" in line for line in out.splitlines())
+    assert list(folder.iterdir()) == [] and _mode(folder) == 0o755
