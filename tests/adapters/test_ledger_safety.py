@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -219,3 +220,28 @@ def test_doctor_diagnoses_a_refused_ledger_instead_of_failing(tmp_path: Path) ->
     assert code == 0, err
     assert any("is a folder, not a Token Monitor ledger" in line for line in out.splitlines())
     assert list(folder.iterdir()) == [] and _mode(folder) == 0o755
+
+
+def test_a_damaged_ledger_moves_aside_with_its_wal_and_the_wal_is_salvaged(
+    tmp_path: Path,
+) -> None:
+    root = transcripts(tmp_path / "projects")
+    db = filled(root, tmp_path / "l.db")
+    _damage_page(db, "block_cache")
+    # A name committed only to the WAL (no checkpoint), as after a crash.
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_autocheckpoint = 0")
+    con.execute("UPDATE sessions SET name = 'from-the-wal' WHERE session_id = 's1'")
+    con.commit()
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    for suffix in ("", "-wal"):
+        shutil.copyfile(f"{db}{suffix}", crash / f"l.db{suffix}")
+    con.close()
+    copy = crash / "l.db"
+    ledger = Ledger.open(copy)
+    assert ledger.recovered_to is not None
+    assert Path(f"{ledger.recovered_to}-wal").stat().st_size > 0
+    assert ledger.sessions()["s1"].name == "from-the-wal"
+    assert "salvaged 1 session name" in ledger.notes[0]
+    ledger.close()
