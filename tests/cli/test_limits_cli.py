@@ -218,3 +218,21 @@ def test_refresh_interval_is_checked_and_set(tmp_path: Path) -> None:
     assert not settings_file(tmp_path).exists()
     assert cli(tmp_path, "statusline", "install", "--command", "x", "--refresh", "90")[0] == 0
     assert json.loads(settings_file(tmp_path).read_text())["statusLine"]["refreshInterval"] == 90
+
+
+def test_doctor_says_whether_the_status_line_is_installed(tmp_path: Path) -> None:
+    root = data(tmp_path)
+    code, out, _ = cli(tmp_path, "doctor", "--data-dir", str(root))
+    assert code == 0
+    assert (
+        "Status line   not installed (token-monitor statusline install); no official figure yet"
+        in out
+    )
+    settings_file(tmp_path).write_text(
+        json.dumps({"statusLine": {"type": "command", "command": "mine"}})
+    )
+    assert cli(tmp_path, "statusline", "install", "--command", "tm-line")[0] == 0
+    capture(tmp_path, NOW - 120)
+    code, out, _ = cli(tmp_path, "doctor", "--json", "--data-dir", str(root))
+    assert json.loads(out)["status_line"] == {"installed": True, "chained": "mine",
+                                              "last_capture_age_seconds": 120.0}  # fmt: skip

@@ -11,6 +11,7 @@ from tray_app import __version__
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.locations import config_file
 from tray_app.cli import render as r
+from tray_app.cli import statusline_setup
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
@@ -174,6 +175,7 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "ledger": ledger_info,
         "tray": env.extras.get("tray", {}),
         "watcher": env.extras.get("watcher", {}),
+        "status_line": statusline_setup.doctor_info(env),
     }
     if args.json:
         print(r.dumps(payload), file=env.stdout)
@@ -202,6 +204,7 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         *(["Ledger roots  (forget one: token-monitor forget-root DIR)"] if remembered else []),
         *remembered,
     ]
+    lines.append(f"Status line   {statusline_setup.doctor_line(payload['status_line'])}")
     for key in ("tray", "watcher"):
         for name, value in payload[key].items():
             lines.append(f"{(key.capitalize() + ' ' + name):<13} {value}")

@@ -195,6 +195,32 @@ def _status(env: Environment) -> ExitStatus:
     return ExitStatus.OK
 
 
+def doctor_info(env: Environment) -> dict[str, Any]:
+    """For `doctor`: installed or not, what is chained, and the newest official figure's age."""
+    setup = _installed(read_json(_setup_path(env)))
+    previous = None if setup is None else setup.get("previous")
+    store = CaptureStore(data_dir(env.env))
+    store.refresh()
+    newest = max((w.captured_at for w in store.captures.values()), default=None)
+    return {
+        "installed": setup is not None,
+        "chained": previous.get("command") if isinstance(previous, dict) else None,
+        "last_capture_age_seconds": None if newest is None else round(env.now - newest, 1),
+    }
+
+
+def doctor_line(info: dict[str, Any]) -> str:
+    """`installed, chaining …; last official figure 2 min ago`."""
+    if not info["installed"]:
+        text = "not installed (token-monitor statusline install)"
+    else:
+        text = "installed" + (f", chaining {info['chained']}" if info["chained"] else "")
+    age = info["last_capture_age_seconds"]
+    return text + (
+        "; no official figure yet" if age is None else f"; last official figure {age_text(age)}"
+    )
+
+
 def cmd_statusline(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """The status line itself (no action), or set it up in Claude Code's settings."""
     if args.action == "install":
