@@ -1,4 +1,4 @@
-"""Session commands: `sessions`, `session ID|NAME`, and name resolution."""
+"""`session ID|NAME` and session name resolution (`sessions` is in sessions_list_cmd)."""
 
 from __future__ import annotations
 
@@ -7,47 +7,13 @@ from typing import Any
 
 from tray_app.cli import render as r
 from tray_app.cli import report_table as rt
-from tray_app.cli.dataset import Dataset, load
+from tray_app.cli.dataset import load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
-from tray_app.cli.reports_cmd import emit, warn_unpriced
+from tray_app.cli.reports_cmd import emit
 from tray_app.cli.table import Col, Line, Rendered, render
 from tray_app.usage import formatting as fmt
-from tray_app.usage.reports import SessionSummary, models, sessions, totals_of
+from tray_app.usage.reports import models, sessions, totals_of
 from tray_app.usage.text_safety import NAME_MAX, clean
-
-
-def _session_rows(items: list[SessionSummary], data: Dataset) -> list[list[str]]:
-    return [
-        [
-            s.session_id[:8],
-            clean(s.name, NAME_MAX),
-            s.project_path,
-            r.local_time(s.last_activity, data.tz),
-            ", ".join(s.models),
-            f"{s.totals.total_tokens:,}",
-            fmt.totals_cost(s.totals),
-        ]
-        for s in items
-    ]
-
-
-def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """Every session, most recent first."""
-    data = load(args, env)
-    items = sessions(data.entries, data.cost, data.names, data.projects)
-    warn_unpriced(env, data)
-    total = totals_of(data.entries, data.cost)
-    payload = {"sessions": [r.session_json(s) for s in items], "totals": r.totals_json(total)}
-    text = r.table(
-        ["Session", "Name", "Project", "Last activity", "Models", "Tokens", "Cost"],
-        _session_rows(items, data),
-        5,
-    )
-    compact = f"{len(items)} sessions · {fmt.compact(total.total_tokens)} tokens · " + (
-        fmt.totals_cost(total)
-    )
-    emit(env, args, payload, text, compact)
-    return ExitStatus.OK
 
 
 def resolve_session(query: str, known: set[str], names: dict[str, str]) -> str:
