@@ -8,13 +8,12 @@ table, so a different table (a new bundled file, a user override) empties the ca
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence, Set
 
-import peewee as pw
-
-from tray_app.adapters.ledger import Ledger
-from tray_app.usage.blocks import Block, build_blocks
+from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.usage.blocks import Block, ModelShare, build_blocks
 from tray_app.usage.model import Entry, ResetNotice, Totals
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.reports import sum_totals, totals_of
@@ -22,13 +21,15 @@ from tray_app.usage.reports import sum_totals, totals_of
 log = logging.getLogger(__name__)
 CostFn = Callable[[Entry], "float | None"]
 COLUMNS = "start, end, first, last, official, input, output, cache_creation, cache_read, " \
-    "cost_usd, responses, unpriced_responses, unpriced_tokens"  # fmt: skip
+    "cost_usd, responses, unpriced_responses, unpriced_tokens, models"  # fmt: skip
 # Columns added after the first release (ALTERed into an older ledger's cache on first use).
 ADDED = {
     "unpriced_responses": "INTEGER NOT NULL DEFAULT 0",
     "unpriced_tokens": "INTEGER NOT NULL DEFAULT 0",
+    "models": "TEXT NOT NULL DEFAULT '[]'",
 }
-CACHE_VERSION = "2"  # v2: cost_usd is the priced part, with the unpriced counts beside it
+# v2: cost_usd is the priced part, with the unpriced counts beside it; v3: per-model totals
+CACHE_VERSION = "3"
 
 
 def price_fingerprint(prices: PriceTable, roots: Sequence[str] = ()) -> str:
@@ -44,17 +45,23 @@ def price_fingerprint(prices: PriceTable, roots: Sequence[str] = ()) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def _sums(t: Totals) -> list[object]:
+    return [t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens,
+            t.cost_usd, t.responses, t.unpriced_responses, t.unpriced_tokens]  # fmt: skip
+
+
 def _row(b: Block) -> tuple[object, ...]:
-    t = b.totals
-    return (b.start, b.end, b.first_activity, b.last_activity, b.official_reset, t.input_tokens,
-            t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens, t.cost_usd,
-            t.responses, t.unpriced_responses, t.unpriced_tokens)  # fmt: skip
+    models = json.dumps([[m.model, *_sums(m.totals)] for m in b.models])
+    return (b.start, b.end, b.first_activity, b.last_activity, b.official_reset,
+            *_sums(b.totals), models)  # fmt: skip
 
 
 def _block(row: Sequence[object]) -> Block:
-    start, end, first, last, official, i, o, cc, cr, cost, n, un, ut = row
+    start, end, first, last, official, i, o, cc, cr, cost, n, un, ut, models = row
     totals = Totals(i, o, cc, cr, cost or 0.0, n, un, ut)  # type: ignore[arg-type]
-    return Block(start, end, first, last, totals, (), False, False, bool(official))  # type: ignore[arg-type]
+    # Per model, in the order the block was built with (most tokens first).
+    shares = tuple(ModelShare(m, Totals(*sums)) for m, *sums in json.loads(str(models)))
+    return Block(start, end, first, last, totals, shares, False, False, bool(official))  # type: ignore[arg-type]
 
 
 class BlockCache:
@@ -90,38 +97,46 @@ class BlockCache:
         db = self.ledger.db
         self._add_columns()  # a ledger (or a rebuilt cache table) from before them
         if self.ledger.meta("block_cache_prices") != self.fingerprint:
-            with db.atomic():
-                db.execute_sql("DELETE FROM block_cache")
-            self.ledger.set_meta("block_cache_prices", self.fingerprint)
+            db.execute_sql("DELETE FROM block_cache")
+            db.execute_sql(
+                "INSERT OR REPLACE INTO meta VALUES ('block_cache_prices', ?)", (self.fingerprint,)
+            )
             return []
         rows = db.execute_sql(f"SELECT {COLUMNS} FROM block_cache ORDER BY start")
         return [_block(r) for r in rows]
 
-    def blocks(self, now: float, resets: Sequence[ResetNotice]) -> list[Block]:
-        """Every real block (no gaps), oldest first; the newest may be active."""
+    def blocks(self, now: float, resets: Sequence[ResetNotice]) -> list[Block] | None:
+        """Every real block (no gaps), oldest first; the newest may be active.
+
+        None when the ledger cannot be written now (busy, full): count from the responses.
+        """
+        try:
+            # One write transaction (the ledger's guard): the cache and the responses after
+            # it are read from one snapshot, and finished blocks are stored with them.
+            with self.ledger.writing():
+                return self._blocks(now, resets)
+        except LedgerError as exc:
+            log.warning("block cache not used: %s", exc)
+            return None
+
+    def _blocks(self, now: float, resets: Sequence[ResetNotice]) -> list[Block]:
         db = self.ledger.db
-        # One transaction: the cache and the responses after it are read from one snapshot,
-        # and finished blocks are stored only if no other writer committed in between.
-        with db.atomic():
-            cached = self._cached()
-            last = cached[-1] if cached else None
-            after = last.end if last else 0.0
-            since = last.last_activity if last and last.last_activity else -1.0
-            if self.loaded is not None:
-                tail = [e for e in self.loaded if e.timestamp > since]
-            else:
-                tail = self._between(since, after=True)
-            built = build_blocks(tail, now, self.cost_of, resets, after)
-            fresh = [b for b in built if not b.is_gap]
-            if len(fresh) > 1:
-                marks = ", ".join("?" * 13)
-                try:
-                    db.cursor().executemany(
-                        f"INSERT OR REPLACE INTO block_cache ({COLUMNS}) VALUES ({marks})",
-                        [_row(b) for b in fresh[:-1]],
-                    )
-                except pw.OperationalError as exc:  # busy: the next run caches them
-                    log.debug("block cache not updated: %s", exc)
+        cached = self._cached()
+        last = cached[-1] if cached else None
+        after = last.end if last else 0.0
+        since = last.last_activity if last and last.last_activity else -1.0
+        if self.loaded is not None:
+            tail = [e for e in self.loaded if e.timestamp > since]
+        else:
+            tail = self._between(since, after=True)
+        built = build_blocks(tail, now, self.cost_of, resets, after)
+        fresh = [b for b in built if not b.is_gap]
+        if len(fresh) > 1:
+            marks = ", ".join("?" * 14)
+            db.cursor().executemany(
+                f"INSERT OR REPLACE INTO block_cache ({COLUMNS}) VALUES ({marks})",
+                [_row(b) for b in fresh[:-1]],
+            )
         return cached + fresh
 
     def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:

@@ -9,6 +9,7 @@ from math import inf, nextafter
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.discovery import find_roots
 from tray_app.adapters.ledger import Ledger, LedgerError, SessionMeta
@@ -18,6 +19,7 @@ from tray_app.adapters.scanner import Engine, ScanStats
 from tray_app.adapters.usage_rollup import Rollup
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.usage.blocks import Block, build_blocks, with_gaps
 from tray_app.usage.model import Entry, ResetNotice
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.rollup import Part, parts_of
@@ -81,6 +83,27 @@ class Dataset:
                 rollup.parts(lo, hi) if rollup is not None else parts_of(self.entries, self.cost)
             )
         return self._parts
+
+    def block_cache(self) -> BlockCache | None:
+        """The ledger's cache of finished blocks, when it answers for this report."""
+        if self.ledger is None or self.horizon != inf:
+            return None  # a pinned clock must not see responses after it
+        engine = self.engine
+        return BlockCache(
+            self.ledger, self.prices, self.cost, None, engine.root_ids, engine.outside
+        )  # fmt: skip
+
+    def all_blocks(self, now: float) -> list[Block]:
+        """Every block (with idle gaps) of all history up to the clock, oldest first.
+
+        From the block cache plus the open block's responses when the ledger can say;
+        else grouped from every response.
+        """
+        cache = self.block_cache()
+        cached = None if cache is None else cache.blocks(now, self.resets)
+        if cached is not None:
+            return with_gaps(cached)
+        return build_blocks(self.history, now, self.cost, self.resets)
 
     def _rollup(self) -> Rollup | None:
         """The ledger's rollup when it answers for exactly these roots (else None)."""

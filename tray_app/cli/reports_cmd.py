@@ -7,14 +7,13 @@ from datetime import datetime, time, timedelta
 from math import inf, nextafter
 from typing import Any
 
-from tray_app.adapters.block_cache import BlockCache
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.cli.limits_cmd import limit_phrase, limits_json, limits_line, official_limits
 from tray_app.cli.table import short_model, terminal_width
 from tray_app.usage import formatting as fmt
-from tray_app.usage.blocks import Block, active_block, build_blocks
+from tray_app.usage.blocks import Block, active_block
 from tray_app.usage.burn import MIN_RATE_SPAN
 from tray_app.usage.limits import Limit, compute_limit
 from tray_app.usage.reports import (
@@ -41,7 +40,7 @@ def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = N
 def _blocks(data: Dataset, env: Environment) -> tuple[list[Block], Limit]:
     """Blocks of all history (a window never cuts one) and the limit they give."""
     # The limit is the account's: --since/--until only choose what is listed.
-    blocks = build_blocks(data.history, env.now, data.cost, data.resets)
+    blocks = data.all_blocks(env.now)  # the ledger's block cache when it can
     s = data.settings
     return blocks, compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
 
@@ -82,15 +81,12 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
     lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
     week_lo, now_hi = env.now - 7 * 86400, nextafter(env.now, inf)
-    if data.ledger is not None and not data.filtered and data.horizon == inf:
-        # Restart path: finished blocks come from the ledger's cache, so only the open
-        # block's responses (and the edges of today and the last 7 days) are read.
-        loaded = data.engine.entries if data.engine.loaded else None
-        engine = data.engine
-        cache = BlockCache(
-            data.ledger, data.prices, data.cost, loaded, engine.root_ids, engine.outside
-        )
-        blocks = cache.blocks(env.now, data.resets)
+    # Finished blocks come from the ledger's cache, so only the open block's responses
+    # (and the edges of today and the last 7 days) are read.
+    cache = None if data.filtered else data.block_cache()
+    cached = None if cache is None else cache.blocks(env.now, data.resets)
+    if cache is not None and cached is not None and data.ledger is not None:
+        blocks = cached
         s = data.settings
         limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
         today, week = cache.window(blocks, lo, hi), cache.window(blocks, week_lo, now_hi)

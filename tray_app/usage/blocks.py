@@ -134,6 +134,18 @@ def build_blocks(
     return blocks
 
 
+def with_gaps(blocks: Sequence[Block]) -> list[Block]:
+    """Real blocks with the idle gaps between them, as `build_blocks` gives them."""
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1].last_activity if out else None
+        first = b.first_activity
+        if prev is not None and first is not None and first - prev > BLOCK_SECONDS:
+            out.append(Block(prev + BLOCK_SECONDS, first, None, None, Totals(), (), False, True))
+        out.append(b)
+    return out
+
+
 def active_block(blocks: Sequence[Block]) -> Block | None:
     """The active block, if any (only the newest can be)."""
     return blocks[-1] if blocks and blocks[-1].is_active else None
