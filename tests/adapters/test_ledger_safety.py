@@ -245,3 +245,13 @@ def test_a_damaged_ledger_moves_aside_with_its_wal_and_the_wal_is_salvaged(
     assert ledger.sessions()["s1"].name == "from-the-wal"
     assert "salvaged 1 session name" in ledger.notes[0]
     ledger.close()
+
+
+def test_a_dangling_symlink_is_refused_and_its_target_not_created(tmp_path: Path) -> None:
+    link = tmp_path / "l.db"
+    link.symlink_to(tmp_path / "elsewhere" / "target.db")
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(LedgerRefused, match="broken symbolic link"):
+        Ledger.open(link)
+    assert link.is_symlink() and list((tmp_path / "elsewhere").iterdir()) == []
+    assert siblings(link) == ["l.db"]

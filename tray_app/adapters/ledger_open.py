@@ -17,6 +17,7 @@ from tray_app.adapters.ledger_errors import (
     LedgerCorrupt,
     LedgerError,
     LedgerReadOnly,
+    LedgerRefused,
     classify,
     sqlite_code,
     translated,
@@ -56,7 +57,9 @@ def open_db(path: Path, busy_ms: int) -> Opened:
     if kind is Kind.MISSING:
         with translated(path):
             private_dir(path.parent)
-        recovery.create(path)
+        if not recovery.create(path) and identify(path) is Kind.MISSING:
+            # The name is taken by a symlink to nowhere: SQLite would create its target.
+            raise LedgerRefused(f"{path} is a broken symbolic link; nothing was changed")
     elif kind is Kind.EMPTY:
         notes.append(
             f"the ledger {path} was empty (no tables); it was started afresh and is "
