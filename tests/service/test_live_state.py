@@ -39,6 +39,9 @@ batches = st.lists(
 # Found by CI: a response earlier than the open block's first one, then one that opens a
 # new block, must still move the end of the idle gap before the (now finished) block.
 @example([[(0, 1, "a", 3), (710, 1, "a", 2)], [(709, 1, "a", 0), (1009, 1, "a", 1)]], False)
+# Found by hypothesis: an earlier copy moves the open block's only response to within 5 h
+# of the block before, so the idle gap between them must go.
+@example([[(0, 1, "a", 1), (301, 1, "a", 0)], [(289, 1, "a", 0)]], False)
 @given(batches, st.booleans())
 def test_incremental_equals_from_scratch(batches: list[list[tuple[int, int, str, int]]],
                                          forward: bool) -> None:  # fmt: skip

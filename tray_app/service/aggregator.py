@@ -16,6 +16,7 @@ from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.scanner import Engine
 from tray_app.adapters.spool_files import STATE, write_json
+from tray_app.service.live_start import start_state
 from tray_app.service.live_state import LiveState
 from tray_app.service.official_view import statusline_state
 from tray_app.service.publish import ViewSettings, build_snapshot
@@ -187,7 +188,7 @@ class UsageService:
         if not self.roots.dirs and self.roots.missing:
             self.error = "; ".join(self.roots.warnings)
         # First snapshot straight from the ledger, then catch up on what changed meanwhile.
-        self._state.load(self._engine.entries, self._engine.resets, self.clock())
+        start_state(self._state, self._engine, self._ledger, self.prices, self.clock())
         if self.captures is not None:
             self.captures.refresh(rotate=True)  # the first snapshot shows official figures too
         self._publish()

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from tray_app.usage.blocks import Block, ModelShare, build_blocks
 from tray_app.usage.dedup import Change
 from tray_app.usage.model import BLOCK_SECONDS as BLOCK
-from tray_app.usage.model import Entry, ResetNotice, TotalsBuilder
+from tray_app.usage.model import Entry, ResetNotice, Totals, TotalsBuilder
+from tray_app.usage.rollup import Part
 
 CostFn = Callable[[Entry], "float | None"]
 
@@ -22,6 +23,18 @@ class SessionAcc:
     first: float = float("inf")
     last: float = float("-inf")
     models: Counter[str] = field(default_factory=Counter)
+
+
+def _absorb(acc: TotalsBuilder, t: Totals) -> None:
+    """Add finished totals (a rollup part) to running sums."""
+    acc.input_tokens += t.input_tokens
+    acc.output_tokens += t.output_tokens
+    acc.cache_creation_tokens += t.cache_creation_tokens
+    acc.cache_read_tokens += t.cache_read_tokens
+    acc.cost += t.cost_usd
+    acc.unpriced += t.unpriced_responses
+    acc.unpriced_tokens += t.unpriced_tokens
+    acc.responses += t.responses
 
 
 def _last_end(blocks: list[Block]) -> float:
@@ -62,6 +75,37 @@ class LiveState:
         self.last_update = max((e.timestamp for e in entries), default=None)
         self.resets = sorted(resets, key=lambda r: r.timestamp)
         self.regroup(entries, now)
+
+    def start_from(
+        self,
+        blocks: list[Block],
+        parts: Iterable[Part],
+        tail: Iterable[Entry],
+        resets: Iterable[ResetNotice],
+    ) -> None:
+        """Start from the ledger's aggregates: every block (the newest built from `tail`,
+        its responses), and all history per quarter-hour, session and model.
+
+        Only the open block's responses are held: memory does not grow with history.
+        """
+        self.total = TotalsBuilder()
+        self.sessions = {}
+        for p in parts:
+            s = self.sessions.get(p.session_id)
+            if s is None:
+                s = self.sessions[p.session_id] = SessionAcc()
+            _absorb(s.acc, p.totals)
+            _absorb(self.total, p.totals)
+            s.first, s.last = min(s.first, p.first), max(s.last, p.last)
+            s.models[p.model] += p.totals.responses
+        self.last_update = max((s.last for s in self.sessions.values()), default=None)
+        self.resets = sorted(resets, key=lambda r: r.timestamp)
+        self._open = None
+        self.fixed = blocks[:-1]
+        self.tail_after = _last_end(self.fixed)
+        start = blocks[-1].start if blocks else 0.0
+        self.tail = {e.key: e for e in tail if e.timestamp >= start} if blocks else {}
+        self.tail_blocks = blocks[-1:]
 
     def regroup(self, entries: Iterable[Entry], now: float) -> None:
         """Group every response into blocks again (start-up and rare catch-up)."""
@@ -204,7 +248,10 @@ class LiveState:
         """The gap before `block` (the open one) ends at its first response, which may move."""
         if self.fixed and self.fixed[-1].is_gap:
             first = block.first_activity
-            if first is not None and self.fixed[-1].end != first:
+            if first is not None and first <= self.fixed[-1].start:
+                # Moved to within 5 h of the block before: there is no idle gap any more.
+                self.fixed.pop()
+            elif first is not None and self.fixed[-1].end != first:
                 self.fixed[-1] = replace(self.fixed[-1], end=first)
 
     def _open_add(self, e: Entry, sign: int) -> None:

@@ -1,0 +1,34 @@
+"""The live view's first state from the ledger's aggregates, not from every response."""
+
+from __future__ import annotations
+
+import logging
+
+from tray_app.adapters.block_cache import BlockCache
+from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.adapters.scanner import Engine
+from tray_app.adapters.usage_rollup import Rollup
+from tray_app.service.live_state import LiveState
+from tray_app.usage.blocks import with_gaps
+from tray_app.usage.pricing import PriceTable
+
+log = logging.getLogger(__name__)
+
+
+def start_state(
+    state: LiveState, engine: Engine, ledger: Ledger | None, prices: PriceTable, now: float
+) -> None:
+    """Fill `state` from the block cache and the rollup (only the open block's responses
+    are read); without a usable ledger, from every counted response."""
+    if ledger is not None and not engine.outside:
+        try:
+            cache = BlockCache(ledger, prices, prices.cost, None, engine.root_ids)
+            blocks = cache.blocks(now, sorted(engine.resets, key=lambda r: r.timestamp))
+            rollup = Rollup(ledger, prices, prices.cost)
+            if blocks is not None and rollup.update():
+                tail = ledger.entries_between(blocks[-1].start) if blocks else []
+                state.start_from(with_gaps(blocks), rollup.parts(), tail, engine.resets)
+                return
+        except LedgerError as exc:
+            log.warning("starting from every response: %s", exc)
+    state.load(engine.entries, engine.resets, now)
