@@ -12,7 +12,7 @@ from typing import Any
 from tray_app.adapters.config import load_settings
 from tray_app.cli import render as r
 from tray_app.cli.data_dirs import data_dir_problems
-from tray_app.cli.dataset import local_tz
+from tray_app.cli.dataset import local_tz, open_ledger
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.limits_cmd import limits_json, limits_line
 from tray_app.service.runtime import LiveRuntime
@@ -112,9 +112,7 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
         first, last = b.block.first_activity, b.block.last_activity
         for m in b.block.models:
             # Each model's share of the block's burn rate (same span, its own tokens).
-            per_min = share_per_minute(
-                m.totals.total_tokens, first, last, b.block.totals.responses
-            )
+            per_min = share_per_minute(m.totals.total_tokens, first, last, b.block.totals.responses)
             rate = fmt.per_minute(per_min)
             cost = fmt.totals_cost(m.totals)
             model = clean(m.model)  # from the transcripts
@@ -165,6 +163,8 @@ def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
     named = data_dir_problems(args.data_dir or settings.data_dirs, env.env)
     if named:  # a typo'd or unreadable dir would show "no data" forever
         raise CliError("; ".join(named), ExitStatus.NO_DATA)
+    if not args.no_ledger:  # a refused, locked or full ledger: exit 5 like every report
+        open_ledger(env, settings).close()
     runtime = LiveRuntime(settings, env.env, args.data_dir or (), not args.no_ledger, tz)
     snapshots: queue.SimpleQueue[Snapshot | None] = queue.SimpleQueue()
     runtime.service.subscribe(snapshots.put)
