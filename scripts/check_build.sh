@@ -11,6 +11,7 @@
 #      screenshot in assets/screenshots/frozen-tray.png
 #   d. `autostart enable|status --json|disable` writes and removes the XDG entry for this binary
 #   e. no test/dev packages in the bundle; glibc the bundle needs
+#   f. `serve --dashboard`: /metrics sums to the status totals; the dashboard page loads
 # Environment: REF_PYTHON (python with tray_app installed, for b; default build/venv),
 #   FIXTURE (dir for b), SCREENSHOT (path for c), ICON_TIMEOUT (s, default 20),
 #   SKIP_TRAY=1 (skip c), KEEP_TMP=1 (keep the temp dir). Exit status 1 if any check fails.
@@ -306,7 +307,39 @@ check_contents() {
   say "e. no test/dev modules${viewer:+ (archive listed)}; needs ${glibc/_/ ≥ }; $(du -sh "$tmp/app" | cut -f1) on disk"
 }
 
-for check in check_version check_status check_tray check_autostart check_contents; do
+check_serve() {
+  if [[ ! -d $fixture ]]; then say "f. SKIP: no fixtures at $fixture"; return 0; fi
+  local pid url dash code metrics
+  (cd "$tmp" && exec env -i HOME="$tmp/home" PATH=/usr/bin:/bin TOKEN_MONITOR_DB="$tmp/serve.sqlite3" \
+      "$bin" serve --port 0 --dashboard --data-dir "$fixture" >"$tmp/serve.out" 2>"$tmp/serve.err") &
+  pid=$!
+  for _ in $(seq 200); do [[ $(wc -l <"$tmp/serve.out" 2>/dev/null || echo 0) -ge 2 ]] && break; sleep 0.05; done
+  url=$(sed -n 1p "$tmp/serve.out")
+  dash=$(sed -n 2p "$tmp/serve.out" | grep -o 'http[^ ]*' || true)
+  if [[ $url != http://127.0.0.1:* || -z $dash ]]; then
+    kill "$pid" 2>/dev/null || true
+    fail "f. 'serve --dashboard' printed no URLs:"; tail_of "$tmp/serve.out"; tail_of "$tmp/serve.err"; return 1
+  fi
+  metrics=$(curl -fsS "$url/metrics" 2>&1) || { kill "$pid"; fail "f. GET /metrics failed: $metrics"; return 1; }
+  code=$(curl -s -o "$tmp/dashboard.html" -w '%{http_code}' "$dash") || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [[ $code == 200 ]] || { fail "f. the dashboard page answered $code"; return 1; }
+  grep -qi 'uplot' "$tmp/dashboard.html" || { fail "f. the dashboard page does not load the bundled chart library"; return 1; }
+  local sum
+  sum=$(awk '/^token_monitor_tokens_total[{]/ { s += $NF } END { printf "%d", s }' <<<"$metrics")
+  [[ -s $tmp/status-ref.json ]] || { say "f. /metrics and the dashboard answer (no reference totals to compare)"; return 0; }
+  "$ref_python" - "$tmp/status-ref.json" "$sum" <<'EOF' || return 1
+import json, sys
+total = json.load(open(sys.argv[1]))["totals"]["total_tokens"]
+if int(sys.argv[2]) != total:
+    print(f"check: FAIL: f. /metrics tokens {sys.argv[2]} != status totals {total}", file=sys.stderr)
+    sys.exit(1)
+print(f"check: f. serve: /metrics sums to {total:,} tokens (= status --json); the dashboard page loads")
+EOF
+}
+
+for check in check_version check_status check_tray check_autostart check_contents check_serve; do
   "$check" || failed+=("${check#check_}")
 done
 if [[ ${#failed[@]} -gt 0 ]]; then
