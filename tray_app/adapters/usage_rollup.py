@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from tray_app.adapters.block_cache import price_fingerprint
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
+from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
 from tray_app.usage.model import Entry, Totals
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.rollup import QUARTER, CostFn, Part, parts_of
@@ -88,10 +89,10 @@ class Rollup:
         lo = -math.inf if dirty == -math.inf else (dirty // QUARTER) * QUARTER
         if lo == -math.inf:
             db.execute_sql("DELETE FROM usage_rollup")
-            responses = self.ledger.load_entries()
+            responses = self._stream()  # a full build holds parts, never every response
         else:
             db.execute_sql("DELETE FROM usage_rollup WHERE q >= ?", (int(lo // QUARTER),))
-            responses = self.ledger.entries_between(lo)
+            responses = iter(self.ledger.entries_between(lo))
         marks = ", ".join("?" * 13)
         db.cursor().executemany(
             f"INSERT INTO usage_rollup VALUES ({marks})",
@@ -101,6 +102,12 @@ class Rollup:
         db.execute_sql(
             "INSERT INTO usage_rollup_state VALUES (0, NULL, ?)", (self.fingerprint,)
         )  # fmt: skip
+
+    def _stream(self) -> Iterator[Entry]:
+        cursor = self.ledger.db.execute_sql(
+            f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses"
+        )
+        return map(Entry._make, cursor)
 
     def parts(self, lo: float = -math.inf, hi: float = math.inf) -> list[Part]:
         """Parts of the responses with lo <= ts < hi (edge quarter-hours from the responses)."""
