@@ -9,13 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.builders import T0, assistant, write_jsonl
+from tests.builders import T0, assistant, entry, write_jsonl
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine
 from tray_app.service.live_start import start_state
 from tray_app.service.live_state import LiveState
+from tray_app.usage.dedup import Change
+from tray_app.usage.model import Entry
 
 PRICES = load_price_table()
 MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "claude-mystery-9")
@@ -98,3 +100,17 @@ def test_start_reads_only_the_open_block(tmp_path: Path, monkeypatch: pytest.Mon
     assert state.total.build().responses == 60
     assert len(state.tail) == 3  # the open block's responses only (minutes 5600–5900)
     assert state.blocks[-1].is_active
+
+
+def test_memory_follows_the_open_block_not_history() -> None:
+    state = LiveState(PRICES.cost)
+    state.load([], [], T0.timestamp())
+    every: list[Entry] = []
+    for day in range(30):  # a month of use, one block a day: each closes the one before
+        es = [entry(day * 1440 + m, 100, key=f"d{day}m{m}") for m in range(0, 120, 2)]
+        every.extend(es)
+        now = es[-1].timestamp + 60
+        state.apply([Change(None, e) for e in es], [], now, lambda: every)
+        state.tick(now)
+    assert state.total.build().responses == 30 * 60
+    assert len(state.tail) == 60 and len(state._costs) <= 60  # the open block's only

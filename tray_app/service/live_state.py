@@ -116,6 +116,12 @@ class LiveState:
         start = blocks[-1].start if blocks else 0.0
         self.tail = {e.key: e for e in entries if e.timestamp >= start} if blocks else {}
         self.tail_blocks = blocks[-1:]
+        self._prune()
+
+    def _prune(self) -> None:
+        """Keep prices of the open block's responses only: memory stays O(open block)."""
+        tail = self.tail
+        self._costs = {e: c for e, c in self._costs.items() if tail.get(e.key) == e}
 
     def cost_of(self, e: Entry) -> float | None:
         """USD of a counted response, priced once."""
@@ -277,6 +283,7 @@ class LiveState:
             self.tail_after = _last_end(blocks[:-1])
             start = blocks[-1].start
             self.tail = {k: e for k, e in self.tail.items() if e.timestamp >= start}
+            self._prune()
         self.tail_blocks = blocks[-1:]
 
     @property
