@@ -162,3 +162,21 @@ def test_any_input_gives_a_line_and_only_clean_records(
     store = CaptureStore(str(tmp_path))
     store.refresh()
     assert all(0 <= w.percent <= 10_000 for w in store.captures.values())
+
+
+def test_absurd_figures_are_not_printed(tmp_path: Path) -> None:
+    # 1e308 % and a reset in 1e30 s were printed as 300-digit figures; a cost of 1e30 too.
+    now = 1_800_000_000.0
+    payload = {
+        "cost": {"total_cost_usd": 1e30},
+        "rate_limits": {
+            "five_hour": {"used_percentage": 1e308, "resets_at": 1e30},
+            "seven_day": {"used_percentage": 41.2, "resets_at": 253402300800},
+        },
+    }
+    env = {"TOKEN_MONITOR_DB": str(tmp_path / "l")}
+    line = run_statusline(json.dumps(payload).encode(), env, now)
+    assert line == "wk 41%"
+    payload["rate_limits"] = {"five_hour": {"used_percentage": -5, "resets_at": now + 600}}
+    line = run_statusline(json.dumps(payload).encode(), env, now)
+    assert line == "token-monitor"

@@ -130,3 +130,20 @@ def test_estimate_never_goes_back_and_grows_with_tokens(
 
     assert est(since) >= pct
     assert est(since + more) >= est(since)
+
+
+def test_a_reset_time_outside_2000_2100_is_dropped_not_kept() -> None:
+    # 1e30 s (or 2^63) used to reach datetime and make `limits`/`status` exit 1.
+    raw = {
+        "five_hour": {"used_percentage": 50, "resets_at": 1e30},
+        "seven_day": {"used_percentage": 5, "resets_at": 2**63},
+        "seven_day_opus": {"used_percentage": 7, "resets_at": 253402300800},  # year 9999
+        "seven_day_sonnet": {"used_percentage": 9, "resets_at": 1_800_000_000},
+    }
+    got = {w.name: w.resets_at for w in parse_rate_limits(raw, NOW)}
+    assert got == {
+        "five_hour": None,
+        "seven_day": None,
+        "seven_day_opus": None,
+        "seven_day_sonnet": 1_800_000_000.0,
+    }

@@ -33,6 +33,10 @@ CHAIN_TIMEOUT = 2.0
 DEFAULT_ITEMS = ("block", "weekly", "reset", "burn", "cost")
 SEP = " · "
 _NESTED = "TOKEN_MONITOR_IN_STATUSLINE"
+# The core's bounds (usage.parse / official_limits), copied: this module stays light.
+MAX_PERCENT = 10_000.0  # spend_limit may pass 100; beyond this a figure is junk
+EARLIEST, LATEST = 946_684_800.0, 4_102_444_800.0  # 2000-01-01 .. 2100-01-01 UTC
+MAX_COST_USD = 1e6
 _GREEN, _YELLOW, _RED, _RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 
 
@@ -64,6 +68,15 @@ def _num(value: object) -> float | None:
     return None
 
 
+def _epoch(value: object) -> float | None:
+    """Epoch seconds (milliseconds by mistake too) within 2000-2100, else None."""
+    number = _num(value)
+    if number is None or number <= 0:
+        return None
+    seconds = number / 1000.0 if number > 1e11 else number
+    return seconds if EARLIEST <= seconds < LATEST else None
+
+
 def clean_rate_limits(raw: object) -> dict[str, dict[str, float]]:
     """Only window → {used_percentage, resets_at} numbers, a few windows, short names."""
     out: dict[str, dict[str, float]] = {}
@@ -72,9 +85,9 @@ def clean_rate_limits(raw: object) -> dict[str, dict[str, float]]:
     for name, body in list(raw.items())[:MAX_WINDOWS]:
         if not isinstance(name, str) or not 0 < len(name) <= 40 or not isinstance(body, dict):
             continue
-        pct, resets = _num(body.get("used_percentage")), _num(body.get("resets_at"))
-        if pct is None:
-            continue
+        pct, resets = _num(body.get("used_percentage")), _epoch(body.get("resets_at"))
+        if pct is None or not 0 <= pct <= MAX_PERCENT:
+            continue  # a 300-digit % would be printed, and recorded for the app
         out[name] = {"used_percentage": pct} | ({} if resets is None else {"resets_at": resets})
     return out
 
@@ -147,7 +160,8 @@ def build_line(
         elif item == "cost":
             cost = payload.get("cost")
             usd = _num(cost.get("total_cost_usd")) if isinstance(cost, dict) else None
-            text = "" if usd is None else f"${usd:,.2f}"
+            ok = usd is not None and 0 <= usd <= MAX_COST_USD
+            text = f"${usd:,.2f}" if ok else ""
         if text:
             parts.append(text)
     return SEP.join(parts) or "token-monitor"

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from tray_app.usage.limits import Limit
+from tray_app.usage.parse import EARLIEST, LATEST
 
 FIVE_HOUR = "five_hour"
 SEVEN_DAY = "seven_day"
@@ -60,7 +61,9 @@ def _epoch(value: object) -> float | None:
     number = _number(value)
     if number is None or number <= 0:
         return None
-    return number / 1000.0 if number > 1e11 else number  # milliseconds by mistake
+    seconds = number / 1000.0 if number > 1e11 else number  # milliseconds by mistake
+    # Outside the transcripts' time range a reset is junk (and 1e30 s breaks datetime).
+    return seconds if EARLIEST <= seconds < LATEST else None
 
 
 def parse_rate_limits(
