@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Mapping
 
@@ -25,6 +26,25 @@ SETUP = "statusline.json"  # what `statusline install` set up (previous command,
 MAX_RECORD = 4096  # bytes; one small write is appended in one piece
 SPOOL_MAX = 1024 * 1024  # bytes; the status line rotates the spool itself past this
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Never wait on a FIFO or device that sits where one of our files should be.
+_SAFE = _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_own(path: str, flags: int, mode: int = 0o600) -> int:
+    """Open one of our files: a regular file owned by us (the folder may be shared, e.g. /tmp).
+
+    Another user's file is refused: its `previous` command would otherwise be run.
+    """
+    fd = os.open(path, flags | _SAFE, mode)
+    try:
+        info = os.fstat(fd)
+        theirs = hasattr(os, "geteuid") and info.st_uid != os.geteuid()
+        if not stat.S_ISREG(info.st_mode) or theirs:
+            raise OSError(f"not our regular file: {path}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def data_dir(env: Mapping[str, str]) -> str:
@@ -57,9 +77,7 @@ def append_record(folder: str, record: Mapping[str, Any]) -> bool:
         return False
     try:
         _private_dir(folder)
-        fd = os.open(
-            os.path.join(folder, SPOOL), os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o600
-        )
+        fd = _open_own(os.path.join(folder, SPOOL), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             # One write() of < 4 KiB with O_APPEND: concurrent status lines never interleave.
             written = os.write(fd, line) == len(line)
@@ -77,8 +95,9 @@ def write_json(path: str, obj: object) -> None:
     """Replace `path` atomically with `obj` as JSON, private to the user (0600)."""
     folder = os.path.dirname(path)
     _private_dir(folder)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
+    # A fresh name made with O_EXCL: a file planted at a guessable name is never written.
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(obj, out, ensure_ascii=True)
@@ -92,7 +111,7 @@ def write_json(path: str, obj: object) -> None:
 def read_json(path: str, limit: int = 65536) -> Any:
     """A small JSON file's content, or None when missing, too big or not JSON."""
     try:
-        with open(path, "rb") as f:
+        with os.fdopen(_open_own(path, os.O_RDONLY), "rb") as f:
             data = f.read(limit + 1)
     except OSError:
         return None
