@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.spool_files import SETUP, SPOOL, append_record, read_json, write_json
 from tray_app.cli.statusline_cmd import run as run_statusline
 
@@ -61,3 +62,11 @@ def test_write_json_never_writes_through_a_pre_made_temp_file(tmp_path: Path) ->
     assert json.loads(target.read_text()) == {"a": 1}
     assert victim.read_text() == "keep me"
     assert (target.stat().st_mode & 0o777) == 0o600
+
+
+def test_the_apps_reader_skips_a_fifo_spool(tmp_path: Path) -> None:
+    # `limits`, `status`, `doctor` and the tray hung on a FIFO named rate-limits.jsonl.
+    os.mkfifo(tmp_path / SPOOL)
+    store = CaptureStore(str(tmp_path))
+    assert finishes(store.refresh) is False
+    assert store.captures == {}

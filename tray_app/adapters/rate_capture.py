@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tray_app.adapters.spool_files import SPOOL, SPOOL_OLD, append_record
+from tray_app.adapters.spool_files import SPOOL, SPOOL_OLD, append_record, open_own
 from tray_app.usage.official_limits import OfficialWindow, latest, parse_rate_limits
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class CaptureStore:
 
     def _read(self, path: str, offset: int) -> tuple[bytes, int]:
         try:
-            with open(path, "rb") as f:
+            with os.fdopen(open_own(path, os.O_RDONLY), "rb") as f:  # a FIFO hung every reader
                 size = os.fstat(f.fileno()).st_size
                 start = max(offset, size - TAIL)  # only the newest records matter
                 f.seek(start)

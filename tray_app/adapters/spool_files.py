@@ -30,7 +30,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _SAFE = _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _open_own(path: str, flags: int, mode: int = 0o600) -> int:
+def open_own(path: str, flags: int, mode: int = 0o600) -> int:
     """Open one of our files: a regular file owned by us (the folder may be shared, e.g. /tmp).
 
     Another user's file is refused: its `previous` command would otherwise be run.
@@ -77,7 +77,7 @@ def append_record(folder: str, record: Mapping[str, Any]) -> bool:
         return False
     try:
         _private_dir(folder)
-        fd = _open_own(os.path.join(folder, SPOOL), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        fd = open_own(os.path.join(folder, SPOOL), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             # One write() of < 4 KiB with O_APPEND: concurrent status lines never interleave.
             written = os.write(fd, line) == len(line)
@@ -111,7 +111,7 @@ def write_json(path: str, obj: object) -> None:
 def read_json(path: str, limit: int = 65536) -> Any:
     """A small JSON file's content, or None when missing, too big or not JSON."""
     try:
-        with os.fdopen(_open_own(path, os.O_RDONLY), "rb") as f:
+        with os.fdopen(open_own(path, os.O_RDONLY), "rb") as f:
             data = f.read(limit + 1)
     except OSError:
         return None
