@@ -187,3 +187,12 @@ def test_doctor_json_survives_a_non_utf8_file_name(tmp_path: Path, data: Path) -
     assert os.fsencode(place.split(":")[0]) == raw  # lossless: the bytes come back
     code, out, _ = run(["doctor", "--no-ledger"], tmp_path, data)
     assert code == 0 and f"  {data}/projects/p/caf\ufffd.jsonl:1: " in out
+
+
+def test_doctor_unpriced_models_stay_on_one_line(tmp_path: Path, data: Path) -> None:
+    # A newline in a transcript's model name forged a line in doctor's "Prices" entry.
+    code, out, _ = run(["doctor"], tmp_path, data)
+    assert code == 0 and _unsafe(out) == []
+    prices = [r for r in out.splitlines() if r.startswith("Prices")]
+    assert len(prices) == 1 and prices[0].endswith(f"; unpriced: claude-{SHOWN}")
+    assert not any(r.lstrip().startswith(("line", "forged", "evil")) for r in out.splitlines())

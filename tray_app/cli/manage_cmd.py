@@ -191,7 +191,7 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
         *(f"  {clean(place)}" for place in payload["bad_places"]),
         f"Prices        checked {data.prices.checked}"
         + (
-            f"; unpriced: {', '.join(payload['unpriced_models'])}"
+            f"; unpriced: {', '.join(clean(m) for m in payload['unpriced_models'])}"
             if payload["unpriced_models"]
             else ""
         ),
