@@ -236,3 +236,22 @@ def test_doctor_says_whether_the_status_line_is_installed(tmp_path: Path) -> Non
     code, out, _ = cli(tmp_path, "doctor", "--json", "--data-dir", str(root))
     assert json.loads(out)["status_line"] == {"installed": True, "chained": "mine",
                                               "last_capture_age_seconds": 120.0}  # fmt: skip
+
+
+def test_a_chained_command_with_escapes_is_shown_cleaned(tmp_path: Path) -> None:
+    # The previous statusLine command was echoed raw by install/status/doctor: its escape
+    # sequences set the terminal's title and its newline forged a line.
+    evil = "echo hi\x1b]0;pwned\x07\nForged: yes"
+    path = settings_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"statusLine": {"type": "command", "command": evil}}))
+    outputs = [cli(tmp_path, "statusline", "install", "--command", "tm-line")[1]]
+    outputs.append(cli(tmp_path, "statusline", "status")[1])
+    outputs.append(cli(tmp_path, "doctor", "--data-dir", str(data(tmp_path)))[1])
+    for out in outputs:
+        assert "\x1b" not in out and "\x07" not in out
+        assert not any(line.startswith("Forged") for line in out.splitlines())
+    assert "ours after it: echo hi Forged: yes" in outputs[0]
+    assert "Chained: echo hi Forged: yes (ours appended)" in outputs[1]
+    # The remembered command itself is kept exactly, to be run and restored.
+    assert json.loads((tmp_path / "state" / SETUP).read_text())["previous"]["command"] == evil

@@ -22,6 +22,7 @@ from tray_app.adapters.spool_files import SETUP, data_dir, read_json, write_json
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.statusline_cmd import main as run_statusline
 from tray_app.usage.official_limits import age_text, window_label
+from tray_app.usage.text_safety import clean
 
 KEY = "statusLine"
 REFRESH_SECONDS = 30  # Claude Code re-runs the status line this often while idle (≥ 2.1.97)
@@ -136,7 +137,7 @@ def _install(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if isinstance(previous, dict) and isinstance(previous.get("command"), str):
         where = "after" if setup["position"] == "append" else "before"
         print(
-            f"Your previous status line still shows, ours {where} it: {previous['command']}",
+            f"Your previous status line still shows, ours {where} it: {clean(previous['command'])}",
             file=env.stdout,
         )
     return ExitStatus.OK
@@ -172,16 +173,18 @@ def _status(env: Environment) -> ExitStatus:
         ours = setup["installed"].get("command")
         still = _is_ours(current, ours)
         lines.append(
-            f"Installed: {ours}" + ("" if still else " (but settings.json now has another)")
+            f"Installed: {clean(str(ours))}"
+            + ("" if still else " (but settings.json now has another)")
         )
         previous = setup.get("previous")
         if isinstance(previous, dict) and isinstance(previous.get("command"), str):
             lines.append(
-                f"Chained: {previous['command']} (ours {setup.get('position', 'append')}ed)"
+                f"Chained: {clean(previous['command'])} (ours {setup.get('position', 'append')}ed)"
             )
     else:
         other = current.get("command") if isinstance(current, dict) else None
-        lines.append("Installed: no" + (f" (current status line: {other})" if other else ""))
+        shown = f" (current status line: {clean(str(other))})" if other else ""
+        lines.append("Installed: no" + shown)
     store = CaptureStore(data_dir(env.env))
     store.refresh()
     for w in sorted(store.captures.values(), key=lambda w: w.name):
@@ -214,7 +217,7 @@ def doctor_line(info: dict[str, Any]) -> str:
     if not info["installed"]:
         text = "not installed (token-monitor statusline install)"
     else:
-        text = "installed" + (f", chaining {info['chained']}" if info["chained"] else "")
+        text = "installed" + (f", chaining {clean(info['chained'])}" if info["chained"] else "")
     age = info["last_capture_age_seconds"]
     return text + (
         "; no official figure yet" if age is None else f"; last official figure {age_text(age)}"
