@@ -279,3 +279,19 @@ def test_compact_is_one_line(h: Home) -> None:
     assert lines["show"] == [f"New sessions: haiku (profile cheap) (from {h.settings})"]
     assert lines["profiles"] == ["best=opus balanced=sonnet cheap=haiku"]
     assert lines["history"] == ["manual (cli): default → haiku"]
+
+
+def test_a_model_value_with_escapes_and_newlines_cannot_forge_lines(h: Home) -> None:
+    # The value comes from settings files or the environment; a newline in it added lines
+    # such as "Forged: yes" to `model` and `model set`.
+    evil = "opus\x1b]0;pwned\x07\nForged: yes"
+    h.settings.parent.mkdir(parents=True)
+    h.settings.write_text(json.dumps({"model": evil}))
+    code, out, _ = h.run(ANTHROPIC_MODEL=evil)
+    assert code == ExitStatus.OK and "\x1b" not in out
+    assert not any(line.startswith("Forged") for line in out.splitlines())
+    assert out.splitlines()[0] == "New sessions: opus Forged: yes (from ANTHROPIC_MODEL)"
+    code, out, _ = h.run("set", "sonnet")
+    assert code == ExitStatus.OK and "\x1b" not in out
+    assert not any(line.startswith("Forged") for line in out.splitlines())
+    assert h.json()["user_value"] == "sonnet"

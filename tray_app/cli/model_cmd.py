@@ -21,6 +21,7 @@ from tray_app.usage.model_select import (
     resolve_choice,
 )
 from tray_app.usage.model_switch import LastChange, hold_until
+from tray_app.usage.text_safety import clean
 
 ACTIONS = ("show", "set", "unset", "profiles", "export", "import", "history", "recommend")
 
@@ -72,7 +73,8 @@ def _show(args: argparse.Namespace, env: Environment, s: Settings) -> ExitStatus
         lines.append(f"Your setting: {describe(eff.user_value, profiles)}")
     lines.append(f"Auto-switch: {'on' if s.auto_switch else 'off'}")
     lines += [f"warning: {w}" for w in eff.warnings]
-    model_report.emit(args, env, payload, "\n".join(lines))
+    # One line each: a value from a settings file may hold a newline (clean makes it a space).
+    model_report.emit(args, env, payload, "\n".join(clean(line) for line in lines))
     return ExitStatus.OK
 
 
@@ -109,7 +111,7 @@ def _set(args: argparse.Namespace, env: Environment, s: Settings, name: str) -> 
         when = datetime.fromtimestamp(until).strftime("%a %d %b %H:%M")
         text.append(f"Auto-switch leaves this choice alone until the reset ({when}).")
     text += [f"warning: {w}" for w in eff.warnings]
-    model_report.emit(args, env, payload, "\n".join(text))
+    model_report.emit(args, env, payload, "\n".join(clean(line) for line in text))
     return ExitStatus.OK
 
 
