@@ -90,10 +90,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         s = data.settings
         limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
         today, week = cache.window(blocks, lo, hi), cache.window(blocks, week_lo, now_hi)
-        unpriced = data.ledger.unpriced_candidates()
-        missing = warn_unpriced(
-            env, data, sorted(m for m in unpriced if not data.prices.price_for(m))
-        )
+        missing = warn_unpriced(env, data)  # from the rollup, not a scan of every response
     else:
         blocks, limit = _blocks(data, env)
         # Today and the last 7 days are their own windows, over all history; one pass
