@@ -280,3 +280,24 @@ def test_a_file_in_place_of_the_config_folder_is_a_settings_error(tmp_path: Path
     with pytest.raises(SettingsError, match="cannot write"):
         set_user_key("model", "haiku", {"CLAUDE_CONFIG_DIR": str(blocker)})
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_fifo_settings_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    # A project's .claude/settings.json may come from a cloned repository: a FIFO (or a
+    # symlink to /dev/zero) there made `token-monitor model` wait forever.
+    import threading
+
+    path = tmp_path / "settings.json"
+    os.mkfifo(path)
+    got: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_settings(path)
+        except SettingsError as exc:
+            got.append(exc)
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+    worker.join(5)
+    assert len(got) == 1 and "not a regular file" in str(got[0])

@@ -251,3 +251,19 @@ def test_what_save_writes_load_reads_back_equal(tmp_path: Path, chosen: Settings
     path = save_settings(chosen, tmp_path / "config.yaml")
     assert load_settings(path, NO_ENV) == (chosen, [])
     assert yaml.safe_load(dump_settings(chosen))["thresholds"] == list(chosen.thresholds)
+
+
+def test_a_fifo_config_file_gives_defaults_and_a_warning_not_a_hang(tmp_path: Path) -> None:
+    # A FIFO (or a symlink to /dev/zero) as config.yaml hung every command at start.
+    import threading
+
+    path = tmp_path / "config.yaml"
+    os.mkfifo(path)
+    got: list[tuple[Settings, list[str]]] = []
+    worker = threading.Thread(target=lambda: got.append(load_settings(path, {})), daemon=True)
+    worker.start()
+    worker.join(5)
+    assert got, "load_settings blocked on a FIFO"
+    loaded, warnings = got[0]
+    assert loaded == Settings()
+    assert len(warnings) == 1 and "not a regular file" in warnings[0]

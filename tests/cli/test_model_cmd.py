@@ -295,3 +295,21 @@ def test_a_model_value_with_escapes_and_newlines_cannot_forge_lines(h: Home) -> 
     assert code == ExitStatus.OK and "\x1b" not in out
     assert not any(line.startswith("Forged") for line in out.splitlines())
     assert h.json()["user_value"] == "sonnet"
+
+
+def test_importing_a_fifo_or_dev_zero_is_refused_at_once(h: Home, tmp_path: Path) -> None:
+    # `model import` read the named file whole: a FIFO hung, /dev/zero filled memory.
+    import os
+    import threading
+
+    fifo = tmp_path / "profiles.json"
+    os.mkfifo(fifo)
+    got: list[tuple[int, str, str]] = []
+    worker = threading.Thread(target=lambda: got.append(h.run("import", str(fifo))), daemon=True)
+    worker.start()
+    worker.join(5)
+    assert got, "model import blocked on a FIFO"
+    code, _, err = got[0]
+    assert code == ExitStatus.USAGE and "not a regular file" in err
+    code, _, err = h.run("import", "/dev/zero")
+    assert code == ExitStatus.USAGE and "not a regular file" in err

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tray_app.adapters.small_files import read_small
+
 Scope = Literal["managed", "local", "project", "user"]
 BACKUP_SUFFIX = ".token-monitor.bak"
+MAX_SETTINGS_BYTES = 16 << 20  # far above any real settings.json; /dev/zero stops here
 _ATTEMPTS = 3
 
 # Where an organisation's policy file lives (Claude Code's settings docs). Windows moved from
@@ -118,7 +121,7 @@ def parse_settings(text: str, path: Path) -> dict[str, object]:
 def read_settings(path: Path) -> dict[str, object] | None:
     """The file's keys, or None when it does not exist; raises SettingsError otherwise."""
     try:
-        raw = path.read_bytes()
+        raw = read_small(path, MAX_SETTINGS_BYTES)
     except FileNotFoundError:
         return None
     except OSError as error:  # a directory, no permission, a loop of symlinks
@@ -193,7 +196,7 @@ def _write_private(folder: Path, name: str, content: bytes, mode: int) -> None:
 
 def _snapshot(path: Path) -> tuple[bytes, os.stat_result] | None:
     try:
-        return path.read_bytes(), path.stat()
+        return read_small(path, MAX_SETTINGS_BYTES), path.stat()
     except FileNotFoundError:
         return None
     except OSError as error:

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from tray_app.adapters import locations
+from tray_app.adapters.small_files import read_small
 
 log = logging.getLogger(__name__)
 
 LimitMode = Literal["max", "p90", "custom"]
+MAX_CONFIG_BYTES = 1 << 20  # a real config.yaml is a few KiB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -301,7 +303,7 @@ def _from_mapping(data: Mapping[Any, Any], warnings: list[str]) -> Settings:
 
 def _read_file(path: Path, warnings: list[str]) -> Settings:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Settings()
     except (OSError, UnicodeDecodeError) as error:

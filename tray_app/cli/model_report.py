@@ -14,6 +14,7 @@ from tray_app.adapters import model_history
 from tray_app.adapters.config import Settings, update_settings
 from tray_app.adapters.locations import config_file
 from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.small_files import read_small
 from tray_app.cli import render as r
 from tray_app.cli.dataset import load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
@@ -71,9 +72,7 @@ def export_profiles(args: argparse.Namespace, env: Environment, s: Settings) -> 
 
 def _read_import(path: Path) -> dict[str, str]:
     try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise CliError(f"{path} is too large for a profiles file", ExitStatus.USAGE)
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_small(path, MAX_IMPORT_BYTES).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CliError(f"cannot read {path}: {exc}", ExitStatus.USAGE) from exc
     profiles = data.get("profiles") if isinstance(data, dict) else None
