@@ -224,3 +224,23 @@ def test_frozen_windows_cli_twin_registers_the_windowed_exe(tmp_path: Path) -> N
     (tmp_path / "token-monitor-cli.exe").write_bytes(b"")
     got = launch_command(executable=str(tmp_path / "token-monitor-cli.exe"), frozen=True)
     assert got == [str(tmp_path / "token-monitor.exe")]
+
+
+def test_a_fifo_entry_is_reported_not_waited_on(tmp_path: Path) -> None:
+    # The tray reads the entry for its menu: a FIFO there hung `autostart status` and the tray.
+    import os
+    import threading
+
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    entry = tmp_path / "xdg" / "autostart" / "token-monitor.desktop"
+    entry.parent.mkdir(parents=True)
+    os.mkfifo(entry)
+    got: list[autostart.AutostartStatus] = []
+    worker = threading.Thread(
+        target=lambda: got.append(autostart.status(platform="linux", home=tmp_path, env=env)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(5)
+    assert got, "autostart status blocked on a FIFO"
+    assert not got[0].enabled and "not a regular file" in got[0].detail

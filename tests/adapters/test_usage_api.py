@@ -187,3 +187,16 @@ def test_off_by_default_and_silent_while_the_status_line_serves(tmp_path: Path) 
     rl = {"five_hour": {"used_percentage": 1.0}}
     append_record(str(tmp_path / "state"), record_for(rl, NOW + 10, "statusline"))
     assert fresh_capture(store, NOW + 10, 600) and not fresh_capture(store, NOW + 611, 600)
+
+
+def test_a_fifo_credentials_file_is_no_token_not_a_hang(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "claude").mkdir()
+    os.mkfifo(tmp_path / "claude" / ".credentials.json")
+    got: list[object] = []
+    env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "HOME": str(tmp_path)}
+    worker = threading.Thread(target=lambda: got.append(read_token(env)), daemon=True)
+    worker.start()
+    worker.join(5)
+    assert got == [None]

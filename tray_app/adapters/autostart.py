@@ -24,8 +24,10 @@ from tray_app.adapters.command_line import (
     string_unescape,
     windows_split,
 )
+from tray_app.adapters.small_files import read_small
 
 APP_NAME = "Token Monitor"
+MAX_ENTRY_BYTES = 1 << 20  # an entry is a few hundred bytes
 DESKTOP_ID = "token-monitor"
 LAUNCH_AGENT_LABEL = "io.github.token-monitor"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -101,7 +103,7 @@ class _EntryFile(ABC):
     def status(self) -> AutostartStatus:
         """Read the entry back the way the platform will judge it at login."""
         try:
-            command, off = self._judge(self.path.read_bytes())
+            command, off = self._judge(read_small(self.path, MAX_ENTRY_BYTES))
         except FileNotFoundError:
             return AutostartStatus(False, str(self.path), None, "no autostart entry")
         except (OSError, ValueError, ExpatError) as error:  # decoding, binary or XML plist

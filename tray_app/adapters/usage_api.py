@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 
 from tray_app.adapters.claude_settings import claude_config_dir
 from tray_app.adapters.rate_capture import CaptureStore
+from tray_app.adapters.small_files import read_small
 from tray_app.usage.parse import parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def read_token(env: Mapping[str, str]) -> Token | None:
     """The access token from the credentials file, else (macOS) the Keychain; None if absent."""
     path = claude_config_dir(env) / ".credentials.json"
     try:
-        return _token_from(json.loads(path.read_text(encoding="utf-8")))
+        return _token_from(json.loads(read_small(path, 1 << 20).decode("utf-8")))
     except FileNotFoundError:
         pass
     except (OSError, ValueError):
