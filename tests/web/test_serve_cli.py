@@ -39,3 +39,11 @@ def test_refusals(tmp_path: Path) -> None:
     assert "the dashboard is only served on 127.0.0.1" in public.stderr
     no_ledger = _run(tmp_path, "dashboard", "--no-ledger", "--no-browser", "--data-dir", data)
     assert no_ledger.returncode == 2 and "drop --no-ledger" in no_ledger.stderr
+
+
+def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    # It was exit 1 ("bind(): port must be 0-65535") after the engine had started.
+    for port in ("99999", "-1"):
+        done = _run(tmp_path, "serve", "--port", port)
+        assert done.returncode == 2 and done.stdout == ""
+        assert "--port: expected 0-65535" in done.stderr

@@ -24,10 +24,21 @@ from tray_app.web.server import WebServer
 Stop = Callable[[], None]
 
 
+def _port(text: str) -> int:
+    """A TCP port number; checked here so a typo is exit 2, not a failure after start-up."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected 0-65535, got {text!r}")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """serve's own options."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    parser.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
     parser.add_argument(
         "--dashboard", action="store_true", help="also serve the dashboard (127.0.0.1 only)"
     )
