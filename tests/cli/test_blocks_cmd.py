@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import assistant, write_jsonl
 from tests.cli.cli_run import OPUS, SONNET, run, run_json, two_projects
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -58,3 +59,19 @@ def test_active_with_nothing_says_so(tmp_path: Path, data: Path) -> None:
     lines = run(["blocks", "--active", "--no-cost", *now], tmp_path, data)[1].splitlines()
     assert lines[2].split() == ["2026-03-12", "21:00", "2026-03-13", "02:00", "ACTIVE",
                                 "haiku-4-5", "303", "1%"]  # fmt: skip
+
+
+def test_80_columns_keep_the_state_of_gap_rows_with_eight_digit_blocks(tmp_path: Path) -> None:
+    """Before, wide token figures pushed State out: a gap row read as an empty block."""
+    root = tmp_path / "claude" / "projects" / "p"
+    big = dict(model=SONNET, cache_read=10_000_000)
+    write_jsonl(
+        root / "s.jsonl",
+        [assistant("m1", 100, **big), assistant("m2", 100, minutes=2 * 24 * 60, **big)],
+    )
+    code, out, err = run(["blocks"], tmp_path, tmp_path / "claude")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split()[:4] == ["Start", "End", "State", "Models"]
+    assert lines[3].split()[-1] == "gap"

@@ -21,10 +21,10 @@ from tray_app.usage.reports import sum_totals
 COLS = [
     Col("Start", right=False),
     Col("End", right=False),
-    Col("State", right=False, drop=2),
+    Col("State", right=False),  # never dropped: without it a gap row reads as an empty block
     Col("Models", right=False, models=True),
     Col("Tokens"),
-    Col("% limit", drop=1, compact=False),
+    Col("% limit", drop=2, compact=False),
 ]
 
 
