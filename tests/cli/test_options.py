@@ -81,6 +81,8 @@ def test_date_forms(text: str, want: str | None) -> None:
         (["--json", "tray"], "`tray` does not take --json"),
         (["--since", "20260101", "doctor"], "`doctor` does not take --since"),
         (["status", "--config", "/nonexistent/x.yaml"], "--config: no such file"),
+        (["status", "--config", "/dev/zero"], "--config: not a regular file: /dev/zero"),
+        (["status", "--config", "/tmp"], "--config: not a regular file: /tmp"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], said: str) -> None:

@@ -157,8 +157,10 @@ def prepare(args: argparse.Namespace, env: Environment) -> None:
     o.fill_defaults(args)
     if args.config:
         path = Path(args.config).expanduser()
-        if not path.is_file():
+        if not path.exists():
             raise CliError(f"--config: no such file: {path}", ExitStatus.USAGE)
+        if not path.is_file():  # a folder, a FIFO, /dev/zero: never opened
+            raise CliError(f"--config: not a regular file: {path}", ExitStatus.USAGE)
         env.env = {**env.env, "TOKEN_MONITOR_CONFIG": str(path)}
     if args.now:
         env.now = datetime.fromisoformat(args.now).timestamp()
