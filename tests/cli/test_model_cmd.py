@@ -313,3 +313,15 @@ def test_importing_a_fifo_or_dev_zero_is_refused_at_once(h: Home, tmp_path: Path
     assert code == ExitStatus.USAGE and "not a regular file" in err
     code, _, err = h.run("import", "/dev/zero")
     assert code == ExitStatus.USAGE and "not a regular file" in err
+
+
+def test_a_change_the_ledger_cannot_record_is_still_made_and_says_so(h: Home) -> None:
+    # With the ledger refused (here: TOKEN_MONITOR_DB names a folder), `model set` wrote the
+    # setting and silently left it out of `model history`.
+    folder = h.root / "a-folder"
+    folder.mkdir()
+    code, _, err = h.run("set", "haiku", TOKEN_MONITOR_DB=str(folder))
+    assert code == ExitStatus.OK
+    assert json.loads(h.settings.read_text())["model"] == "haiku"
+    assert "not recorded in `model history`" in err and str(folder) in err
+    assert sorted(p.name for p in folder.iterdir()) == []

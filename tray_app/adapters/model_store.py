@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tray_app.adapters import model_history
@@ -72,14 +72,17 @@ def apply(
     source: str = "cli",
     reason: str = "",
     until: float | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[Path, str | None]:
     """Write the choice into the user settings.json and record it; returns (file, old value).
 
-    Raises SettingsError (MalformedSettings, ConcurrentEdit) with nothing written.
+    Raises SettingsError (MalformedSettings, ConcurrentEdit) with nothing written. `warn`
+    hears when the change could not be recorded (the setting is written all the same).
     """
     old = user_model(env)
     written = set_user_key(MODEL_KEY, choice.value, env)
     if ledger is not None and old != choice.value:
         change = ModelChange(now, kind, old, choice.value, reason, until, source)
-        model_history.record(ledger, change)
+        if not model_history.record(ledger, change) and warn is not None:
+            warn(f"the change is not recorded in `model history`: cannot write the ledger {ledger}")
     return written, old

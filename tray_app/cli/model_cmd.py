@@ -90,7 +90,9 @@ def _set(args: argparse.Namespace, env: Environment, s: Settings, name: str) -> 
     ledger = _ledger(args, env, s)
     until = hold_until(_last(ledger), env.now)
     try:
-        written, old = model_store.apply(choice, env.env, ledger, env.now, until=until)
+        written, old = model_store.apply(
+            choice, env.env, ledger, env.now, until=until, warn=env.warn
+        )
     except SettingsError as exc:
         raise CliError(f"{exc}; nothing was changed") from exc
     eff = model_store.effective(env.env, Path(args.cwd or Path.cwd()).expanduser())
