@@ -180,3 +180,14 @@ def test_absurd_figures_are_not_printed(tmp_path: Path) -> None:
     payload["rate_limits"] = {"five_hour": {"used_percentage": -5, "resets_at": now + 600}}
     line = run_statusline(json.dumps(payload).encode(), env, now)
     assert line == "token-monitor"
+
+
+def test_a_closed_stdout_still_exits_0(tmp_path: Path) -> None:
+    # With stdout closed (`>&-`) sys.stdout is None: the write raised, a traceback, exit 1.
+    env = {**os.environ, "TOKEN_MONITOR_DB": str(tmp_path / "l.db")}
+    code = "from tray_app.launcher import main; raise SystemExit(main(['statusline']))"
+    done = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -c "{code}" >&-'],
+        input=json.dumps(RECORDED).encode(), env=env, capture_output=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == b""

@@ -231,6 +231,6 @@ def main(stdin: BinaryIO | None = None, env: Mapping[str, str] | None = None) ->
     try:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: stdout closed (None)
         pass
     return 0
