@@ -61,12 +61,23 @@ def append_one(data_dir: Path, seed: int) -> None:
     gen_data.write_expected(data_dir, exp)
 
 
+TIME = Path("/usr/bin/time")  # GNU time
+
+
 def run_cmd(name: str, data_dir: Path, env: dict[str, str], timeout: float) -> bench.Run:
-    """One report command to its end; exits on failure (a figure of a failed run is no figure)."""
+    """One report command to its end; exits on failure (a figure of a failed run is no figure).
+
+    Peak RSS comes from GNU time around the command: `ru_maxrss` of a child forked from
+    this (larger) process would count the pages it shared before its exec.
+    """
     cmd = [*bench.engine_command(), name, "--json", "--data-dir", str(data_dir)]
-    run = bench.measure(cmd, env, timeout)
+    wrap = TIME.exists()
+    run = bench.measure([str(TIME), "-f", "%M", *cmd] if wrap else cmd, env, timeout)
     if run.code != 0:
         sys.exit(f"{name} failed (exit {run.code}): {bench.tail(run.stderr or run.stdout)}")
+    if wrap:
+        lines = run.stderr.decode(errors="replace").strip().splitlines()
+        run.rss_kib = int(lines[-1])  # time's last line: the command's own peak, KiB
     return run
 
 
