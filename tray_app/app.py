@@ -135,6 +135,7 @@ def run_tray(argv: Sequence[str]) -> int:
             controller, controller.ui_state(), tz=tz, colors=colors_from(settings.colors)
         )
     except TrayUnavailable as exc:
+        dashboard.stop()  # removes the request FIFO it made for `token-monitor dashboard`
         lock.release()
         hint = ""
         if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
