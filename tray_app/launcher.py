@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -37,9 +38,22 @@ def tray_args(args: Sequence[str]) -> list[str] | None:
     return [*before, *rest[1:]] if rest else None
 
 
+def tolerant_output() -> None:
+    """On a stream that is not UTF-8, print "?" for what it cannot show instead of failing.
+
+    "—", "·" and "“" made every report exit 1 on an ASCII or cp437/cp1252 stream (Windows
+    output piped to a file, PYTHONIOENCODING=ascii, a Latin-1 terminal).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if codecs.lookup(encoding).name != "utf-8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch without importing the UI unless the tray (or doctor's probe) needs it."""
     args = list(sys.argv[1:] if argv is None else argv)
+    tolerant_output()
     if args == ["statusline"]:
         # Claude Code runs this on every update: the light module only (≤ 50 ms budget).
         from tray_app.cli.statusline_cmd import main as statusline
