@@ -106,6 +106,7 @@ def run_tray(argv: Sequence[str]) -> int:
         _say("Token Monitor is already running.")
         return ExitStatus.OK
     from tray_app.ui.controller import AppController
+    from tray_app.ui.ledger_notice import LedgerNotice
     from tray_app.ui.notify import Notifier
     from tray_app.ui.tray import TrayApp, TrayUnavailable
 
@@ -160,6 +161,10 @@ def run_tray(argv: Sequence[str]) -> int:
 
     runtime.service.subscribe(tray.publish)
     runtime.service.on_alert(on_alert)
+    # What opening the ledger found (rebuilt, read-only, started afresh): told once.
+    runtime.service.subscribe(
+        LedgerNotice(lambda: runtime.service.ledger_notes, notifier.send).on_snapshot
+    )
     budgets = BudgetWatch(db_file(os.environ, settings.db_path), runtime.service.prices.cost,
                           lambda: controller.settings.budgets, settings.budget_thresholds, tz,
                           on_alert)  # fmt: skip

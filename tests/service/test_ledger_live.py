@@ -84,3 +84,30 @@ def test_a_watch_writes_into_the_new_ledger_not_the_one_moved_aside(tmp_path: Pa
         runtime.stop()
     assert "msg_2" in _rows(db)
     assert _rows(aside) == {"msg_1"}  # nothing more went into the moved-aside file
+
+
+def test_the_ledgers_notes_are_kept_for_the_ui_before_the_first_snapshot(tmp_path: Path) -> None:
+    # The notes (rebuilt, read-only, started afresh) were only logged: the tray could not
+    # show them. A subscriber sees them set when the first snapshot arrives.
+    root = tmp_path / "projects"
+    write_jsonl(root / "p" / "s1.jsonl", [assistant("msg_1", 5)])
+    db = tmp_path / "l.db"
+    db.write_bytes(b"")  # an empty SQLite database: started afresh, with a note
+    settings = Settings(data_dirs=(str(root),))
+    runtime = LiveRuntime(settings, {"TOKEN_MONITOR_DB": str(db)}, options=FAST)
+    seen: list[tuple[str, ...]] = []
+    runtime.service.subscribe(lambda _snap: seen.append(runtime.service.ledger_notes))
+    runtime.start()
+    try:
+        assert runtime.service.ready.wait(10)
+        (note,) = seen[0]
+        assert "started afresh" in note and str(db) in note
+    finally:
+        runtime.stop()
+    healthy = LiveRuntime(settings, {"TOKEN_MONITOR_DB": str(db)}, options=FAST)
+    healthy.start()
+    try:
+        assert healthy.service.ready.wait(10)
+        assert healthy.service.ledger_notes == ()
+    finally:
+        healthy.stop()

@@ -80,6 +80,7 @@ class UsageService:
         self.latest: Snapshot | None = None  # replaced atomically; read from any thread
         self.error: str | None = None
         self.ledger_error: str | None = None  # the ledger could not be opened (shown)
+        self.ledger_notes: tuple[str, ...] = ()  # told once to the user (rebuilt, read-only)
         self._queue: queue.SimpleQueue[Path | Command | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._on_snapshot: list[Callable[[Snapshot], None]] = []
@@ -183,6 +184,7 @@ class UsageService:
             else:
                 for note in self._ledger.notes:  # rebuilt, empty or read-only
                     log.warning("%s", note)
+                self.ledger_notes = tuple(self._ledger.notes)  # before the first snapshot
         self._reload_names()
         self._engine = Engine(self.roots, self._ledger)
         if not self.roots.dirs and self.roots.missing:
