@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from tray_app.adapters.rate_capture import CaptureStore
-from tray_app.adapters.spool_files import SETUP, SPOOL, append_record, read_json, write_json
+from tray_app.adapters.spool_files import (
+    SETUP,
+    SPOOL,
+    append_record,
+    data_dir,
+    read_json,
+    write_json,
+)
 from tray_app.cli.statusline_cmd import run as run_statusline
 
 
@@ -70,3 +77,14 @@ def test_the_apps_reader_skips_a_fifo_spool(tmp_path: Path) -> None:
     store = CaptureStore(str(tmp_path))
     assert finishes(store.refresh) is False
     assert store.captures == {}
+
+
+def test_a_db_path_naming_a_folder_never_puts_files_beside_that_folder(tmp_path: Path) -> None:
+    # TOKEN_MONITOR_DB=/tmp (or $HOME) made the status line write its spool into "/" (or
+    # /home): the ledger there is refused, so the files go to the default folder instead.
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    home = tmp_path / "home"
+    env = {"TOKEN_MONITOR_DB": str(folder), "XDG_DATA_HOME": str(home / "data")}
+    assert data_dir(env) == str(home / "data" / "token-monitor")
+    assert data_dir({"TOKEN_MONITOR_DB": str(folder / "l.db")}) == str(folder)

@@ -54,7 +54,9 @@ def data_dir(env: Mapping[str, str]) -> str:
     """
     db = env.get("TOKEN_MONITOR_DB")
     if db:
-        return os.path.dirname(os.path.abspath(os.path.expanduser(db)))
+        path = os.path.abspath(os.path.expanduser(db))
+        if not os.path.isdir(path):  # a folder there is refused as a ledger: not beside it
+            return os.path.dirname(path)
     home = os.path.expanduser("~")
     if sys.platform == "win32":
         base = env.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
