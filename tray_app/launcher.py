@@ -39,11 +39,13 @@ def tray_args(args: Sequence[str]) -> list[str] | None:
 
 
 def tolerant_output() -> None:
-    """On a stream that is not UTF-8, print "?" for what it cannot show instead of failing.
+    """Output that cannot fail: "?" for what a non-UTF-8 stream cannot show; closed = devnull.
 
     "—", "·" and "“" made every report exit 1 on an ASCII or cp437/cp1252 stream (Windows
     output piped to a file, PYTHONIOENCODING=ascii, a Latin-1 terminal).
     """
+    if sys.stdout is None:  # closed (`>&-`): written output goes nowhere, as with print()
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (open until exit)
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None) or "utf-8"
         if codecs.lookup(encoding).name != "utf-8" and hasattr(stream, "reconfigure"):
