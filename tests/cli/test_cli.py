@@ -44,7 +44,9 @@ def data(tmp_path: Path) -> Path:
     return tmp_path / "claude"
 
 
-def run(args: list[str], tmp_path: Path, data: Path | None = None) -> tuple[int, str, str]:
+def run(
+    args: list[str], tmp_path: Path, data: Path | None = None, **extra_env: str
+) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     env = Environment(
         out,
@@ -52,6 +54,7 @@ def run(args: list[str], tmp_path: Path, data: Path | None = None) -> tuple[int,
         {
             "TOKEN_MONITOR_DB": str(tmp_path / "db" / "l.db"),
             "TOKEN_MONITOR_CONFIG": str(tmp_path / "none.yaml"),
+            **extra_env,
         },
     )
     extra = ["--data-dir", str(data)] if data else []
@@ -165,7 +168,9 @@ def test_compact_is_one_line_for_status_and_the_narrow_table_elsewhere(
     assert code == 0 and out.count("\n") == 1, out
     for cmd in ("blocks", "sessions", "daily", "models"):
         code, out, _ = run([cmd, "--compact", "--now", NOW], tmp_path, data)
-        full = run([cmd, "--now", NOW], tmp_path, data)[1]
+        # The narrow table is narrower than the same report in a wide terminal (at 80 columns
+        # the full table may already have dropped the same columns to fit).
+        full = run([cmd, "--now", NOW], tmp_path, data, COLUMNS="200")[1]
         width = max(len(line) for line in out.splitlines())
         assert code == 0 and width < max(len(line) for line in full.splitlines()), cmd
 
