@@ -191,3 +191,17 @@ def test_a_closed_stdout_still_exits_0(tmp_path: Path) -> None:
         input=json.dumps(RECORDED).encode(), env=env, capture_output=True, timeout=30,
     )  # fmt: skip
     assert done.returncode == 0 and done.stderr == b""
+
+
+def test_a_chained_command_that_hangs_is_ended_with_what_it_started(tmp_path: Path) -> None:
+    """Before, the timeout killed only the shell: its `sleep` outlived the status line."""
+    marker = f"sleep 3{os.getpid() % 1000}.5"  # a duration no other process uses
+    previous = {"type": "command", "command": f"echo mine; {marker} & wait"}
+    write_json(str(tmp_path / SETUP), {"previous": previous, "items": ["weekly"]})
+    started = time.monotonic()
+    done = run(tmp_path, json.dumps(RECORDED).encode())
+    assert done.returncode == 0 and done.stdout == b"wk 41%\n"
+    assert time.monotonic() - started < 10
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert left.stdout == "", f"still running: {left.stdout}"

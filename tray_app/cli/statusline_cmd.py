@@ -176,14 +176,35 @@ def _chained(setup: Mapping[str, Any], stdin: bytes) -> str:
     import subprocess  # only when chaining: ~5 ms of start-up otherwise
 
     try:
-        done = subprocess.run(
-            command, shell=True, input=stdin, capture_output=True, timeout=CHAIN_TIMEOUT,
-            env={**os.environ, _NESTED: "1"},
+        # Its own process group, so a timeout ends the whole pipeline it started, not just
+        # the shell (a `sleep` it left would outlive every status-line update).
+        proc = subprocess.Popen(
+            command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env={**os.environ, _NESTED: "1"},
+            start_new_session=os.name == "posix",
         )  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return ""
-    text = done.stdout.decode("utf-8", "replace")
+    try:
+        out, _ = proc.communicate(stdin, timeout=CHAIN_TIMEOUT)
+    except (OSError, subprocess.SubprocessError):
+        _kill_group(proc)
+        return ""
+    text = out.decode("utf-8", "replace")
     return text.splitlines()[0].rstrip() if text.strip() else ""
+
+
+def _kill_group(proc: Any) -> None:
+    """End a chained command that ran too long, with everything it started."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(Exception):  # already gone: nothing left to end
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.wait(timeout=1)
 
 
 def run(stdin: bytes, env: Mapping[str, str], now: float) -> str:
