@@ -30,13 +30,22 @@ def test_rows_show_each_budget_or_none() -> None:
 
 @pytest.mark.parametrize(
     ("text", "usd"),
-    [("25", 25.0), (" $1,200.50 ", 1200.5), ("", None), ("0", None), ("off", None)],
+    [
+        ("25", 25.0),
+        (" $1,200.50 ", 1200.5),
+        ("12,50", 12.5),
+        ("$7,5", 7.5),
+        ("1,200", 1200.0),
+        ("", None),
+        ("0", None),
+        ("off", None),
+    ],
 )
 def test_typed_budgets(text: str, usd: float | None) -> None:
     assert parse_usd(text) == usd
 
 
-@pytest.mark.parametrize("text", ["lots", "-5", "nan", "1e12"])
+@pytest.mark.parametrize("text", ["lots", "-5", "nan", "1e12", "1,2345", "12,50.3"])
 def test_bad_budgets_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_usd(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 PERIODS = (("daily", "Daily", "day"), ("weekly", "Weekly", "week"), ("monthly", "Monthly", "month"))
@@ -26,7 +27,13 @@ def prompt(period: str) -> tuple[str, str]:
 
 def parse_usd(text: str) -> float | None:
     """A budget in USD ("25", "$1,200.50"); None clears it. ValueError if not a sum > 0."""
-    cleaned = text.strip().lower().lstrip("$").replace(",", "").strip()
+    cleaned = text.strip().lower().lstrip("$").strip()
+    if re.fullmatch(r"\d+,\d{1,2}", cleaned):  # a decimal comma: "12,50" is $12.50
+        cleaned = cleaned.replace(",", ".")
+    elif "," in cleaned:  # only thousands separators: "1,200.50"; "1,2345" is refused
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d*)?", cleaned):
+            raise ValueError(f"not a budget: {text!r}")
+        cleaned = cleaned.replace(",", "")
     if cleaned in CLEARS:
         return None
     value = float(cleaned)  # ValueError for words
