@@ -119,6 +119,9 @@ def test_rename_rules(client: Any) -> None:
     answer = client.post(url, json={"name": "  Refactor  "})
     assert answer.status_code == 200 and answer.json()["name"] == "Refactor"
     assert client.renamed == [("s", "Refactor")]
+    huge = b'{"name": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+    answer = client.post(url, content=huge, headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and client.renamed == [("s", "Refactor")]
 
 
 def test_history_is_recomputed_at_most_every_refresh_interval() -> None:

@@ -31,6 +31,7 @@ STATIC = Path(__file__).with_name("static")
 KEEPALIVE_SECONDS = 15.0
 MIN_REFRESH = 1.0  # s between history recomputations while responses keep arriving
 REFRESH_FACTOR = 5.0  # …or 5× what the last one took (a big ledger: a few seconds)
+MAX_RENAME_BODY = 16 * 1024  # a name is at most 80 characters; JSON around it is small
 
 
 @dataclass
@@ -167,8 +168,13 @@ def build_app(
         assert data is not None
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
             return JSONResponse({"error": "expected application/json"}, 415)
+        raw = bytearray()
+        async for chunk in request.stream():  # never more than a name's worth in memory
+            raw += chunk
+            if len(raw) > MAX_RENAME_BODY:
+                return JSONResponse({"error": "request too large"}, 413)
         try:
-            body = orjson.loads(await request.body())
+            body = orjson.loads(bytes(raw))
         except orjson.JSONDecodeError:
             return JSONResponse({"error": "not JSON"}, 400)
         name = body.get("name") if isinstance(body, dict) else None
