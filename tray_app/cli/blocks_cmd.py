@@ -106,7 +106,9 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
         "totals": r.totals_json(total),
         "totals_label": data.label,
     }
-    if not blocks:
+    if args.json:  # the table is never printed: rendering it cost most of a big report
+        text = ""
+    elif not blocks:
         text = "No active block." if args.active else "No blocks."
     else:
         cols = [*COLS] if args.no_cost else [*COLS, Col("Cost")]

@@ -61,6 +61,9 @@ def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if items:
         tail = ["100.0%", "", "", *([""] if live else [])]
         lines.append(Line(["Total", *rt.token_cells(total, args.no_cost), *tail], "total"))
-    text = render(cols, lines, rt.output_of(args, env)) if items else "No usage."
+    if args.json:  # the table is never printed: rendering it cost most of a big report
+        text = ""
+    else:
+        text = render(cols, lines, rt.output_of(args, env)) if items else "No usage."
     rt.show(env, args, payload, text)
     return ExitStatus.OK

@@ -101,6 +101,9 @@ def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
                    "totals": r.totals_json(total)}  # fmt: skip
         lines = _lines(rows, data, projects, args)
     lines.append(Line(["Total", "", "", "", "", *rt.token_cells(total, args.no_cost)], "total"))
-    text = render(cols, lines, rt.output_of(args, env)) if lines[:-1] else "No sessions."
+    if args.json:  # the table is never printed: rendering it cost most of a big report
+        text = ""
+    else:
+        text = render(cols, lines, rt.output_of(args, env)) if lines[:-1] else "No sessions."
     rt.show(env, args, payload, text)
     return ExitStatus.OK
