@@ -12,6 +12,7 @@ from tray_app.adapters import bulk_read, roots_ledger
 from tray_app.adapters.counted import CountedSet
 from tray_app.adapters.discovery import Roots, find_transcripts, regular_stat
 from tray_app.adapters.ledger import FileState, Ledger
+from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
 from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead, file_place, read_from
 from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, ResetNotice
@@ -158,6 +159,8 @@ class Engine:
         if ledger is not None:
             # Older ledgers: learn each response's root by reading everything once.
             roots_ledger.ensure_attributed(ledger)
+            # An older release may have stored impossible values: set them aside once.
+            set_aside_out_of_bounds(ledger)
             # Responses are never loaded to count: only reports that list them read them.
             self.resets = set(ledger.load_resets())
             self.files = ledger.file_states()
