@@ -11,7 +11,7 @@ Phases, each repeated N times (median, min, max printed):
 Measured per run: wall time, and peak RSS = ``ru_maxrss`` from ``os.wait4`` on the child,
 i.e. the largest resident set of the child or of any descendant it waited for (a maximum
 over processes, not the sum of processes alive at once; for npx that is the largest of npm
-and node). The engine's JSON ``totals`` are checked against ``expected.json`` (SPEC §3).
+and node). The engine's JSON ``totals`` are checked against ``expected.json``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Usage: ``python scripts/gen_data.py OUT_DIR --size-mb 1000 --seed 1``
 
 Writes ``OUT_DIR/projects/<encoded-cwd>/<session-uuid>.jsonl`` (plus subagent files in
-every layout Claude Code has used) and ``OUT_DIR/expected.json`` with the totals SPEC §3
+every layout Claude Code has used) and ``OUT_DIR/expected.json`` with the totals the counting rules
 gives: each unique response counted once (key = ``message.id``), the copy with the
 largest ``output_tokens`` winning. ``<synthetic>`` responses carry no tokens and are
 counted apart (``synthetic_responses``), not in ``responses``.
@@ -226,7 +226,7 @@ def parse_ts(text: str) -> float:
 
 @dataclass
 class Expected:
-    """Totals under SPEC §3 of what was generated (winner copy of each unique response)."""
+    """Totals of what was generated under the counting rules (the winner copy of each response)."""
 
     responses: int = 0
     input_tokens: int = 0
@@ -1285,7 +1285,7 @@ def append_responses(
     """Append `count` complete responses (tool result + streamed answer) to a session file.
 
     Timestamps start at `start` (default: now) and continue the conversation of the last
-    line. Returns the totals the new responses add under SPEC §3.
+    line. Returns the totals the new responses add under docs/counting-rules.md.
     """
     path = Path(path)
     last = last_context(path)

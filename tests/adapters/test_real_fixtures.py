@@ -1,4 +1,4 @@
-"""SPEC §7: the real Claude Code transcripts give exactly the published totals."""
+"""The real Claude Code transcripts give exactly the published totals."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_first_wins_rule_would_give_the_wrong_output(tmp_path: Path) -> None:
     try:
         engine = Engine(Roots((root,)))
         engine.refresh()
-        assert sums(engine)[2] == 8_695  # the SPEC's figure for the wrong rule
+        assert sums(engine)[2] == 8_695  # the published figure for the wrong rule
     finally:
         mp.undo()
 

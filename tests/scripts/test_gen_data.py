@@ -29,7 +29,7 @@ HEADLINE = (
 gen = load_script("gen_data")
 
 
-# ---- an independent, deliberately simple recount under SPEC §3 -----------------------------
+# ---- an independent, deliberately simple recount under the counting rules -------------------
 
 
 def lines(root: Path) -> Iterator[tuple[Path, bytes, dict[str, Any] | None]]:
@@ -62,7 +62,7 @@ def copies(d: dict[str, Any]) -> list[tuple[dict[str, Any], Any, bool]]:
 
 
 def recount(root: Path) -> dict[str, Any]:
-    """Totals of the winning copy of each unique response (SPEC §3), plus facts for checks."""
+    """Totals of the winning copy of each unique response, plus facts for checks."""
     best: dict[Any, tuple[int, int, str, dict[str, int]]] = {}
     first: dict[Any, int] = {}
     where: dict[Any, set[str]] = {}
@@ -136,7 +136,7 @@ def data_bytes(root: Path) -> int:
 
 @pytest.mark.skipif(not REAL.is_dir(), reason=f"real fixtures absent: {REAL}")
 def test_recount_matches_spec_table_on_real_transcripts() -> None:
-    """The test's own recount reproduces SPEC §7 (so it can judge the generator)."""
+    """The test's own recount reproduces the real transcripts' totals (so it can judge the generator)."""
     got = recount(REAL / "spotter")
     assert [got[k] for k in HEADLINE] == [174, 1_890, 30_717, 631_133, 13_009_928]
     assert got["first_line_output"] == 8_695

@@ -165,6 +165,7 @@ def test_snapshots_are_checked_at_most_every_30_seconds_off_the_caller(tmp_path:
         calls.append(threading.current_thread().name)
 
     rig.auto.check = recording_check  # type: ignore[method-assign, assignment]
+
     def settle() -> None:
         for thread in threading.enumerate():
             if thread.name == "tm-model-auto":

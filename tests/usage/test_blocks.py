@@ -1,4 +1,4 @@
-"""SPEC §4: 5-hour blocks, strict boundaries, gaps, active state, burn rate, resets."""
+"""the counting rules: 5-hour blocks, strict boundaries, gaps, active state, burn rate, resets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §3: one count per response, the max-output copy wins, globally."""
+"""docs/counting-rules.md: one count per response, the max-output copy wins, globally."""
 
 from __future__ import annotations
 

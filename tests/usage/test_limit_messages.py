@@ -1,4 +1,4 @@
-"""Every human limit-message form of SPEC §8 → window and reset time."""
+"""Every human limit-message form of docs/official-limits.md → window and reset time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §5: limit sources."""
+"""docs/counting-rules.md: limit sources."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §2: which lines carry usage and how their fields are read."""
+"""docs/counting-rules.md: which lines carry usage and how their fields are read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §6 pricing rules, each pinned to exact dollar amounts."""
+"""docs/counting-rules.md pricing rules, each pinned to exact dollar amounts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from tray_app.usage.model import Entry
 from tray_app.usage.pricing import ModelPrice, PriceTable, normalize_model
 
-# SPEC §6 table: input, cache write 5m, cache write 1h, cache read, output (USD / MTok).
+# the counting rules table: input, cache write 5m, cache write 1h, cache read, output (USD / MTok).
 OPUS_NEW = (5.0, 6.25, 10.0, 0.50, 25.0)
 OPUS_OLD = (15.0, 18.75, 30.0, 1.50, 75.0)
 SONNET = (3.0, 3.75, 6.0, 0.30, 15.0)
@@ -37,7 +37,7 @@ SPEC_PRICES = {
     "claude-3-5-haiku": HAIKU_35,
     "claude-3-haiku": HAIKU_3,
     "claude-fable-5": (10, 12.5, 20, 1, 50),
-    # Not in SPEC §6: from their model pages (issue 11: Sonnet 5.x).
+    # Not in the main price source: from their model pages (issue 11: Sonnet 5.x).
     "claude-sonnet-5": (2, 2.5, 4, 0.2, 10),
     "claude-sonnet-5-5": (2, 2.5, 4, 0.2, 10),
 }

@@ -115,7 +115,7 @@ def test_blocks_never_overlap_and_cover_every_response(
     for b in blocks:
         assert b.start < b.end
     for gap in (b for b in blocks if b.is_gap):
-        # SPEC §4: a gap runs from the previous response + 5 h to the next response.
+        # docs/counting-rules.md: a gap runs from the previous response + 5 h to the next response.
         before = max(e.timestamp for e in entries if e.timestamp < gap.start)
         after = min(e.timestamp for e in entries if e.timestamp >= gap.start)
         assert (gap.start, gap.end) == (before + 5 * 3600, after)

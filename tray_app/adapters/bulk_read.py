@@ -87,7 +87,7 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
 
 
 def split(jobs: Sequence[Job], sizes: Sequence[int], parts: int) -> list[list[Job]]:
-    """Contiguous ranges of about equal bytes (order kept: SPEC §3 first-seen rule)."""
+    """Contiguous ranges of about equal bytes (order kept: the counting rules first-seen rule)."""
     total = sum(sizes) or 1
     ranges: list[list[Job]] = [[]]
     acc = 0

@@ -81,7 +81,7 @@ def claude_config_dir(env: Mapping[str, str]) -> Path:
     # Token Monitor accepts a comma-separated list of data roots; Claude Code itself reads one
     # dir, and the first entry is the one a user would list as "theirs".
     first = Path(next(p.strip() for p in raw.split(",") if p.strip())).expanduser()
-    # An entry may name the `projects/` dir itself (SPEC §1): its settings are one level up.
+    # An entry may name the `projects/` dir itself: its settings are one level up.
     return first.parent if first.name == "projects" else first
 
 

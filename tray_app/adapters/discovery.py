@@ -1,4 +1,4 @@
-"""Find Claude Code's roots and transcript files (SPEC §1)."""
+"""Find Claude Code's roots and transcript files (docs/counting-rules.md)."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def iter_transcripts(root: Path, warnings: list[str] | None = None) -> Iterable[
 def find_transcripts(
     roots: Roots, warnings: list[str] | None = None
 ) -> list[tuple[Path, os.stat_result]]:
-    """All transcripts with their stat, oldest-modified first (SPEC §3 attribution order).
+    """All transcripts with their stat, oldest-modified first (the attribution order).
 
     Regular files only (a symlink to one is followed): FIFOs, devices and sockets named
     `*.jsonl` are skipped with a warning, never opened.

@@ -34,7 +34,7 @@ def _env_in_file(f: SettingsFile) -> list[Layer]:
 
 
 def model_layers(env: Mapping[str, str], cwd: Path, platform: str = sys.platform) -> list[Layer]:
-    """Every place that can set the model, highest precedence first (SPEC §8)."""
+    """Every place that can set the model, highest precedence first (docs/model-manager.md)."""
     files = read_layered(env, cwd, platform).files
     layers = [Layer("env", name, _text(env.get(name))) for name in ENV_VARS]
     for f in files:

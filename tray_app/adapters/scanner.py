@@ -1,4 +1,4 @@
-"""The loader: discover → read new bytes → count once → ledger (SPEC §1–§3)."""
+"""The loader: discover → read new bytes → count once → ledger (docs/counting-rules.md)."""
 
 from __future__ import annotations
 

@@ -307,7 +307,11 @@ class UsageService:
         engine = self._engine
         projects = engine.projects if engine is not None else {}
         snapshot = build_snapshot(
-            self._state, self.clock(), self.view, self._names, projects,
+            self._state,
+            self.clock(),
+            self.view,
+            self._names,
+            projects,
             self.error or self.ledger_error,
             None if self.captures is None else self.captures.captures,
         )

@@ -1,4 +1,4 @@
-"""Five-hour blocks exactly as SPEC §4: floor to the UTC hour, strict > 5 h, idle gaps."""
+"""Five-hour blocks (docs/counting-rules.md): floor to the UTC hour, strict > 5 h, idle gaps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Count each response once, globally: the max-output copy wins (SPEC §3)."""
+"""Count each response once, globally: the max-output copy wins (docs/counting-rules.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claude Code's human limit messages (SPEC §8) → which window was hit and when it resets."""
+"""Claude Code's human limit messages → which window was hit and when it resets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Block limits (SPEC §5): max of past blocks, p90 of recent ones, or a fixed number."""
+"""Block limits: max of past blocks, p90 of recent ones, or a fixed number."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ BLOCK_SECONDS = 5 * HOUR
 
 
 class Entry(NamedTuple):
-    """One API response (the winning copy under SPEC §3), metrics and ids only."""
+    """One API response (the winning copy under docs/counting-rules.md), metrics and ids only."""
 
     # A NamedTuple, not a frozen dataclass: it is built for every usage line and every
-    # ledger row, and tuple construction is ~4x faster (restart time, SPEC bench).
+    # ledger row, and tuple construction is ~4x faster (restart time, scripts/bench.py).
 
     key: str
     timestamp: float  # epoch seconds, UTC

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tray_app.usage.pricing import normalize_model
 
-# Claude Code's own aliases (SPEC §8 and issue 11); `default` means "no preference".
+# Claude Code's own aliases (docs/model-manager.md and issue 11); `default` means "no preference".
 ALIASES: tuple[str, ...] = (
     "default",
     "opus",

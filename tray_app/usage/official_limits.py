@@ -1,4 +1,4 @@
-"""Claude Code's own limit windows (SPEC §5, §8): freshness, resets, moving a % forward."""
+"""Claude Code's own limit windows: freshness, resets, moving a % forward."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tray_app.usage.parse import EARLIEST, LATEST
 
 FIVE_HOUR = "five_hour"
 SEVEN_DAY = "seven_day"
-DEFAULT_MAX_AGE = 600.0  # SPEC §5: a capture older than 10 minutes is stale
+DEFAULT_MAX_AGE = 600.0  # docs/counting-rules.md: a capture older than 10 minutes is stale
 DAY = 86400.0
 WINDOW_SECONDS = {
     FIVE_HOUR: 5 * 3600.0,

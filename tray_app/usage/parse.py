@@ -1,4 +1,4 @@
-"""Turn one decoded transcript line into candidate response copies (SPEC §2)."""
+"""Turn one decoded transcript line into candidate response copies (docs/counting-rules.md)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def _int(value: object, name: str) -> int:
 
 
 def dedup_key(session_id: str, message_id: str, request_id: str, line_uuid: str) -> str:
-    """SPEC §3 key: `message.id` when it starts with msg_, else (session, id, request)."""
+    """The key: `message.id` when it starts with msg_, else (session, id, request)."""
     if message_id.startswith("msg_"):
         return message_id
     if message_id or request_id:
@@ -200,7 +200,8 @@ def _reset_notice(
         if found:
             resets_at = parse_timestamp(float(found.group(1)))
             return None if resets_at is None else ResetNotice(timestamp, resets_at)
-        # The human forms (SPEC §8, usage/limit_messages.py): a 5-hour reset ends the block.
+        # The human forms (docs/official-limits.md, usage/limit_messages.py): a 5-hour
+        # reset ends the block.
         hit = parse_limit_message(text, timestamp)
         if hit is not None and hit.window == FIVE_HOUR and hit.resets_at is not None:
             return ResetNotice(timestamp, hit.resets_at)

@@ -1,4 +1,4 @@
-"""Prices per model and the cost of one response (SPEC §6); pure, no I/O."""
+"""Prices per model and the cost of one response (docs/counting-rules.md); pure, no I/O."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from tray_app.usage.model import Entry
 
 MTOK = 1_000_000.0
-# SPEC §6: cache write 5m = 1.25×, 1h = 2×, cache read = 0.1× input, used to fill in
+# docs/counting-rules.md: cache write 5m = 1.25×, 1h = 2×, cache read = 0.1× input, used to fill in
 # the cache prices a user override leaves out.
 DERIVED_FROM_INPUT: Mapping[str, float] = {
     "cache_write_5m": 1.25,
@@ -179,7 +179,7 @@ class PriceTable:
     def with_overrides(self, overrides: Mapping[str, Mapping[str, float]]) -> PriceTable:
         """A copy where the user's per-model prices extend or replace these; ValueError if bad."""
         # Keys per model: RATE_KEYS. A new model needs input and output; cache prices left
-        # out are derived from a given input (SPEC §6 ratios), else kept from the bundled
+        # out are derived from a given input (the counting rules ratios), else kept from the bundled
         # price, as are its long-context tier and fast multiplier (the config cannot name
         # them, and a stale tier is better than silently dropping the premium).
         prices = dict(self._prices)
