@@ -10,6 +10,7 @@ import peewee as pw
 
 from tray_app.adapters.ledger_errors import classify
 from tray_app.adapters.ledger_file import ro_uri
+from tray_app.adapters.ledger_in_use import TrackedConnection
 
 
 def stored_path(path: str) -> str | bytes:
@@ -32,6 +33,7 @@ def connect(path: Path, busy_ms: int) -> pw.SqliteDatabase:
         pragmas={"journal_mode": "wal", "synchronous": "normal", "busy_timeout": busy_ms},
         timeout=busy_ms / 1000,
         check_same_thread=False,
+        factory=TrackedConnection,  # while one is open, identify() must not open the file
     )
     db.connect()
     return db

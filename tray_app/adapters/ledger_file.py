@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tray_app.adapters.ledger_errors import SQLITE_BUSY, LedgerRefused, classify, sqlite_code
+from tray_app.adapters.ledger_in_use import in_use
 from tray_app.adapters.locations import data_dir
 
 APPLICATION_ID = 0x546F6B4D  # "TokM" in the header's application_id field (offset 68)
@@ -67,6 +68,10 @@ def identify(path: Path) -> Kind:
         )
     if not stat.S_ISREG(st.st_mode):
         raise LedgerRefused(f"{path} is not a regular file; nothing was changed")
+    if in_use(st):
+        # Open through SQLite in this process, so it was ours then. Closing a descriptor
+        # of our own here would drop this process's SQLite locks on it (ledger_in_use.py).
+        return Kind.OURS
     try:
         with open(path, "rb") as handle:
             head = handle.read(100)  # the SQLite header
