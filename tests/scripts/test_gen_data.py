@@ -136,7 +136,7 @@ def data_bytes(root: Path) -> int:
 
 @pytest.mark.skipif(not REAL.is_dir(), reason=f"real fixtures absent: {REAL}")
 def test_recount_matches_spec_table_on_real_transcripts() -> None:
-    """The test's own recount reproduces the real transcripts' totals (so it can judge the generator)."""
+    """The test's own recount gives the real transcripts' totals (so it can judge the generator)."""
     got = recount(REAL / "spotter")
     assert [got[k] for k in HEADLINE] == [174, 1_890, 30_717, 631_133, 13_009_928]
     assert got["first_line_output"] == 8_695
