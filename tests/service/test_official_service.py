@@ -123,3 +123,28 @@ def test_first_snapshot_is_official_and_the_state_file_catches_up(tmp_path: Path
         assert state["block"]["tokens"] == 1003 and state["block"]["source"] == "official"
     finally:
         service.stop()
+
+
+def test_a_weekly_limit_message_in_a_transcript_is_published_as_official(
+    tmp_path: Path,
+) -> None:
+    line = assistant("msg_syn", 0, model="<synthetic>", minutes=5)
+    line["message"]["content"] = [
+        {"type": "text", "text": "Weekly limit reached · resets Feb 12, 7pm (UTC)"}
+    ]
+    write_jsonl(tmp_path / "claude/projects/p/s1.jsonl",
+                [*[assistant(f"msg_{i}", 1000, minutes=i) for i in range(3)], line])  # fmt: skip
+    alerts: list[Alert] = []
+    service = start(tmp_path, alerts)
+    try:
+        snap = wait(service, lambda s: len(s.limits) > 1 and s.limits[1].source == "official")
+        week = snap.limits[1]
+        assert (week.window, week.percent_now) == ("seven_day", 100.0)
+        assert week.captured_at == T0.timestamp() + 5 * 60  # age counts from the message
+        assert week.resets_at == 1770922800.0  # 2026-02-12 19:00 UTC
+        deadline = time.monotonic() + 5
+        while not alerts and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [a.title for a in alerts] == ["Claude usage at 95% of your weekly limit"]
+    finally:
+        service.stop()

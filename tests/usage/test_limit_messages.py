@@ -77,8 +77,10 @@ def test_a_five_hour_message_in_a_transcript_is_an_official_block_reset() -> Non
     ]
     notice = extract(line)
     assert notice == ResetNotice(T0.timestamp(), datetime(2026, 2, 11, 2, tzinfo=UTC).timestamp())
-    # A weekly reset is days away: it must not stretch the 5-hour block.
+    # A weekly reset is days away: it is marked as the weekly window's (the scanner keeps
+    # it out of the 5-hour block resets; docs/official-limits.md).
     line["message"]["content"] = [
-        {"type": "text", "text": "Weekly limit reached · resets Feb 12, 7pm"}
+        {"type": "text", "text": "Weekly limit reached · resets Feb 12, 7pm (UTC)"}
     ]
-    assert extract(line) is None
+    week = datetime(2026, 2, 12, 19, tzinfo=UTC).timestamp()
+    assert extract(line) == ResetNotice(T0.timestamp(), week, "seven_day")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tray_app.adapters import bulk_read, roots_ledger
+from tray_app.adapters import bulk_read, limit_notices, roots_ledger
 from tray_app.adapters.counted import CountedSet
 from tray_app.adapters.discovery import Roots, find_transcripts, regular_stat
 from tray_app.adapters.ledger import FileState, Ledger
@@ -67,6 +67,7 @@ class _Pending:
     entries: dict[str, Entry] = field(default_factory=dict)
     files: dict[str, FileState] = field(default_factory=dict)
     resets: list[ResetNotice] = field(default_factory=list)
+    limits: list[ResetNotice] = field(default_factory=list)  # other windows' limit messages
     projects: dict[str, str] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
     seen: dict[str, set[str]] = field(default_factory=dict)  # root id → keys read from it
@@ -97,6 +98,11 @@ class _Apply:
         seen = self._seen(path) if path is not None else set()
         for item in items:
             if isinstance(item, ResetNotice):
+                if item.window != "five_hour":  # only the 5-hour one ends a block
+                    if item not in engine.limits:
+                        engine.limits.add(item)
+                        engine._pending.limits.append(item)
+                    continue
                 if item not in engine.resets:
                     engine.resets.add(item)
                     self.new_resets.append(item)
@@ -152,6 +158,8 @@ class Engine:
         # New copies are merged with the ledger's copy of their key only (adapters/counted.py).
         self.counted = CountedSet(ledger)
         self.resets: set[ResetNotice] = set()
+        # Limit messages of other windows (weekly, Opus, ...): they mark a window full.
+        self.limits: set[ResetNotice] = set()
         self.files: dict[str, FileState] = {}
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self._pending = _Pending()
@@ -163,6 +171,7 @@ class Engine:
             set_aside_out_of_bounds(ledger)
             # Responses are never loaded to count: only reports that list them read them.
             self.resets = set(ledger.load_resets())
+            self.limits = limit_notices.load(ledger)
             self.files = ledger.file_states()
             self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
 
@@ -310,7 +319,10 @@ class Engine:
     def unflushed(self) -> int:
         """Responses and read positions waiting to be written."""
         p = self._pending
-        return len(p.entries) + len(p.files) + len(p.resets) + len(p.gone) + len(p.seen)
+        return (
+            len(p.entries) + len(p.files) + len(p.resets) + len(p.gone) + len(p.seen)
+            + len(p.limits)
+        )  # fmt: skip
 
     def flush(self) -> None:
         """Write pending changes in one transaction: responses with their read positions.
@@ -323,6 +335,7 @@ class Engine:
             # Roots first: a crash in between leaves a root row for a response re-read
             # later, never a counted response of unknown root.
             roots_ledger.record(self.ledger, p.seen)
+            limit_notices.store(self.ledger, p.limits)  # before positions: a re-read keeps one
             self.ledger.write(
                 p.entries.values(), p.files.values(), p.resets, p.projects, sorted(p.gone)
             )

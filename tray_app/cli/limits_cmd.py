@@ -16,7 +16,13 @@ from tray_app.service.official_view import block_counter
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block, build_blocks
 from tray_app.usage.limits import Limit, compute_limit
-from tray_app.usage.official_limits import LimitSet, resolve_limits, source_text, window_label
+from tray_app.usage.official_limits import (
+    LimitSet,
+    resolve_limits,
+    source_text,
+    window_label,
+    with_messages,
+)
 
 
 def captures_for(env: Environment) -> CaptureStore:
@@ -34,7 +40,10 @@ def official_limits(
     active = active_block(blocks)
     tokens = None if active is None else active.tokens
     max_age = data.settings.official_max_age
-    if not store.captures:
+    # Limit messages in the transcripts ("Weekly limit reached · resets …") count too.
+    notices = [*data.resets, *data.engine.limits]
+    captures = with_messages(store.captures, notices, env.now, max_age)
+    if not captures:
         return resolve_limits({}, fallback, tokens, env.now, max_age)
     # Responses of the last block are counted exactly; finished blocks as wholes.
     start = blocks[-1].start if blocks else env.now
@@ -43,7 +52,7 @@ def official_limits(
     else:
         tail = [e for e in data.entries if e.timestamp >= start]
     counted = block_counter([b for b in blocks if b.start < start], {e.key: e for e in tail})
-    return resolve_limits(store.captures, fallback, tokens, env.now, max_age, counted)
+    return resolve_limits(captures, fallback, tokens, env.now, max_age, counted)
 
 
 def limits_json(limits: Sequence[Limit], now: float) -> dict[str, Any]:

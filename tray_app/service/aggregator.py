@@ -23,6 +23,7 @@ from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
 from tray_app.usage.dedup import Change
+from tray_app.usage.official_limits import with_messages
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.text_safety import name_problem
 from tray_app.usage.window_alerts import weekly_alerts
@@ -306,14 +307,19 @@ class UsageService:
     def _publish(self) -> None:
         engine = self._engine
         projects = engine.projects if engine is not None else {}
+        now = self.clock()
+        captures = None if self.captures is None else self.captures.captures
+        if engine is not None:  # limit messages in transcripts are official figures too
+            notices = [*engine.resets, *engine.limits]
+            captures = with_messages(captures or {}, notices, now, self.view.official_max_age)
         snapshot = build_snapshot(
             self._state,
-            self.clock(),
+            now,
             self.view,
             self._names,
             projects,
             self.error or self.ledger_error,
-            None if self.captures is None else self.captures.captures,
+            captures,
         )
         self.latest = snapshot
         _call_all(self._on_snapshot, snapshot)

@@ -56,6 +56,8 @@ class ResetNotice:
 
     timestamp: float
     resets_at: float
+    # "five_hour" ends the block; other windows ("seven_day", ...) only mark it full.
+    window: str = "five_hour"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from tray_app.usage.limits import Limit
+from tray_app.usage.model import ResetNotice
 from tray_app.usage.parse import EARLIEST, LATEST
 
 FIVE_HOUR = "five_hour"
+MESSAGE = "message"  # origin of a window read from a limit message in a transcript
 SEVEN_DAY = "seven_day"
 DEFAULT_MAX_AGE = 600.0  # docs/counting-rules.md: a capture older than 10 minutes is stale
 DAY = 86400.0
@@ -99,6 +101,13 @@ def latest(windows: Iterable[OfficialWindow]) -> dict[str, OfficialWindow]:
 def _resolve(
     w: OfficialWindow, now: float, max_age: float, counted: Counter | None
 ) -> Limit | None:
+    if w.origin == MESSAGE:
+        # "Limit reached · resets R" at t: the window is full from t until R, then means
+        # nothing (the window has reset); no freshness limit and no moving forward.
+        if w.resets_at is None or not w.captured_at <= now < w.resets_at:
+            return None
+        return Limit(None, "official", window=w.name, percent_now=w.percent,
+                     captured_at=w.captured_at, resets_at=w.resets_at)  # fmt: skip
     length = WINDOW_SECONDS.get(w.name)
     reset = w.resets_at is not None and now >= w.resets_at
     if reset:
@@ -138,6 +147,41 @@ def official_limit(
 ) -> Limit | None:
     """The window's `official` limit at `now`, or None when there is no usable figure."""
     return None if w is None else _resolve(w, now, max_age, counted)
+
+
+def message_windows(notices: Iterable[ResetNotice], now: float) -> dict[str, OfficialWindow]:
+    """Limit messages in force at `now` (written by then, reset not yet passed), newest each."""
+    newest: dict[str, OfficialWindow] = {}
+    for n in notices:
+        if not n.timestamp <= now < n.resets_at or not _NAME.fullmatch(n.window):
+            continue
+        old = newest.get(n.window)
+        if old is None or n.timestamp >= old.captured_at:
+            newest[n.window] = OfficialWindow(n.window, 100.0, n.resets_at, n.timestamp, MESSAGE)
+    return newest
+
+
+def with_messages(
+    captures: Mapping[str, OfficialWindow],
+    notices: Iterable[ResetNotice],
+    now: float,
+    max_age: float = DEFAULT_MAX_AGE,
+) -> dict[str, OfficialWindow]:
+    """Captures with the limit messages in force merged in, as official figures.
+
+    A newer capture wins while it is usable or when it says the window is not full; a
+    stale newer one that also says full leaves the message in force.
+    """
+    merged = dict(captures)
+    for name, message in message_windows(notices, now).items():
+        capture = merged.get(name)
+        if (
+            capture is None
+            or capture.captured_at < message.captured_at
+            or (capture.percent >= 100 and official_limit(capture, now, max_age) is None)
+        ):
+            merged[name] = message
+    return merged
 
 
 @dataclass(frozen=True, slots=True)
