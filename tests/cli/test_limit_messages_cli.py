@@ -118,3 +118,10 @@ def test_a_five_hour_message_fills_the_block_until_its_reset(tmp_path: Path) -> 
     assert got["active_block"]["limit_source"] == "official"
     assert got["limits"]["five_hour"]["resets_at"] == "2026-02-11T02:00:00.000Z"
     assert got["limits"]["seven_day"]["source"] == "none"
+
+
+def test_an_extra_usage_message_fills_the_spend_limit(tmp_path: Path) -> None:
+    root = data(tmp_path, "You're out of extra usage · resets 1pm (America/Los_Angeles)")
+    got = limits(tmp_path, root)["spend_limit"]
+    # Written 2026-02-10 13:21:59 in Los Angeles: the next 1pm is the following day.
+    assert (got["percent"], got["resets_at"]) == (100.0, "2026-02-11T21:00:00.000Z")
