@@ -148,3 +148,30 @@ def test_a_weekly_limit_message_in_a_transcript_is_published_as_official(
         assert [a.title for a in alerts] == ["Claude usage at 95% of your weekly limit"]
     finally:
         service.stop()
+
+
+def test_a_limit_message_written_while_running_shows_before_the_next_tick(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "claude/projects/p/s1.jsonl"
+    write_jsonl(path, [assistant(f"msg_{i}", 1000, minutes=i) for i in range(3)])
+    root = tmp_path / "claude" / "projects"
+    service = UsageService(
+        lambda: find_roots([str(root)], {}), tmp_path / "state" / "l.db", load_price_table(),
+        options=replace(FAST, tick_seconds=60.0), clock=lambda: NOW,
+        capture_dir=str(tmp_path / "state"),
+    )  # fmt: skip
+    service.start()
+    try:
+        assert service.ready.wait(10)
+        line = assistant("msg_syn", 0, model="<synthetic>", minutes=5)
+        line["message"]["content"] = [
+            {"type": "text", "text": "You've hit your weekly limit · resets Feb 12, 7pm (UTC)"}
+        ]
+        with path.open("a") as f:
+            f.write(json.dumps(line) + "\n")
+        service.notify(path)
+        snap = wait(service, lambda s: len(s.limits) > 1 and s.limits[1].source == "official")
+        assert snap.limits[1].percent_now == 100.0
+    finally:
+        service.stop()

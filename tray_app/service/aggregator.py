@@ -293,13 +293,14 @@ class UsageService:
             engine.roots = self.roots = self.discover()
             if self.roots.dirs:
                 self.error = None
+        limits_before = len(engine.limits)  # a weekly/Opus limit message: shown at once
         result = engine.refresh(paths, persist=False)
         now = self.clock()
         changed = bool(result.changes or result.resets)
         if changed:
             self._state.apply(result.changes, result.resets, now, lambda: engine.entries)
         # Most file events are lines without usage (hooks, tool results): nothing to show.
-        if changed or paths is None:
+        if changed or paths is None or len(engine.limits) != limits_before:
             self._publish()
         for change in result.changes:
             _call_all(self._on_response, change)
