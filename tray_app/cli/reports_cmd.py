@@ -90,7 +90,10 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         s = data.settings
         limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
         today, week = cache.window(blocks, lo, hi), cache.window(blocks, week_lo, now_hi)
-        missing = warn_unpriced(env, data)  # from the rollup, not a scan of every response
+        # The cached blocks carry per-model totals: no rollup build, no scan of responses
+        # (a first scan would otherwise build the rollup just for this warning).
+        unpriced = {m.model for b in blocks for m in b.models if m.totals.unpriced_responses}
+        missing = warn_unpriced(env, data, sorted(unpriced))
     else:
         blocks, limit = _blocks(data, env)
         # Today and the last 7 days are their own windows, over all history; one pass
