@@ -165,3 +165,39 @@ def test_no_display_raises_tray_unavailable() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("unavailable: no system tray available")
+
+
+class _LostStopIcon:
+    """pystray's xorg icon whose stop request never reached the X server."""
+
+    def __init__(self) -> None:
+        self._window = type("Window", (), {"id": 0x600000})()
+        self.stop_calls = 0
+
+    def stop(self) -> None:
+        self.stop_calls += 1  # returns, but the loop keeps waiting in select()
+
+
+def test_an_xorg_loop_that_ignores_stop_gets_its_window_destroyed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    destroyed: list[int] = []
+    monkeypatch.setattr(tray_module, "xorg_destroy", destroyed.append)
+    monkeypatch.setattr(tray_module, "XORG_STOP_GRACE", 0.05)
+    app = make_app()
+    app.backend_name, app.icon = "xorg", _LostStopIcon()
+    app.stop()
+    wait_for(lambda: destroyed == [0x600000])
+    assert app.icon.stop_calls == 1
+
+
+def test_an_xorg_loop_that_ended_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    destroyed: list[int] = []
+    monkeypatch.setattr(tray_module, "xorg_destroy", destroyed.append)
+    monkeypatch.setattr(tray_module, "XORG_STOP_GRACE", 0.3)
+    app = make_app()
+    app.backend_name, app.icon = "xorg", _LostStopIcon()
+    app.stop()
+    app._ended.set()  # what run()'s return does: the loop ended in time
+    time.sleep(0.5)
+    assert destroyed == []

@@ -11,6 +11,7 @@ import pytest
 from tests.ui.desktop import Desktop
 from tests.ui.tray_process import TrayProcess, share_near
 from tray_app.ui.icon import DEFAULT_COLORS
+from tray_app.ui.tray import xorg_destroy
 
 pytestmark = pytest.mark.display
 GREEN, YELLOW, AMBER, RED = DEFAULT_COLORS.levels
@@ -81,6 +82,20 @@ def test_plain_x11_backend_docks_without_a_menu_and_says_why(
         assert "the xorg tray backend has no menu" in tray.log()
     finally:
         assert tray.close() == 0, tray.log()
+
+
+def test_the_xorg_loop_ends_when_its_window_is_destroyed_from_outside(
+    desktop: Desktop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What TrayApp.stop falls back on when pystray's own stop request got lost."""
+    tray = TrayProcess(desktop, tmp_path, "xorg")
+    try:
+        window = tray.icon()
+        monkeypatch.setenv("DISPLAY", desktop.env["DISPLAY"])
+        xorg_destroy(int(window.id, 16))
+        assert tray.proc.wait(10) == 0  # run() returned: the main thread's loop ended
+    finally:
+        tray.close()
 
 
 def test_right_click_menu_and_session_radio(tray: TrayProcess) -> None:

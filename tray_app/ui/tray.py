@@ -49,6 +49,9 @@ TICK_SECONDS = 30.0  # countdowns in the tooltip and header stay fresh without s
 # pystray's xorg backend sends a new dock request with every image; a tray host that gets
 # two at once (trayer, any GtkSocket one) drops the icon, so images are spaced out there.
 XORG_IMAGE_GAP = 0.6
+# How long pystray's xorg loop may take to end after stop() before its window is destroyed
+# from a connection of our own (see TrayApp._end_xorg_loop).
+XORG_STOP_GRACE = 2.0
 
 
 class TrayUnavailable(RuntimeError):
@@ -101,6 +104,18 @@ def xorg_undocked(name: str) -> bool:
                 if (child.get_wm_class() or ("",))[0] == f"{name}SystemTrayIcon":
                     return True
         return False
+    finally:
+        conn.close()
+
+
+def xorg_destroy(window_id: int) -> None:
+    """Destroy an X window through a new connection (any client may destroy any window)."""
+    from Xlib import display
+
+    conn = display.Display()
+    try:
+        conn.create_resource_object("window", window_id).destroy()
+        conn.sync()  # the request reaches the server before the connection closes
     finally:
         conn.close()
 
@@ -165,6 +180,7 @@ class TrayApp:
         self._generation = self._applied = 0  # a render arriving after a newer one is dropped
         self._stopped = threading.Event()
         self._started = threading.Event()  # the toolkit's loop ran (set by `_setup`)
+        self._ended = threading.Event()  # `run()` returned
         self._image_at, self._retry = 0.0, threading.Timer(0, lambda: None)  # xorg pacing
         first = self._render()
         self.icon: Any = icon_class(name, icon=first.image, title=first.title)
@@ -205,13 +221,37 @@ class TrayApp:
             log.exception("tray loop ended with an error (backend %s)", self.backend_name)
         finally:
             self._stopped.set()
+            self._ended.set()
             self._worker.shutdown()
 
     def stop(self) -> None:
         """Leave `run()`; safe from any thread."""
         self._stopped.set()
         self._worker.shutdown()
+        if self.backend_name == "xorg" and not self._ended.is_set():
+            # Started first: pystray's stop() may itself wait forever for the lost request.
+            threading.Thread(target=self._end_xorg_loop, name="tray-stop", daemon=True).start()
         self.icon.stop()
+
+    def _end_xorg_loop(self) -> None:
+        """Make sure pystray's xorg loop ends after `stop()`.
+
+        pystray stops it with a request sent through its one X connection, which several of
+        our threads share (updates, docking, stop); python-xlib can leave a request unsent
+        when threads flush at once, and the loop then waits in select() forever (the quit
+        never took effect: seen as a tray that ignores {"quit"} / Quit). Destroying the icon
+        window from a new connection delivers the DestroyNotify that ends pystray's loop.
+        """
+        if self._ended.wait(XORG_STOP_GRACE):
+            return
+        window = getattr(self.icon, "_window", None)
+        if window is None:
+            return
+        log.warning("the xorg tray loop did not end after stop; destroying its window")
+        try:
+            xorg_destroy(int(window.id))
+        except Exception:
+            log.warning("could not destroy the tray window", exc_info=True)
 
     def invoke(self, action: Action) -> None:
         """A menu click: show toggles at once (the controller confirms via set_state)."""
