@@ -74,10 +74,10 @@ def test_a_write_after_a_second_open_and_a_cli_run_is_seen_by_others(tmp_path: P
 def test_the_file_is_listed_while_any_thread_has_it_open(tmp_path: Path) -> None:
     db = tmp_path / "ledger.db"
     ledger = Ledger.open(db)
-    assert in_use(db.stat())
+    assert in_use(db, db.stat())
     assert identify(db) is Kind.OURS
     ledger.close()
-    assert not in_use(db.stat())
+    assert not in_use(db, db.stat())
     assert identify(db) is Kind.OURS  # read from the file again, as before
 
 
@@ -92,3 +92,14 @@ def test_a_foreign_file_is_still_refused_while_our_ledger_is_open(tmp_path: Path
         assert identify(foreign) is Kind.FOREIGN  # only the open file's own inode is skipped
     finally:
         ledger.close()
+
+
+def test_a_new_file_that_reuses_a_listed_inode_is_not_taken_for_ours(tmp_path: Path) -> None:
+    """Before, only (device, inode) was listed: a deleted ledger whose connection was never
+    closed made someone else's new file with the same inode count as ours."""
+    db = tmp_path / "gone.db"
+    ledger = Ledger.open(db)
+    st = db.stat()
+    other = tmp_path / "theirs.sqlite"
+    assert in_use(db, st) and not in_use(other, st)  # same inode numbers, another file
+    ledger.close()

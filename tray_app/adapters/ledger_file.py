@@ -68,7 +68,7 @@ def identify(path: Path) -> Kind:
         )
     if not stat.S_ISREG(st.st_mode):
         raise LedgerRefused(f"{path} is not a regular file; nothing was changed")
-    if in_use(st):
+    if in_use(path, st):
         # Open through SQLite in this process, so it was ours then. Closing a descriptor
         # of our own here would drop this process's SQLite locks on it (ledger_in_use.py).
         return Kind.OURS

@@ -18,15 +18,17 @@ import threading
 from collections import Counter
 from typing import Any
 
-Inode = tuple[int, int]
-_open: Counter[Inode] = Counter()  # (device, inode) -> connections open in this process
+# (device, inode, real path): the path too, because a file deleted while a connection still
+# lists it frees its inode, and a new file elsewhere (someone else's) may get the same one.
+Inode = tuple[int, int, str]
+_open: Counter[Inode] = Counter()  # -> connections open in this process
 _lock = threading.Lock()
 
 
-def in_use(st: os.stat_result) -> bool:
-    """Whether this process has the file `st` describes open through SQLite."""
+def in_use(path: str | os.PathLike[str], st: os.stat_result) -> bool:
+    """Whether this process has `path` (whose stat is `st`) open through SQLite."""
     with _lock:
-        return (st.st_dev, st.st_ino) in _open
+        return (st.st_dev, st.st_ino, os.path.realpath(path)) in _open
 
 
 class TrackedConnection(sqlite3.Connection):
@@ -39,7 +41,7 @@ class TrackedConnection(sqlite3.Connection):
             st = os.stat(database)
         except OSError:
             return  # (nothing to guard: identify finds no file either)
-        self._held = (st.st_dev, st.st_ino)
+        self._held = (st.st_dev, st.st_ino, os.path.realpath(database))
         with _lock:
             _open[self._held] += 1
 
