@@ -11,6 +11,8 @@ import orjson
 
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block
+from tray_app.usage.json_fields import round_usd as round_usd
+from tray_app.usage.json_fields import totals_json as totals_json
 from tray_app.usage.limits import Limit
 from tray_app.usage.model import Totals
 from tray_app.usage.reports import ModelSummary, PeriodSummary, SessionSummary
@@ -29,26 +31,6 @@ def iso(ts: float | None) -> str | None:
 def local_time(ts: float, tz: tzinfo, with_date: bool = True) -> str:
     """A local clock time for tables."""
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
-
-
-def round_usd(value: float | None) -> float | None:
-    """Cost rounded for JSON (sub-cent precision kept)."""
-    return None if value is None else round(value, 6)
-
-
-def totals_json(t: Totals) -> dict[str, Any]:
-    """The token fields every report uses (`cost_usd` is the priced part; see docs/figures.md)."""
-    return {
-        "input_tokens": t.input_tokens,
-        "output_tokens": t.output_tokens,
-        "cache_creation_tokens": t.cache_creation_tokens,
-        "cache_read_tokens": t.cache_read_tokens,
-        "total_tokens": t.total_tokens,
-        "cost_usd": round_usd(t.cost_usd),
-        "cost_complete": t.cost_complete,
-        "unpriced_tokens": t.unpriced_tokens,
-        "responses": t.responses,
-    }
 
 
 def block_json(b: Block, now: float, limit: Limit | None = None) -> dict[str, Any]:

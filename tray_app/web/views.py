@@ -9,33 +9,15 @@ from typing import Any
 from tray_app.service.snapshot import SessionView, Snapshot
 from tray_app.usage.blocks import build_blocks
 from tray_app.usage.budgets import BudgetStatus
+from tray_app.usage.json_fields import round_usd, totals_json
 from tray_app.usage.limits import SOURCE_LABELS
-from tray_app.usage.model import Entry, Totals, TotalsBuilder
+from tray_app.usage.model import Entry, TotalsBuilder
 from tray_app.usage.reports import models, sessions
 
 CostFn = Callable[[Entry], "float | None"]
 HISTORY_DAYS = 90
 TIMELINE_BLOCKS = 60
 SESSION_ROWS = 40
-
-
-def _usd(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
-
-
-def totals_json(t: Totals) -> dict[str, Any]:
-    """Token fields (the same names as `status --json`)."""
-    return {
-        "input_tokens": t.input_tokens,
-        "output_tokens": t.output_tokens,
-        "cache_creation_tokens": t.cache_creation_tokens,
-        "cache_read_tokens": t.cache_read_tokens,
-        "total_tokens": t.total_tokens,
-        "cost_usd": _usd(t.cost_usd),
-        "cost_complete": t.cost_complete,
-        "unpriced_tokens": t.unpriced_tokens,
-        "responses": t.responses,
-    }
 
 
 def _session(s: SessionView) -> dict[str, Any]:
@@ -60,9 +42,9 @@ def live_json(snap: Snapshot | None) -> dict[str, Any]:
             "limit_tokens": b.limit_tokens, "limit_source": b.limit_source,
             "limit_label": SOURCE_LABELS.get(b.limit_source, b.limit_source),
             "percent": None if b.percent is None else round(b.percent, 2),
-            "tokens_per_minute": b.tokens_per_minute, "usd_per_hour": _usd(b.usd_per_hour),
+            "tokens_per_minute": b.tokens_per_minute, "usd_per_hour": round_usd(b.usd_per_hour),
             "projected_tokens": b.projected_tokens,
-            "projected_cost_usd": _usd(b.projected_cost_usd),
+            "projected_cost_usd": round_usd(b.projected_cost_usd),
             "seconds_to_reset": round(b.seconds_to_reset, 1),
             "models": [{"model": m.model, **totals_json(m.totals)} for m in b.block.models],
         }  # fmt: skip
@@ -136,7 +118,7 @@ def blocks_json(
         "limit_tokens": limit,
         "blocks": [
             {"start": b.start, "end": b.end, "tokens": b.tokens,
-             "cost_usd": _usd(b.totals.cost_usd), "active": b.is_active}
+             "cost_usd": round_usd(b.totals.cost_usd), "active": b.is_active}
             for b in blocks
         ],
     }  # fmt: skip
@@ -195,8 +177,9 @@ def budgets_json(statuses: Sequence[BudgetStatus]) -> list[dict[str, Any]]:
     """Each budget with spending, forecast and run-out time."""
     return [
         {"period": s.period, "start": s.start, "end": s.end, "budget_usd": s.budget_usd,
-         "spent_usd": _usd(s.spent_usd), "percent": round(s.percent, 2), "unpriced": s.unpriced,
-         "forecast_usd": _usd(s.forecast_usd), "runs_out_at": s.runs_out_at}
+         "spent_usd": round_usd(s.spent_usd), "percent": round(s.percent, 2),
+         "unpriced": s.unpriced, "forecast_usd": round_usd(s.forecast_usd),
+         "runs_out_at": s.runs_out_at}
         for s in statuses
     ]  # fmt: skip
 
