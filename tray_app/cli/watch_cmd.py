@@ -154,6 +154,9 @@ def frame(snap: Snapshot, args: argparse.Namespace, tty: bool, env: Environment,
     return one_line(snap) + "\n"
 
 
+SIGNAL_POLL_SECONDS = 0.5  # how soon Ctrl+C / SIGTERM is noticed
+
+
 def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Follow usage live until Ctrl+C."""
     settings, problems = load_settings(env=env.env)
@@ -174,13 +177,21 @@ def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
         stop.set()
         snapshots.put(None)
 
+    # Ctrl+C ends the view the same way as SIGTERM: no KeyboardInterrupt landing somewhere
+    # in the shutdown (it could skip joining a thread or flushing the ledger).
     previous = signal.signal(signal.SIGTERM, on_term)
+    previous_int = signal.signal(signal.SIGINT, on_term)
     tty = env.stdout.isatty()
     out = env.stdout
     runtime.start()
     try:
         while not stop.is_set():
-            snap = snapshots.get()
+            try:
+                # A timeout, not a bare get(): the kernel may hand SIGINT/SIGTERM to another
+                # thread, and Python runs the handler only when this one wakes up.
+                snap = snapshots.get(timeout=SIGNAL_POLL_SECONDS)
+            except queue.Empty:
+                continue
             if snap is None:
                 break
             out.write(frame(snap, args, tty, env, tz))
@@ -190,6 +201,7 @@ def cmd_watch(args: argparse.Namespace, env: Environment) -> ExitStatus:
     finally:
         runtime.stop()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         if tty and args.compact:
             out.write("\n")
     return ExitStatus.OK
