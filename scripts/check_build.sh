@@ -320,14 +320,21 @@ check_serve() {
     kill "$pid" 2>/dev/null || true
     fail "f. 'serve --dashboard' printed no URLs:"; tail_of "$tmp/serve.out"; tail_of "$tmp/serve.err"; return 1
   fi
-  metrics=$(curl -fsS "$url/metrics" 2>&1) || { kill "$pid"; fail "f. GET /metrics failed: $metrics"; return 1; }
+  local sum=0 want=-1
+  [[ -s $tmp/status-ref.json ]] &&
+    want=$("$ref_python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["total_tokens"])' "$tmp/status-ref.json")
+  # serve answers at once and counts in the background: scrape until the first scan is in.
+  for _ in $(seq 100); do
+    metrics=$(curl -fsS "$url/metrics" 2>&1) || { kill "$pid"; fail "f. GET /metrics failed: $metrics"; return 1; }
+    sum=$(awk '/^token_monitor_tokens_total[{]/ { s += $NF } END { printf "%d", s }' <<<"$metrics")
+    [[ $sum == "$want" || ($want == -1 && $sum -gt 0) ]] && break
+    sleep 0.2
+  done
   code=$(curl -s -o "$tmp/dashboard.html" -w '%{http_code}' "$dash") || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [[ $code == 200 ]] || { fail "f. the dashboard page answered $code"; return 1; }
   grep -qi 'uplot' "$tmp/dashboard.html" || { fail "f. the dashboard page does not load the bundled chart library"; return 1; }
-  local sum
-  sum=$(awk '/^token_monitor_tokens_total[{]/ { s += $NF } END { printf "%d", s }' <<<"$metrics")
   [[ -s $tmp/status-ref.json ]] || { say "f. /metrics and the dashboard answer (no reference totals to compare)"; return 0; }
   "$ref_python" - "$tmp/status-ref.json" "$sum" <<'EOF' || return 1
 import json, sys
