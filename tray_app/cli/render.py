@@ -9,16 +9,12 @@ from typing import Any
 
 import orjson
 
-from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block
 from tray_app.usage.json_fields import round_usd as round_usd
 from tray_app.usage.json_fields import totals_json as totals_json
 from tray_app.usage.limits import Limit
-from tray_app.usage.model import Totals
-from tray_app.usage.reports import ModelSummary, PeriodSummary, SessionSummary
+from tray_app.usage.reports import ModelSummary, SessionSummary
 from tray_app.usage.text_safety import clean, json_safe
-
-TOKEN_HEADERS = ["Input", "Output", "Cache write", "Cache read", "Total", "Cost"]
 
 
 def iso(ts: float | None) -> str | None:
@@ -98,11 +94,6 @@ def model_json(m: ModelSummary) -> dict[str, Any]:
     }
 
 
-def period_json(p: PeriodSummary, key: str) -> dict[str, Any]:
-    """A day or week object."""
-    return {key: p.period, "models": list(p.models), **totals_json(p.totals)}
-
-
 def dumps(obj: Any, indent: bool = True) -> str:
     """Stable JSON (C1 controls and bidi escaped too: terminals may obey them).
 
@@ -121,18 +112,6 @@ def dumps(obj: Any, indent: bool = True) -> str:
 def safe_lines(text: str) -> str:
     """Text for a terminal: every line cleaned of control sequences, line breaks kept."""
     return "\n".join(clean(line) for line in text.split("\n"))
-
-
-def token_cells(t: Totals) -> list[str]:
-    """Table cells for the token fields."""
-    return [
-        f"{t.input_tokens:,}",
-        f"{t.output_tokens:,}",
-        f"{t.cache_creation_tokens:,}",
-        f"{t.cache_read_tokens:,}",
-        f"{t.total_tokens:,}",
-        fmt.totals_cost(t),
-    ]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:

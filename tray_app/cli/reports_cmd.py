@@ -17,8 +17,6 @@ from tray_app.usage.blocks import Block, active_block
 from tray_app.usage.burn import MIN_RATE_SPAN
 from tray_app.usage.limits import Limit, compute_limit
 from tray_app.usage.reports import (
-    models,
-    periods,
     sum_totals,
     totals_of,
 )
@@ -169,93 +167,4 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         )
     compact += f" · today {fmt.compact(today.total_tokens)} {fmt.totals_cost(today)}"
     emit(env, args, payload, "\n".join(lines), compact)
-    return ExitStatus.OK
-
-
-def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """5-hour blocks (and idle gaps), oldest first."""
-    data = load(args, env)
-    every, limit = _blocks(data, env)
-    blocks = _in_window(every, data)
-    if args.active:
-        blocks = [b for b in blocks if b.is_active]
-    elif args.recent:
-        blocks = [b for b in blocks if b.end >= env.now - 3 * 86400]
-    warn_unpriced(env, data)
-    # The listed blocks cover every response in them once, and nothing else.
-    total = sum_totals(b.totals for b in blocks if not b.is_gap)
-    payload = {
-        "blocks": [r.block_json(b, env.now, limit) for b in blocks],
-        "limit": {"tokens": limit.tokens, "source": limit.source, "label": limit.label},
-        "totals": r.totals_json(total),
-        "totals_label": data.label,
-    }
-    rows = []
-    for b in blocks:
-        state = "gap" if b.is_gap else ("ACTIVE" if b.is_active else "")
-        pct = limit.percent(b.tokens) if not b.is_gap else None
-        rows.append(
-            [
-                r.local_time(b.start, data.tz),
-                r.local_time(b.end, data.tz, False),
-                state,
-                ", ".join(m.model for m in b.models),
-                f"{b.tokens:,}" if not b.is_gap else "",
-                fmt.percent(pct) if pct is not None else "",
-                "" if b.is_gap else fmt.totals_cost(b.totals),
-            ]
-        )
-    text = r.table(["Start", "End", "State", "Models", "Tokens", "% limit", "Cost"], rows, 4)
-    text += f"\nLimit: {limit.label}" + (f" ({limit.tokens:,})" if limit.tokens else "")
-    last = next((b for b in reversed(blocks) if not b.is_gap), None)
-    compact = "no blocks" if last is None else _block_line(last, limit, env, data)
-    emit(env, args, payload, text, compact)
-    return ExitStatus.OK
-
-
-def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """Per day (`daily`) or per week (`weekly`) in the user's timezone."""
-    data = load(args, env)
-    period = "week" if args.command == "weekly" else "day"
-    key, name = ("week", "weekly") if period == "week" else ("date", "daily")
-    items = periods(data.entries, data.cost, data.tz, period)
-    warn_unpriced(env, data)
-    total = totals_of(data.entries, data.cost)
-    payload = {name: [r.period_json(p, key) for p in items], "totals": r.totals_json(total)}
-    rows = [[p.period, ", ".join(p.models), *r.token_cells(p.totals)] for p in items]
-    rows.append(["Total", "", *r.token_cells(total)])
-    text = r.table(["Week of" if period == "week" else "Date", "Models", *r.TOKEN_HEADERS], rows, 2)
-    last = items[-1] if items else None
-    compact = (
-        "no usage"
-        if last is None
-        else (
-            f"{last.period} · {fmt.compact(last.totals.total_tokens)} tokens · "
-            f"{fmt.totals_cost(last.totals)}"
-        )
-    )
-    emit(env, args, payload, text, compact)
-    return ExitStatus.OK
-
-
-def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """Per model: totals, share, cost and rates."""
-    data = load(args, env)
-    items = models(data.entries, data.cost, env.now)
-    warn_unpriced(env, data)
-    total = totals_of(data.entries, data.cost)
-    payload = {"models": [r.model_json(m) for m in items], "totals": r.totals_json(total)}
-    rows = [
-        [
-            m.model,
-            *r.token_cells(m.totals),
-            f"{m.share * 100:.1f}%",
-            "—" if m.avg_tokens_per_sec is None else f"{m.avg_tokens_per_sec:,.1f}",
-            f"{m.last_minute_tokens_per_sec:,.1f}",
-        ]
-        for m in items
-    ]
-    text = r.table(["Model", *r.TOKEN_HEADERS, "Share", "Avg tok/s", "Last min tok/s"], rows)
-    compact = " · ".join(f"{m.model} {m.share * 100:.0f}%" for m in items) or "no usage"
-    emit(env, args, payload, text, compact)
     return ExitStatus.OK
