@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 import webbrowser
 
 from tray_app.adapters.instance import lock_path
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.serve_cmd import serve_until_stopped, start_web
+from tray_app.cli.serve_cmd import serve_until_stopped, start_web, wait_until_interrupted
 from tray_app.web.handoff import ask_tray
 
 
@@ -30,18 +28,6 @@ def _tray_url(args: argparse.Namespace) -> str | None:
         return None
 
 
-def _wait_until_interrupted() -> None:
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def cmd_dashboard(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Serve the dashboard until Ctrl+C; its URL (secret included) is stdout's first line.
 
@@ -52,7 +38,7 @@ def cmd_dashboard(args: argparse.Namespace, env: Environment) -> ExitStatus:
         print(url, file=env.stdout, flush=True)
         if not args.no_browser:
             webbrowser.open(url)
-        _wait_until_interrupted()  # the page lives as long as the tray
+        wait_until_interrupted()  # the page lives as long as the tray
         return ExitStatus.OK
     runtime, server, _ = start_web(args, env, dashboard=True, metrics=False)
     print(server.dashboard_url, file=env.stdout, flush=True)

@@ -7,7 +7,6 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import tzinfo
-from types import FrameType
 
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.webhook import webhook_from
@@ -93,26 +92,29 @@ def _alerts_to_webhook(settings: Settings, runtime: LiveRuntime, tz: tzinfo) -> 
     return [watch.stop]
 
 
-def serve_until_stopped(runtime: LiveRuntime, server: WebServer) -> None:
-    """Run the engine until Ctrl+C or SIGTERM, then stop the server and the engine."""
+def wait_until_interrupted() -> None:
+    """Block until Ctrl+C or SIGTERM (polled: the kernel may hand the signal to any thread)."""
     stop = threading.Event()
-
-    def on_term(_sig: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous: Callable[..., object] | int | None = signal.signal(signal.SIGTERM, on_term)
-    runtime.start()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve_until_stopped(runtime: LiveRuntime, server: WebServer) -> None:
+    """Run the engine until Ctrl+C or SIGTERM, then stop the server and the engine."""
+    runtime.start()
+    try:
+        wait_until_interrupted()
+    finally:
         server.stop()
         runtime.stop()
         for stop_too in server.also_stop:
             stop_too()
-        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_serve(args: argparse.Namespace, env: Environment) -> ExitStatus:
