@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import builtins
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,6 +15,7 @@ import pytest
 
 from tests.ui.factories import NOW, snapshot
 from tests.ui.fakes import RecordingController, ScriptedDialog, dummy_pystray
+from tray_app.adapters import menu_deps
 from tray_app.ui import tray as tray_module
 from tray_app.ui.icon import render_icon
 from tray_app.ui.menu import UiState
@@ -104,30 +105,30 @@ def test_state_changes_the_menu_and_clicks_reach_the_controller() -> None:
 
 
 def test_menu_support_without_pygobject(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = builtins.__import__
-
-    def no_gi(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "gi":
-            raise ImportError("No module named 'gi'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_gi)
     monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/" + name)
+    missing = menu_deps.MenuDeps(False, menu_deps.APT_TYPELIBS, menu_deps.APT_BUILD[:3])
+    monkeypatch.setattr(menu_deps, "probe", lambda: missing)
     ok, why = menu_support({})
     assert ok is False
-    for needed in ("PyGObject<3.51", "gir1.2-gtk-3.0", "gir1.2-ayatanaappindicator3-0.1"):
-        assert needed in why
-    assert "libgirepository1.0-dev libcairo2-dev pkg-config" in why
+    # The same one command line the tray start and `doctor` print.
+    assert why.endswith(
+        "sudo apt install gir1.2-ayatanaappindicator3-0.1 gir1.2-gtk-3.0"
+        " libgirepository1.0-dev libcairo2-dev libdbus-1-dev"
+        " && pip install 'token-monitor[linux]'"
+    )
 
 
 def test_menu_support_forced_backend_and_missing_typelib(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
     assert menu_support({"PYSTRAY_BACKEND": "xorg"})[0] is False
-    monkeypatch.setattr(
-        tray_module, "missing_for_menu", lambda: ["gir1.2-ayatanaappindicator3-0.1"]
-    )
+    only_indicator = menu_deps.MenuDeps(True, ("gir1.2-ayatanaappindicator3-0.1",))
+    monkeypatch.setattr(menu_deps, "probe", lambda: only_indicator)
     ok, why = menu_support({})
     assert ok and "GTK StatusIcon" in why and "gir1.2-ayatanaappindicator3-0.1" in why
+    no_gtk = menu_deps.MenuDeps(True, ("gir1.2-gtk-3.0",))
+    monkeypatch.setattr(menu_deps, "probe", lambda: no_gtk)
+    assert menu_support({})[0] is False
     monkeypatch.setattr(sys, "platform", "win32")
     assert menu_support({}) == (True, "native tray menu (win32)")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 from PIL import Image
 
+from tray_app.adapters import menu_deps
 from tray_app.service.snapshot import Snapshot
 from tray_app.ui.desktop_checks import session_bus_problem
 from tray_app.ui.dialog import dialogs_for
@@ -41,10 +43,6 @@ from tray_app.usage.formatting import latin1
 
 log = logging.getLogger(__name__)
 GTK_BACKENDS = ("gtk", "appindicator")
-APT_MENU = ("gir1.2-ayatanaappindicator3-0.1", "gir1.2-gtk-3.0")
-PIP_MENU = (
-    "pip install 'PyGObject<3.51' (build deps: libgirepository1.0-dev libcairo2-dev pkg-config)"
-)
 TICK_SECONDS = 30.0  # countdowns in the tooltip and header stay fresh without snapshots
 # pystray's xorg backend sends a new dock request with every image; a tray host that gets
 # two at once (trayer, any GtkSocket one) drops the icon, so images are spaced out there.
@@ -58,26 +56,6 @@ class TrayUnavailable(RuntimeError):
     """No tray backend could start (no display, or no supported toolkit)."""
 
 
-def missing_for_menu() -> list[str]:
-    """Install hints for what the GTK/AppIndicator menu lacks here (Debian names)."""
-    try:
-        import gi
-    except ImportError:
-        return [PIP_MENU, *APT_MENU]
-
-    def has(namespace: str, version: str) -> bool:
-        # require_version only checks that the typelib exists; it opens no display.
-        try:
-            gi.require_version(namespace, version)
-        except ValueError:
-            return False
-        return True
-
-    # Ubuntu's older AppIndicator3 serves pystray's appindicator backend as well.
-    indicator = has("AyatanaAppIndicator3", "0.1") or has("AppIndicator3", "0.1")
-    return [p for p, ok in zip(APT_MENU, (indicator, has("Gtk", "3.0")), strict=True) if not ok]
-
-
 def menu_support(env: Mapping[str, str] = os.environ) -> tuple[bool, str]:
     """(menu available, explanation) for `doctor`; needs no display and imports no pystray."""
     if sys.platform in ("win32", "darwin"):
@@ -85,11 +63,16 @@ def menu_support(env: Mapping[str, str] = os.environ) -> tuple[bool, str]:
     forced = env.get("PYSTRAY_BACKEND", "")
     if forced in ("xorg", "dummy"):
         return False, f"PYSTRAY_BACKEND={forced} has no menu; unset it to use GTK"
-    missing = missing_for_menu()
-    if APT_MENU[1] in missing or PIP_MENU in missing:
-        return False, "no tray menu (plain X11 icon only); install: " + ", ".join(missing)
-    if missing:
-        return True, f"menu via GTK StatusIcon; for KDE/GNOME also install {missing[0]}"
+    deps = menu_deps.probe()  # the same probe the tray start and `doctor` advice use
+    if not deps.has_menu:
+        return False, "no tray menu (plain X11 icon only); install: " + menu_deps.install_command(
+            deps, apt=shutil.which("apt-get") is not None
+        )
+    if deps.missing_typelibs:
+        return (
+            True,
+            f"menu via GTK StatusIcon; for KDE/GNOME also install {deps.missing_typelibs[0]}",
+        )
     return True, "menu via AppIndicator (StatusNotifier) or GTK"
 
 
@@ -163,7 +146,9 @@ class TrayApp:
         if no_bus is not None:
             raise TrayUnavailable(no_bus)
         if not self.menu_available and sys.platform.startswith("linux"):
-            missing = ", ".join(missing_for_menu()) or "nothing; is PYSTRAY_BACKEND set?"
+            missing = (
+                menu_deps.install_command(menu_deps.probe()) or "nothing; is PYSTRAY_BACKEND set?"
+            )
             log.warning("the %s tray backend has no menu; install: %s", self.backend_name, missing)
         self._tz, self._clock = tz, clock
         self._size, self._colors = icon_size, colors
