@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tray_app.service.live_state import LiveState
 from tray_app.service.official_view import limits_for
-from tray_app.service.snapshot import BlockView, LimitSource, Rates, SessionView, Snapshot, Status
+from tray_app.service.snapshot import BlockView, Rates, SessionView, Snapshot, Status
 from tray_app.usage.blocks import active_block
 from tray_app.usage.burn import span_of
 from tray_app.usage.limits import LimitMode, compute_limit
@@ -64,11 +64,10 @@ def build_snapshot(
         rate = block.burn_rate()
         projection = block.projection(now)
         percent = limit.percent(block.tokens)
-        source: LimitSource = limit.source  # type: ignore[assignment]
         block_view = BlockView(
             block,
             limit.tokens,
-            source,
+            limit.source,
             percent,
             rate.tokens_per_minute if rate else None,
             rate.usd_per_hour if rate else None,

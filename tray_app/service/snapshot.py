@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tray_app.usage.blocks import Block
-from tray_app.usage.limits import Limit
+from tray_app.usage.limits import Limit, LimitSource
 from tray_app.usage.model import Totals
 
 Status = Literal["no_data", "idle", "active", "error"]
-LimitSource = Literal["official", "max", "p90", "custom", "none"]
+__all__ = ["BlockView", "LimitSource", "Rates", "SessionView", "Snapshot", "Status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,10 @@ class BlockView:
     projected_cost_usd: float | None
     resets_at: float  # epoch seconds; block end (official when known)
     seconds_to_reset: float
+
+    def __post_init__(self) -> None:
+        # One source type: a plain string becomes the enum, an unknown one raises here.
+        object.__setattr__(self, "limit_source", LimitSource(self.limit_source))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,17 +16,12 @@ from tray_app.usage.formatting import (
     percent,
     totals_cost,
 )
+from tray_app.usage.limits import LimitSource
 from tray_app.usage.text_safety import clean
 
 LABEL_MAX = 48  # a session's label in the tooltip, header and menu: long names are cut
 ERROR_MAX = 160
 WINDOWS_MAX = 127  # NOTIFYICONDATA.szTip holds 128 UTF-16 units including the NUL
-SOURCE_TEXT = {
-    "official": "official limit",
-    "max": "max of past blocks",
-    "p90": "p90",
-    "custom": "custom limit",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +46,9 @@ def _when(ts: float, now: float, tz: tzinfo | None) -> str:
 def _block_line(view: BlockView) -> str:
     """`Block: 1.2M tok · 63% of p90 (1.9M)`: always names the limit's source."""
     head = f"Block: {compact(view.block.tokens)} tok"
-    if view.percent is None or view.limit_source == "none":
+    if view.percent is None or view.limit_source is LimitSource.NONE:
         return f"{head} · no limit yet"
-    source = SOURCE_TEXT.get(view.limit_source, view.limit_source)
+    source = view.limit_source.short
     limit = f" ({compact(view.limit_tokens)})" if view.limit_tokens else ""
     return f"{head} · {percent(view.percent)} of {source}{limit}"
 

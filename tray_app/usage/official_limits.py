@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from tray_app.usage.limits import Limit
+from tray_app.usage.limits import Limit, LimitSource
 from tray_app.usage.model import ResetNotice
 from tray_app.usage.parse import EARLIEST, LATEST
 
@@ -106,7 +106,7 @@ def _resolve(
         # nothing (the window has reset); no freshness limit and no moving forward.
         if w.resets_at is None or not w.captured_at <= now < w.resets_at:
             return None
-        return Limit(None, "official", window=w.name, percent_now=w.percent,
+        return Limit(None, LimitSource.OFFICIAL, window=w.name, percent_now=w.percent,
                      captured_at=w.captured_at, resets_at=w.resets_at)  # fmt: skip
     length = WINDOW_SECONDS.get(w.name)
     reset = w.resets_at is not None and now >= w.resets_at
@@ -130,7 +130,7 @@ def _resolve(
             percent, estimated = base + since * w.percent / at_capture, True
     return Limit(
         None,
-        "official",
+        LimitSource.OFFICIAL,
         window=w.name,
         percent_now=percent,
         captured_at=w.captured_at,
@@ -208,7 +208,7 @@ def resolve_limits(
         five = Limit(fallback.tokens, fallback.source, percent_now=pct)
     windows = [five]
     week = official_limit(captures.get(SEVEN_DAY), now, max_age, counted)
-    windows.append(week or Limit(None, "none", window=SEVEN_DAY))
+    windows.append(week or Limit(None, LimitSource.NONE, window=SEVEN_DAY))
     for name in sorted(set(captures) - {FIVE_HOUR, SEVEN_DAY}):
         other = official_limit(captures[name], now, max_age, counted)
         if other is not None:
@@ -240,7 +240,7 @@ def age_text(seconds: float) -> str:
 
 def source_text(limit: Limit, now: float) -> str:
     """`official · 2 min ago`, `official (estimated) · 4 min ago`, or the fallback's label."""
-    if limit.source != "official":
+    if limit.source is not LimitSource.OFFICIAL:
         return limit.label
     head = "official (estimated)" if limit.estimated else "official"
     return head if limit.captured_at is None else f"{head} · {age_text(now - limit.captured_at)}"
