@@ -1,6 +1,6 @@
 """CLI start-up: medians of `--version`, `status` and `daily`, this checkout vs a baseline rev.
 
-Usage: ``python scripts/bench_cli_start.py [--runs 15] [--baseline REV] [--data DIR]``
+Usage: ``python -m scripts.bench_cli_start [--runs 15] [--baseline REV] [--data DIR]``
 
 Each command runs as a fresh process (``python -c 'from tray_app.launcher import main'``)
 with the same interpreter, a private warmed-up ledger (``TOKEN_MONITOR_DB``) per checkout,

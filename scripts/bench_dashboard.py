@@ -1,6 +1,6 @@
 """Dashboard figures: first paint in Debian's chromium and the cost of a snapshot push.
 
-Usage: ``python scripts/bench_dashboard.py [--size-mb 50] [--runs 7] [--screenshots DIR]``
+Usage: ``python -m scripts.bench_dashboard [--size-mb 50] [--runs 7] [--screenshots DIR]``
 
 1. Generates a data dir (scripts/gen_data.py, ending now), starts
    ``token-monitor dashboard --no-browser`` on it and opens the page ``--runs`` times in a
@@ -27,17 +27,14 @@ from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
+from scripts import gen_data
+from tray_app.service.snapshot import Snapshot
+from tray_app.usage.model import Totals
+from tray_app.web.api import DashboardData
+from tray_app.web.feed import LiveFeed
+from tray_app.web.server import WebServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import gen_data  # noqa: E402
-
-from tray_app.service.snapshot import Snapshot  # noqa: E402
-from tray_app.usage.model import Totals  # noqa: E402
-from tray_app.web.api import DashboardData  # noqa: E402
-from tray_app.web.feed import LiveFeed  # noqa: E402
-from tray_app.web.server import WebServer  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,6 +1,6 @@
 """Live-engine benchmark: start-up, write-to-snapshot latency, idle CPU and RSS (not a test).
 
-Usage: ``python scripts/bench_live.py [--quick] [--size-mb 1000] [--keep DIR] [--seconds 20]``
+Usage: ``python -m scripts.bench_live [--quick] [--size-mb 1000] [--keep DIR] [--seconds 20]``
 
 The engine runs in its own process, ``token-monitor watch --json --data-dir DIR`` with a
 temporary ledger (``TOKEN_MONITOR_DB``) and no config file; a reader thread here stamps
@@ -41,8 +41,7 @@ from typing import IO
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_data  # scripts/ is not a package
+from scripts import gen_data
 
 TICK = os.sysconf("SC_CLK_TCK")
 P50_MS, P99_MS, IDLE_PCT, RSS_MB, SLOPE_MB_MIN = 20.0, 100.0, 0.5, 120.0, 0.5

@@ -1,6 +1,6 @@
 """Model-manager benchmark: one settings.json write, the layered read, `model` end to end.
 
-    python scripts/bench_model.py [--runs 200]
+    python -m scripts.bench_model [--runs 200]
 
 Prints medians (and p95) in milliseconds for:
   set_key      one `model` change of a 60-key settings.json (temp file, fsync, rename,
@@ -21,11 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tray_app.adapters import model_store
+from tray_app.adapters.claude_settings import set_key
 
-from tray_app.adapters import model_store  # noqa: E402
-from tray_app.adapters.claude_settings import set_key  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def timed(runs: int, work: object) -> list[float]:

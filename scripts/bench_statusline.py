@@ -1,6 +1,6 @@
 """Status-line benchmark: start-to-exit time of `token-monitor statusline` (not a test).
 
-Usage: ``python scripts/bench_statusline.py [--runs 200] [--size-mb 200] [--keep DIR]``
+Usage: ``python -m scripts.bench_statusline [--runs 200] [--size-mb 200] [--keep DIR]``
 
 Claude Code runs the status-line command on every update; the target is ≤ 50 ms p99 from
 spawn to exit. Set-up: a generated history of ``--size-mb`` read into a real ledger
@@ -32,9 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_data  # scripts/ is not a package
-
+from scripts import gen_data
 from tray_app.adapters.spool_files import write_json
 
 P99_MS = 50.0

@@ -1,6 +1,6 @@
 """What cleaning untrusted text costs: `clean()`, `json_safe()` and a CSV export (not a test).
 
-Usage: ``python scripts/bench_text_safety.py [--rows 100000] [--repeat 7]``
+Usage: ``python -m scripts.bench_text_safety [--rows 100000] [--repeat 7]``
 
 Prints medians over ``--repeat`` runs:
 

@@ -1,6 +1,6 @@
 """Attack the ledger with the real CLI: a full tmpfs, a held write lock, kill -9 mid-write.
 
-Usage: ``python scripts/campaign_ledger.py [--trials 5] [--size-mb 4]`` (root for the tmpfs
+Usage: ``python -m scripts.campaign_ledger [--trials 5] [--size-mb 4]`` (root for the tmpfs
 scenario; without root it is skipped with the reason). Prints one table row per scenario:
 trials, responses and session names before vs after (data lost), the exit codes seen, the
 distinct first lines of stderr, and what was left next to the ledger (moved-aside copies,
@@ -28,8 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_data  # scripts/ is not a package
+from scripts import gen_data
 
 
 @dataclass

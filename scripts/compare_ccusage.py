@@ -1,6 +1,6 @@
 """Token sums of ccusage next to the truth, on the same data (for README claims about peers).
 
-Usage: ``python scripts/compare_ccusage.py [--size-mb 200 --seed 1] [--data DIR ...]``
+Usage: ``python -m scripts.compare_ccusage [--size-mb 200 --seed 1] [--data DIR ...]``
 
 Without ``--data`` it generates a data dir with ``scripts/gen_data.py`` (its
 ``expected.json`` is the truth). A ``--data DIR`` without ``expected.json`` (e.g. the real
@@ -22,8 +22,7 @@ from typing import Any
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_data  # a sibling script, not a package
+from scripts import gen_data
 
 CCUSAGE = "ccusage@20.0.24"  # 20.0.26 (the newest 20.x) needs a native binary npm lacks here
 KINDS = {

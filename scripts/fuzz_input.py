@@ -1,6 +1,6 @@
 """Byte-mutation fuzzer: mutated transcript lines through the parser and every CLI command.
 
-Usage: ``python scripts/fuzz_input.py [--lines 300000] [--cli-lines 300000] [--seed 1]``
+Usage: ``python -m scripts.fuzz_input [--lines 300000] [--cli-lines 300000] [--seed 1]``
 
 Seeds are the real transcripts in the shared fixtures (``TOKEN_MONITOR_FIXTURES`` or
 ``../shared/fixtures/claude-code-real``) plus lines from ``gen_data.py``. Each mutated line
@@ -31,9 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tray_app.cli.environment import Environment
 from tray_app.cli.main import main as cli_main
@@ -73,7 +70,7 @@ def fixtures_dir() -> Path:
 
 def seed_lines(tmp: Path, seed: int) -> list[bytes]:
     """Real fixture lines, generated lines, and slimmed usage lines (content removed)."""
-    import gen_data
+    from scripts import gen_data
 
     lines: list[bytes] = []
     for path in sorted(fixtures_dir().rglob("*.jsonl")):

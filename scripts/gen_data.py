@@ -1,6 +1,6 @@
 """Generate a realistic Claude Code data dir of a chosen size, with its expected totals.
 
-Usage: ``python scripts/gen_data.py OUT_DIR --size-mb 1000 --seed 1``
+Usage: ``python -m scripts.gen_data OUT_DIR --size-mb 1000 --seed 1``
 
 Writes ``OUT_DIR/projects/<encoded-cwd>/<session-uuid>.jsonl`` (plus subagent files in
 every layout Claude Code has used) and ``OUT_DIR/expected.json`` with the totals the counting rules

@@ -1,6 +1,6 @@
 """Write assets/screenshots/model-menu.png: the tray's "Model for new sessions" submenu.
 
-    python scripts/screenshot_model_menu.py
+    python -m scripts.screenshot_model_menu
 
 Same private desktop as scripts/screenshots.py; the tray runs tests.ui.model_tray_driver
 against a throw-away Claude Code config dir whose settings.json says `"model": "sonnet"`.
@@ -8,17 +8,15 @@ against a throw-away Claude Code config dir whose settings.json says `"model": "
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.screenshots import OUT, save, union
+from tests.ui.desktop import start_desktop
+from tests.ui.tray_process import TrayProcess
 
-from scripts.screenshots import OUT, save, union  # noqa: E402
-from tests.ui.desktop import start_desktop  # noqa: E402
-from tests.ui.tray_process import TrayProcess  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """Screenshot of the real tray showing Claude Code's official 5-hour and weekly figures.
 
-    python scripts/screenshot_official.py     (also run by scripts/screenshots.py)
+    python -m scripts.screenshot_official     (also run by scripts/screenshots.py)
 
 Starts the private test desktop, feeds a recorded status-line input through the real
 `token-monitor statusline`, starts the real tray on a small history, opens its menu and
@@ -19,11 +19,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.builders import assistant, write_jsonl
+from tests.ui.desktop import Desktop, Window, start_desktop
 
-from tests.builders import assistant, write_jsonl  # noqa: E402
-from tests.ui.desktop import Desktop, Window, start_desktop  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "assets" / "screenshots" / "official-limits.png"
 SESSION = "0b6c3a52-7d0e-4b9e-9d7a-2f1e0c9a8b11"

@@ -1,6 +1,6 @@
 """Write README screenshots of the real tray into assets/screenshots/ (needs Xvfb etc.).
 
-    python scripts/screenshots.py [--app-icons]
+    python -m scripts.screenshots [--app-icons]
 
 Starts the same private desktop the display tests use (Xvfb, D-Bus, dunst, trayer), runs
 the tray in its own process, and saves, cropped and scaled 2×:
@@ -16,21 +16,19 @@ With --app-icons it also rewrites assets/token-monitor.{png,ico} and tray_app/da
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+
+from scripts import screenshot_official
+from tests.ui.desktop import Desktop, Window, start_desktop
+from tests.ui.factories import idle, snapshot
+from tests.ui.tray_process import TrayProcess
+from tray_app.ui.icon import render_icon, write_app_icons
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import screenshot_official  # noqa: E402 - scripts/ is not a package
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
-
-from tests.ui.desktop import Desktop, Window, start_desktop  # noqa: E402
-from tests.ui.factories import idle, snapshot  # noqa: E402
-from tests.ui.tray_process import TrayProcess  # noqa: E402
-from tray_app.ui.icon import render_icon, write_app_icons  # noqa: E402
 
 OUT = ROOT / "assets" / "screenshots"
 MARGIN = 8

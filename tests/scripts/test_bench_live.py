@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.scripts import load_script
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-bench = load_script("bench_live")
+from scripts import bench_live as bench
 
 
 def test_percentile_and_matching() -> None:

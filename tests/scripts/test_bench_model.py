@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_smoke_run() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_model.py"), "--runs", "5"],
-        capture_output=True, text=True, timeout=120, check=True,
+        [sys.executable, "-m", "scripts.bench_model", "--runs", "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     names = [line.split()[0] + (" model" if line.startswith("cli") else "")
              for line in done.stdout.splitlines()]  # fmt: skip

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scripts import load_script
-
-bench = load_script("bench_statusline")
+from scripts import bench_statusline as bench
 
 
 def test_p99_is_nearest_rank() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from tests.scripts import SCRIPTS, load_script
+from scripts import bench_text_safety as bench
 
-bench = load_script("bench_text_safety")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_csv_cells_change_only_hostile_rows() -> None:
@@ -18,7 +19,8 @@ def test_csv_cells_change_only_hostile_rows() -> None:
 
 def test_a_quick_run_prints_every_figure() -> None:
     done = subprocess.run(
-        [sys.executable, str(SCRIPTS / "bench_text_safety.py"), "--rows", "200", "--repeat", "1"],
+        [sys.executable, "-m", "scripts.bench_text_safety", "--rows", "200", "--repeat", "1"],
+        cwd=ROOT,
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     lines = done.stdout.splitlines()

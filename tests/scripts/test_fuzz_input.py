@@ -6,14 +6,12 @@ from typing import Any
 
 import pytest
 
-from tests.scripts import load_script
-
-fuzz_input = load_script("fuzz_input")
+from scripts import fuzz_input
 
 
 @pytest.mark.slow
 def test_mutated_lines_crash_nothing() -> None:
-    # A reduced run (seconds); `python scripts/fuzz_input.py` runs the full 300,000 lines.
+    # A reduced run (seconds); `python -m scripts.fuzz_input` runs the full 300,000 lines.
     report = fuzz_input.fuzz(lines=30_000, cli_lines=10_000, seed=7, cli_batch=5_000)
     assert report.crashes == []
     assert report.parsed_lines == 30_000 and report.cli_lines == 10_000

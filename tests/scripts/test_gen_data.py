@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
+from scripts import gen_data as gen
 from tests.builders import REAL_FIXTURES
-from tests.scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
 REAL = REAL_FIXTURES
 HEADLINE = (
     "responses",
@@ -24,9 +23,6 @@ HEADLINE = (
     "cache_creation_tokens",
     "cache_read_tokens",
 )
-
-
-gen = load_script("gen_data")
 
 
 # ---- an independent, deliberately simple recount under the counting rules -------------------

@@ -1,0 +1,1 @@
+"""Benchmarks, data generators and attack scripts; run as ``python -m scripts.NAME``."""
