@@ -228,7 +228,7 @@ def recommend(args: argparse.Namespace, env: Environment, s: Settings) -> ExitSt
     hits = sum(since <= n.timestamp <= env.now for n in data.resets)
     official = official_limits(env, data, blocks, limit).windows
     now = [(w.window, w.percent_now) for w in official if w.source == "official"]
-    real = limit.source in ("official", "custom")
+    real = limit.source.trusted
     press = pressure(recent, limit.tokens, hits, [(n, p) for n, p in now if p is not None], real)
     profiles = all_profiles(s.model_profiles)
     advice = advise(entries, data.cost, data.prices, profiles, press, args.days)

@@ -19,7 +19,6 @@ from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import SessionView, Snapshot
 from tray_app.usage import formatting as fmt
 from tray_app.usage.burn import share_per_minute
-from tray_app.usage.limits import SOURCE_LABELS
 from tray_app.usage.official_limits import source_text
 from tray_app.usage.text_safety import NAME_MAX, clean
 
@@ -92,7 +91,7 @@ def dashboard(snap: Snapshot, env: Environment, tz: Any) -> str:
         lines.append(one_line(snap))
     else:
         fill = 0 if b.percent is None else min(BAR, round(b.percent / 100 * BAR))
-        source = SOURCE_LABELS.get(b.limit_source, b.limit_source)
+        source = b.limit_source.label
         if snap.limits and snap.limits[0].source == b.limit_source:
             source = source_text(snap.limits[0], snap.published_at)  # "official · 2 min ago"
         done, priced = b.block.totals.cost_complete, b.block.totals.priced_any

@@ -26,7 +26,6 @@ from tray_app.usage.model_switch import (
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 30.0  # snapshots come far more often; limits move slowly
-TRUSTED = ("official", "custom")
 _UNSEEN = object()
 
 
@@ -49,12 +48,12 @@ def switch_input(snapshot: Snapshot, current: str | None, now: float) -> SwitchI
     windows = [
         WindowReading(x.window, x.percent_now, x.resets_at)
         for x in snapshot.limits
-        if x.source in TRUSTED
+        if x.source.trusted
     ]
     b = snapshot.active_block
     over = False
     resets = None
-    if b is not None and b.limit_source in TRUSTED:
+    if b is not None and b.limit_source.trusted:
         resets = b.resets_at
         if not any(w.window == "five_hour" and w.percent is not None for w in windows):
             windows.append(WindowReading("five_hour", b.percent, b.resets_at))

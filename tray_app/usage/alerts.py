@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 from tray_app.usage.formatting import compact, duration
-from tray_app.usage.limits import SOURCE_LABELS
+from tray_app.usage.limits import LimitSource
 
 NEW_BLOCK = "new_block"
 PROJECTION = "projection"
@@ -61,7 +61,7 @@ class BlockState:
     tokens: int
     percent: float | None  # of the limit; None while no limit is known
     limit_tokens: int | None
-    limit_source: str  # "official" | "max" | "p90" | "custom" | "none"
+    limit_source: LimitSource
     projected_tokens: int | None = None  # at the block's end at the current rate
 
 
@@ -95,7 +95,7 @@ def _resets(block: BlockState, now: float, tz: tzinfo) -> str:
 
 
 def _limit_label(block: BlockState) -> str:
-    return SOURCE_LABELS.get(block.limit_source, block.limit_source)
+    return LimitSource(block.limit_source).label
 
 
 def _threshold_alert(kind: str, block: BlockState, percent: float, now: float, tz: tzinfo) -> Alert:

@@ -10,7 +10,6 @@ from tray_app.service.snapshot import SessionView, Snapshot
 from tray_app.usage.blocks import build_blocks
 from tray_app.usage.budgets import BudgetStatus
 from tray_app.usage.json_fields import round_usd, totals_json
-from tray_app.usage.limits import SOURCE_LABELS
 from tray_app.usage.model import Entry, TotalsBuilder
 from tray_app.usage.reports import models, sessions
 
@@ -40,7 +39,7 @@ def live_json(snap: Snapshot | None) -> dict[str, Any]:
             "first_activity": b.block.first_activity, "last_activity": b.block.last_activity,
             **totals_json(b.block.totals),
             "limit_tokens": b.limit_tokens, "limit_source": b.limit_source,
-            "limit_label": SOURCE_LABELS.get(b.limit_source, b.limit_source),
+            "limit_label": b.limit_source.label,
             "percent": None if b.percent is None else round(b.percent, 2),
             "tokens_per_minute": b.tokens_per_minute, "usd_per_hour": round_usd(b.usd_per_hour),
             "projected_tokens": b.projected_tokens,
