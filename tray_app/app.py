@@ -154,16 +154,13 @@ def run_tray(argv: Sequence[str]) -> int:
             threading.Thread(target=webhook.send, args=(alert,), daemon=True).start()
         if not controller.settings.notifications:
             return
-        # Sending can take up to ~2 s on a slow bus: never on the aggregator thread.
-        threading.Thread(
-            target=notifier.send, args=(alert.title, alert.body), name="tm-notify", daemon=True
-        ).start()
+        notifier.post(alert.title, alert.body)  # queued: the bus never holds up this thread
 
     runtime.service.subscribe(tray.publish)
     runtime.service.on_alert(on_alert)
     # What opening the ledger found (rebuilt, read-only, started afresh): told once.
     runtime.service.subscribe(
-        LedgerNotice(lambda: runtime.service.ledger_notes, notifier.send).on_snapshot
+        LedgerNotice(lambda: runtime.service.ledger_notes, notifier.post).on_snapshot
     )
     budgets = BudgetWatch(db_file(os.environ, settings.db_path), runtime.service.prices.cost,
                           lambda: controller.settings.budgets, settings.budget_thresholds, tz,
@@ -172,7 +169,7 @@ def run_tray(argv: Sequence[str]) -> int:
     # Auto-switch (off unless the user turns it on) runs its checks on its own thread.
     model_auto = ModelAutoSwitch(
         lambda: controller.settings, os.environ, db_file(os.environ, settings.db_path),
-        notifier.send, tz, on_change=lambda: tray.set_state(controller.ui_state()),
+        notifier.post, tz, on_change=lambda: tray.set_state(controller.ui_state()),
     )  # fmt: skip
     runtime.service.subscribe(model_auto.on_snapshot)
     _install_signals(tray.stop, tray.backend_name in ("gtk", "appindicator"))
@@ -188,6 +185,7 @@ def run_tray(argv: Sequence[str]) -> int:
         dashboard.stop()
         budgets.stop()
         runtime.stop()
+        notifier.stop()  # after the service: no alert can be posted any more
         lock.release()
         log.info("stopped")
     code = ExitStatus.OK if failed is None else ExitStatus.ERROR

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.ui.notify import APP_NAME, Notifier, RecordingNotifier
+from tray_app.ui.notify import APP_NAME, QUEUE_MAX, Notifier
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARIES = ("Xvfb", "dbus-daemon", "dbus-monitor", "dbus-send", "dunst")
@@ -40,6 +40,12 @@ SEND = (
     "from tray_app.ui.notify import Notifier;"
     "print(Notifier().send(sys.argv[1], sys.argv[2]))"
 )
+# What the tray does: queue for the worker thread, then stop it on quit (True = joined).
+POST = (
+    "import sys, logging; logging.basicConfig();"
+    "from tray_app.ui.notify import Notifier;"
+    "n = Notifier(); n.post(sys.argv[1], sys.argv[2]); print(n.stop(20))"
+)
 
 
 def test_success_is_true() -> None:
@@ -55,7 +61,6 @@ def test_success_is_true() -> None:
             "timeout": 10,
         }
     ]
-    assert notifier.last_error is None
 
 
 @pytest.mark.parametrize(
@@ -74,30 +79,83 @@ def test_failures_are_false_and_warned_once(
         assert notifier.send("a", "b") is False
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and type(error).__name__ in warnings[0].getMessage()
-    assert notifier.last_error is not None and str(error) in notifier.last_error
+    assert str(error) in warnings[0].getMessage()
 
 
-def test_a_call_that_hangs_costs_at_most_the_timeout() -> None:
+def _workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "tm-notify"]
+
+
+def test_posts_are_shown_in_order_by_one_worker_joined_on_stop() -> None:
+    shown: list[tuple[str, str]] = []
+    threads: set[str] = set()
+
+    def backend(**kw: object) -> None:
+        threads.add(threading.current_thread().name)
+        shown.append((str(kw["title"]), str(kw["message"])))
+
+    notifier = Notifier(icon="", backend=backend)
+    assert _workers() == []  # nothing started until the first notification
+    for i in range(5):
+        notifier.post(f"alert {i}", "x\x1b[2J")  # cleaned on the worker too
+    assert len(_workers()) == 1
+    assert notifier.stop(5) is True  # what was queued is shown before the worker ends
+    assert shown == [(f"alert {i}", "x") for i in range(5)]
+    assert threads == {"tm-notify"} and _workers() == []
+    notifier.post("after quit", "b")  # dropped: no new worker, nothing shown
+    assert _workers() == [] and len(shown) == 5
+
+
+def test_a_failing_backend_does_not_end_the_worker() -> None:
+    calls: list[str] = []
+
+    def flaky(**kw: object) -> None:
+        calls.append(str(kw["title"]))
+        if kw["title"] == "first":
+            raise OSError("bus went away")
+
+    notifier = Notifier(icon="", backend=flaky)
+    notifier.post("first", "b")
+    notifier.post("second", "b")
+    assert notifier.stop(5) is True
+    assert calls == ["first", "second"]
+
+
+def test_a_hung_bus_never_holds_up_the_caller_and_quit_waits_only_the_timeout() -> None:
     release = threading.Event()
-    notifier = Notifier(timeout=0.3, backend=lambda **_: release.wait(10))
+    entered = threading.Event()
+
+    def hang(**_: object) -> None:
+        entered.set()
+        release.wait(10)
+
+    notifier = Notifier(icon="", backend=hang)
     started = time.monotonic()
-    assert notifier.send("a", "b") is False
+    for _ in range(QUEUE_MAX + 10):  # the first hangs, the queue fills, the rest are dropped
+        notifier.post("a", "b")
+    assert time.monotonic() - started < 0.5
+    assert entered.wait(5)
+    started = time.monotonic()
+    assert notifier.stop(0.3) is False  # still stuck on the bus: quit goes on without it
     assert time.monotonic() - started < 1.0
-    assert notifier.last_error == "no answer within 0.3 s"
-    release.set()
+    (worker,) = _workers()
+    release.set()  # the bus answers: the worker empties the queue and ends by itself
+    worker.join(5)
+    assert not worker.is_alive()
 
 
-def test_recording_notifier() -> None:
-    recorder = RecordingNotifier()
-    assert recorder.send("t", "b") is True
-    assert recorder.sent == [("t", "b")]
-    assert RecordingNotifier(result=False).send("t", "b") is False
+def test_stop_without_any_notification_starts_nothing() -> None:
+    notifier = Notifier(icon="", backend=lambda **_: None)
+    assert notifier.stop() is True
+    assert _workers() == []
 
 
-def _python_send(env: dict[str, str], title: str, body: str) -> subprocess.CompletedProcess[str]:
+def _python_send(
+    env: dict[str, str], title: str, body: str, code: str = SEND
+) -> subprocess.CompletedProcess[str]:
     """Send from a fresh interpreter: dbus-python keeps one shared session bus per process."""
     return subprocess.run(
-        [sys.executable, "-c", SEND, title, body],
+        [sys.executable, "-c", code, title, body],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -277,9 +335,10 @@ def _notify_strings(log: str) -> list[str]:
 def test_a_real_notification_reaches_the_daemon(desktop: Desktop) -> None:
     title = "Claude usage at 80% of your 5-hour limit"
     body = "1.2M of 1.5M tokens (limit: max of past blocks) · resets 17:00 (in 1 h 12 min)"
-    result = _python_send(desktop.env, title, body)
+    result = _python_send(desktop.env, title, body, POST)  # through the worker, as the tray
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "True", result.stderr
+    assert result.stdout.strip() == "True", result.stderr  # the worker ended on stop()
+    assert "unavailable" not in result.stderr, result.stderr  # the send itself succeeded
     _wait_for(lambda: "member=Notify" in desktop.monitor_log.read_text(), 10, "the Notify call")
     time.sleep(0.3)  # the call's arguments follow its header line
     log = desktop.monitor_log.read_text(encoding="utf-8")

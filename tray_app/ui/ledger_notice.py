@@ -35,8 +35,6 @@ class LedgerNotice:
         notes = [note for note in self._notes() if note.strip()]
         if not notes:
             return
-        # Sending can take seconds on a slow bus: never on the aggregator's thread.
+        # `send` is Notifier.post: it only queues (this runs on the aggregator's thread).
         # The notifier cleans the text (a path in a note may hold control characters).
-        threading.Thread(
-            target=self._send, args=(TITLE, "\n".join(notes)), name="tm-ledger-note", daemon=True
-        ).start()
+        self._send(TITLE, "\n".join(notes))

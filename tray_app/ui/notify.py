@@ -1,13 +1,15 @@
-"""Native desktop notifications through plyer; a failure is logged once, never raised."""
+"""Native desktop notifications through plyer, shown by one worker thread; never raised."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tray_app.usage.text_safety import clean
 
@@ -15,7 +17,8 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "Token Monitor"
 ICON_NAMES = ("icon.png", "token-monitor.png")
-SEND_TIMEOUT = 2.0  # seconds; a stuck D-Bus call must not hold up the caller any longer
+STOP_TIMEOUT = 2.0  # seconds quit waits for the notifications still queued
+QUEUE_MAX = 32  # waiting notifications; more means the bus is stuck: drop, don't pile up
 DISPLAY_SECONDS = 10
 TITLE_MAX = 100
 BODY_LINE_MAX = 200
@@ -49,82 +52,79 @@ def safe_notification(title: str, body: str) -> tuple[str, str]:
     return clean(title, TITLE_MAX), "\n".join(lines)
 
 
-class Sender(Protocol):
-    """Anything that can show a notification: `Notifier` or `RecordingNotifier`."""
-
-    def send(self, title: str, body: str) -> bool: ...
-
-
 class Notifier:
-    """Shows notifications with plyer (D-Bus on Linux, toast/balloon on Windows)."""
+    """Shows notifications with plyer (D-Bus on Linux, toast/balloon on Windows).
 
-    def __init__(
-        self,
-        icon: str | None = None,
-        timeout: float = SEND_TIMEOUT,
-        backend: NotifyFn | None = None,
-    ) -> None:
+    `post` queues for one worker thread ("tm-notify", started on first use), so no caller
+    ever waits for the bus (D-Bus activation of a broken daemon can take 25 s); `stop`
+    ends it on quit. `send` shows one on the calling thread.
+    """
+
+    def __init__(self, icon: str | None = None, backend: NotifyFn | None = None) -> None:
         self.icon = bundled_icon() if icon is None else icon
-        self.timeout = timeout
         self._backend = backend or _plyer_notify
         self._warned = False
-        self._lock = threading.Lock()
-        self.last_error: str | None = None  # why the last send failed, for the tray tooltip
+        self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue(QUEUE_MAX)
+        self._lock = threading.Lock()  # guards starting and stopping the worker
+        self._worker: threading.Thread | None = None
+        self._stopped = False
 
     def send(self, title: str, body: str) -> bool:
-        """Show one notification; False (with one logged warning) if it could not be shown."""
+        """Show one notification now; False (with one logged warning) if it could not be."""
         title, body = safe_notification(title, body)
-        outcome: list[BaseException | None] = []
-
-        def call() -> None:
-            try:
-                self._backend(
-                    title=title,
-                    message=body,
-                    app_name=APP_NAME,
-                    app_icon=self.icon,
-                    timeout=DISPLAY_SECONDS,
-                )
-            except BaseException as error:  # DBusException, NotImplementedError, OSError…
-                outcome.append(error)
-            else:
-                outcome.append(None)
-
-        # The call runs in a daemon thread so that a bus or daemon that never answers
-        # (D-Bus activation of a broken daemon can take 25 s) costs at most `timeout`.
-        worker = threading.Thread(target=call, name="notify", daemon=True)
-        worker.start()
-        worker.join(self.timeout)
-        if not outcome:
-            return self._failed(f"no answer within {self.timeout:g} s")
-        error = outcome[0]
-        if error is not None:
+        try:
+            self._backend(
+                title=title,
+                message=body,
+                app_name=APP_NAME,
+                app_icon=self.icon,
+                timeout=DISPLAY_SECONDS,
+            )
+        except Exception as error:  # DBusException, NotImplementedError, OSError…
             return self._failed(f"{type(error).__name__}: {error}".strip())
-        self.last_error = None
         return True
 
-    def _failed(self, reason: str) -> bool:
+    def post(self, title: str, body: str) -> None:
+        """Queue one notification for the worker; returns at once (dropped after `stop`)."""
         with self._lock:
-            self.last_error = reason
-            if not self._warned:
-                # Once only: with no notification daemon every alert would fail the same way.
-                self._warned = True
-                log.warning(
-                    "desktop notifications unavailable (%s); using the icon instead", reason
-                )
-            else:
-                log.debug("notification not shown: %s", reason)
+            if self._stopped:
+                log.debug("notification after quit not shown: %s", clean(title, TITLE_MAX))
+                return
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="tm-notify", daemon=True)
+                self._worker.start()
+            try:
+                self._queue.put_nowait((title, body))
+            except queue.Full:
+                log.debug("notification dropped, %d waiting: %s", QUEUE_MAX, clean(title))
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """End the worker once what is queued is shown; False if still busy after `timeout`."""
+        with self._lock:
+            self._stopped = True
+            worker = self._worker
+            if worker is None:
+                return True
+            with contextlib.suppress(queue.Full):  # full = stuck on the bus: do not wait
+                self._queue.put_nowait(None)
+        worker.join(timeout)  # a daemon thread: a stuck bus call cannot hold up the exit
+        return not worker.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            try:  # once stopped, end when the queue is empty even if no sentinel fitted
+                item = self._queue.get_nowait() if self._stopped else self._queue.get()
+            except queue.Empty:
+                return
+            if item is None:
+                return
+            self.send(*item)
+
+    def _failed(self, reason: str) -> bool:
+        if not self._warned:
+            # Once only: with no notification daemon every alert would fail the same way.
+            self._warned = True
+            log.warning("desktop notifications unavailable (%s); using the icon instead", reason)
+        else:
+            log.debug("notification not shown: %s", reason)
         return False
-
-
-class RecordingNotifier:
-    """Keeps each (title, body) instead of showing it: for tests and unsupported platforms."""
-
-    def __init__(self, result: bool = True) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.result = result
-
-    def send(self, title: str, body: str) -> bool:
-        """Record the notification and report `result`."""
-        self.sent.append((title, body))
-        return self.result
