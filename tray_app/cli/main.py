@@ -19,7 +19,6 @@ from tray_app.usage.text_safety import clean
 
 Command = Callable[[argparse.Namespace, Environment], ExitStatus]
 Configure = Callable[[argparse.ArgumentParser], None]
-Extras = dict[str, tuple[str, Command, Configure | None]]
 Add = Callable[..., argparse.ArgumentParser]
 
 
@@ -110,11 +109,9 @@ def _load(target: Callable[..., Any] | str) -> Any:
     return getattr(importlib.import_module(f"tray_app.cli.{module}"), name)
 
 
-def build_parser(
-    extra: Extras | None = None, used: Iterable[str] | None = None
-) -> argparse.ArgumentParser:
-    """The parser; `extra` adds commands from outer layers. Only the commands in `used`
-    (all when None) run their `configure` (the one that imports their module)."""
+def build_parser(used: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Only the commands in `used` (all when None) run their `configure`
+    (the one that imports their module)."""
     parser = _top_level()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     wanted = None if used is None else set(used)
@@ -135,10 +132,6 @@ def build_parser(
         return p
 
     _register(add)
-    for cmd, (help_, func, configure) in (extra or {}).items():
-        p = add(cmd, func, help_)
-        if configure is not None:
-            configure(p)
     return parser
 
 
@@ -170,7 +163,6 @@ def prepare(args: argparse.Namespace, env: Environment) -> None:
 def main(
     argv: Sequence[str] | None = None,
     env: Environment | None = None,
-    extra: Extras | None = None,
 ) -> int:
     """Run one command; errors are one line on stderr (tracebacks with --debug)."""
     env = env or Environment()
@@ -178,9 +170,9 @@ def main(
     debug = "--debug" in args_list
     _configure_logging(debug)
     try:
-        args = build_parser(extra, args_list).parse_args(args_list)
+        args = build_parser(args_list).parse_args(args_list)
         if not getattr(args, "func", None):
-            build_parser(extra, ()).print_help(env.stdout)
+            build_parser(()).print_help(env.stdout)
             return ExitStatus.OK
         prepare(args, env)
         return int(_load(args.func)(args, env))
