@@ -1,0 +1,262 @@
+"""The one five-hour block rule, built response by response (docs/counting-rules.md).
+
+`build_blocks` (reports), the block cache and the live view all feed this builder. Fed in
+time order it is exactly the rule: the first response opens a block on its UTC hour; a
+response more than 5 h after the block's start (or at/after an official end) or more
+than 5 h after the previous one opens the next block; a reset notice inside a block
+replaces its end. Live data arrives nearly in order, so the builder also takes
+responses, larger copies and notices out of order, as long as they are newer than the
+end of its last closed block: it holds only the open block's responses and regroups
+just those when an arrival lands before its newest response. Anything older reports
+`Stale`: the caller rewinds and feeds the responses after the kept blocks again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from tray_app.usage.block_model import Block, ModelShare, floor_hour
+from tray_app.usage.model import BLOCK_SECONDS, Entry, ResetNotice, TotalsBuilder
+
+CostFn = Callable[[Entry], "float | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """An arrival older than the last closed block's end: regroup from `since` on."""
+
+    since: float
+
+
+def _models(per_model: dict[str, TotalsBuilder]) -> tuple[ModelShare, ...]:
+    """Per-model totals, most tokens first (ties keep first-seen order)."""
+    built = [(m, acc.build()) for m, acc in per_model.items() if acc.responses > 0]
+    built.sort(key=lambda mt: -mt[1].total_tokens)
+    return tuple(ModelShare(m, t) for m, t in built)
+
+
+def _applies(notice: ResetNotice, start: float, end: float) -> bool:
+    """Whether a reset notice replaces the end of the block [start, end)."""
+    return start <= notice.timestamp < end and notice.resets_at > notice.timestamp
+
+
+class BlockBuilder:
+    """Closed blocks plus the open one, kept current one response at a time."""
+
+    __slots__ = (
+        "_end",
+        "_first",
+        "_last",
+        "_members",
+        "_notices",
+        "_official",
+        "_pending",
+        "_per_model",
+        "_start",
+        "_total",
+        "after",
+        "closed",
+        "cost_of",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        cost_of: CostFn,
+        resets: Iterable[ResetNotice] = (),
+        closed: Sequence[Block] = (),
+        after: float = 0.0,
+    ) -> None:
+        """Start empty, or resume after `closed` blocks (those never change again).
+
+        `after` is a lower bound for the next block's start when `closed` is not given.
+        """
+        self.cost_of = cost_of
+        self.closed: list[Block] = [b for b in closed if not b.is_gap]
+        self.after = self.closed[-1].end if self.closed else after
+        five_hour = (r for r in resets if r.window == "five_hour")
+        # Notices newer than the last closed block: the open block's (sorted by time).
+        self._notices = sorted((r for r in five_hour if r.timestamp >= self.after), key=_at)
+        self._pending = 0  # index of the first notice not yet weighed against the block
+        self._members: dict[str, tuple[Entry, float | None]] = {}
+        self._start = self._end = 0.0
+        self._official = False
+        self._first = self._last = 0.0
+        self._total = TotalsBuilder()
+        self._per_model: dict[str, TotalsBuilder] = {}
+
+    # -- in time order: the rule itself -------------------------------------------------
+
+    def feed(self, ordered: Iterable[Entry]) -> None:
+        """Add responses sorted by time, each newer than (or as new as) everything fed."""
+        for entry in ordered:
+            self._push(entry, self.cost_of(entry))
+
+    def _push(self, entry: Entry, cost: float | None) -> None:
+        ts = entry.timestamp
+        if self._members:
+            self._weigh(ts)
+            expired = ts >= self._end if self._official else ts - self._start > BLOCK_SECONDS
+            if expired or ts - self._last > BLOCK_SECONDS:
+                self._close()
+        if not self._members:
+            # Never before the previous block's end (an official reset need not be on the hour).
+            self._start = max(floor_hour(ts), self.after)
+            self._end = self._start + BLOCK_SECONDS
+            self._official = False
+            self._first = self._last = ts
+            notices = self._notices
+            while self._pending < len(notices) and notices[self._pending].timestamp < self._start:
+                self._pending += 1
+        self._count(entry, cost)
+        self._last = ts
+
+    def _weigh(self, before: float) -> None:
+        """Let the notices written before `before` end the open block."""
+        notices = self._notices
+        while self._pending < len(notices) and notices[self._pending].timestamp < before:
+            notice = notices[self._pending]
+            self._pending += 1
+            if _applies(notice, self._start, self._end):
+                self._end, self._official = notice.resets_at, True
+
+    def _count(self, entry: Entry, cost: float | None, sign: int = 1) -> None:
+        if sign > 0:
+            self._members[entry.key] = (entry, cost)
+        self._total.add(entry, cost, sign)
+        acc = self._per_model.get(entry.model)
+        if acc is None:
+            acc = self._per_model[entry.model] = TotalsBuilder()
+        acc.add(entry, cost, sign)
+
+    def _close(self) -> None:
+        """The open block is final: a newer response opened the next one."""
+        self.closed.append(self._block(self._end, self._official, False))
+        self.after = self._end
+        # Only notices from its end on can touch the blocks to come.
+        cut = bisect.bisect_left(self._notices, self.after, key=_at)
+        self._notices = self._notices[cut:]
+        self._pending = max(0, self._pending - cut)
+        self._members = {}
+        self._total = TotalsBuilder()
+        self._per_model = {}
+
+    def _block(self, end: float, official: bool, active: bool) -> Block:
+        return Block(self._start, end, self._first, self._last, self._total.build(),
+                     _models(self._per_model), active, False, official)  # fmt: skip
+
+    # -- live: any order ----------------------------------------------------------------
+
+    def add(self, entry: Entry) -> Stale | None:
+        """Count a new response (any time); Stale when it lands in a closed block."""
+        ts = entry.timestamp
+        if ts <= self.after and (self.closed or self.after > 0.0):
+            return Stale(ts)
+        if not self._members or ts >= self._last:
+            self._push(entry, self.cost_of(entry))
+        elif self._start <= ts and ts < self._last:
+            # Inside the open block: membership and end cannot change, only the sums.
+            self._count(entry, self.cost_of(entry))
+            self._first = min(self._first, ts)
+        else:
+            self._count(entry, self.cost_of(entry))
+            self._regroup()
+        return None
+
+    def replace(self, old: Entry, new: Entry) -> Stale | None:
+        """A larger (or earlier) copy of a counted response replaces it (dedup.merge)."""
+        got = self._members.get(old.key)
+        if got is None:
+            # Not in the open block: a closed block changes (or it was never fed here).
+            return Stale(min(old.timestamp, new.timestamp))
+        if new.timestamp <= self.after and (self.closed or self.after > 0.0):
+            return Stale(new.timestamp)
+        held, cost = got  # the copy held, taken out at the price it was counted at
+        self._count(held, cost, -1)
+        del self._members[old.key]
+        self._count(new, self.cost_of(new))
+        if new.timestamp != held.timestamp:
+            self._regroup()  # the open block's edges (or its split) may move
+        return None
+
+    def reset(self, notice: ResetNotice) -> Stale | None:
+        """An official reset notice (other windows never end a block)."""
+        if notice.window != "five_hour":
+            return None
+        if notice.timestamp < self.after:
+            return Stale(notice.timestamp)
+        at = bisect.bisect_right(self._notices, notice.timestamp, key=_at)
+        self._notices.insert(at, notice)
+        if self._members and notice.timestamp < self._last:
+            self._regroup()  # weighed out of order: regroup the open block
+        elif at < self._pending:
+            self._pending += 1
+        return None
+
+    def rewind(self, since: float, resets: Iterable[ResetNotice]) -> float:
+        """Forget the blocks a change at `since` may touch; feed again what is newer.
+
+        Returns the time after which every response must be fed again (in time order).
+        """
+        # A response at a block's end still belongs to it (strict > 5 h): keep end < since.
+        keep = [b for b in self.closed if b.end < since]
+        fresh = BlockBuilder(self.cost_of, resets, keep)
+        for name in self.__slots__:
+            setattr(self, name, getattr(fresh, name))
+        last = keep[-1].last_activity if keep else None
+        return float("-inf") if last is None else last
+
+    def _regroup(self) -> None:
+        """Group the open block's responses again in time order (they may split)."""
+        members = sorted(self._members.values(), key=lambda ec: ec[0].timestamp)
+        self._members = {}
+        self._total = TotalsBuilder()
+        self._per_model = {}
+        self._pending = 0
+        for entry, cost in members:
+            self._push(entry, cost)
+
+    # -- views --------------------------------------------------------------------------
+
+    def open_block(self, now: float) -> Block | None:
+        """The newest block (None before any response); active while now is inside it."""
+        if not self._members:
+            return None
+        end, official = self._end, self._official
+        for notice in self._notices[self._pending :]:
+            if _applies(notice, self._start, end):
+                end, official = notice.resets_at, True
+        active = now < end and now - self._last < BLOCK_SECONDS
+        return self._block(end, official, active)
+
+    def blocks(self, now: float) -> list[Block]:
+        """Every real block (no gaps), oldest first; the newest may be active."""
+        shown = self.closed
+        if shown and now < shown[-1].end:  # a clock before the data (a pinned --now)
+            shown = [replace(b, is_active=_active(b, now)) for b in shown]
+        current = self.open_block(now)
+        return [*shown, current] if current is not None else list(shown)
+
+    def responses(self) -> list[Entry]:
+        """The open block's responses (the only ones held)."""
+        return [e for e, _ in self._members.values()]
+
+    def cost(self, entry: Entry) -> float | None:
+        """The price an open-block response was counted at (priced again when unknown)."""
+        got = self._members.get(entry.key)
+        return got[1] if got is not None and got[0] == entry else self.cost_of(entry)
+
+    @property
+    def open_start(self) -> float:
+        """Start of the open block (inf when there is none)."""
+        return self._start if self._members else float("inf")
+
+
+def _at(notice: ResetNotice) -> float:
+    return notice.timestamp
+
+
+def _active(b: Block, now: float) -> bool:
+    last = b.last_activity
+    return last is not None and now < b.end and now - last < BLOCK_SECONDS
