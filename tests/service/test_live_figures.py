@@ -6,6 +6,7 @@ import os
 from datetime import UTC
 from pathlib import Path
 
+from tests.alert_memory import MemoryAlertLog
 from tests.builders import T0, assistant, entry, write_jsonl
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
@@ -13,7 +14,7 @@ from tray_app.adapters.scanner import Engine
 from tray_app.service.live_state import LiveState
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.ui.tooltip import header_lines
-from tray_app.usage.alerts import PROJECTION, AlertRules, BlockState, MemoryAlertLog, plan_alerts
+from tray_app.usage.alerts import PROJECTION, AlertRules, BlockState, plan_alerts
 
 
 def price(_: object) -> float:

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.alert_memory import MemoryAlertLog
 from tray_app.usage.alerts import (
     NEW_BLOCK,
     PROJECTION,
     Alert,
     AlertRules,
     BlockState,
-    MemoryAlertLog,
     alerts_for_catch_up,
     check_alerts,
     plan_alerts,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tray_app.usage.alerts import MemoryAlertLog
+from tests.alert_memory import MemoryAlertLog
 from tray_app.usage.budgets import budget_alerts, budget_status, period_bounds
 from tray_app.usage.model import Entry
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tray_app.usage.alerts import AlertRules, MemoryAlertLog
+from tests.alert_memory import MemoryAlertLog
+from tray_app.usage.alerts import AlertRules
 from tray_app.usage.limits import Limit
 from tray_app.usage.window_alerts import weekly_alerts
 

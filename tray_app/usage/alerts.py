@@ -37,21 +37,6 @@ class AlertMemory(Protocol):
         ...
 
 
-class MemoryAlertLog:
-    """An `AlertMemory` kept in a dict, for tests and for running without a ledger."""
-
-    def __init__(self) -> None:
-        self.records: dict[tuple[float, str], float] = {}
-
-    def fired(self, block_start: float, kind: str) -> bool:
-        """True once `record` was called for this block and kind."""
-        return (block_start, kind) in self.records
-
-    def record(self, block_start: float, kind: str, at: float) -> None:
-        """Remember the first time only: later calls do not move the date."""
-        self.records.setdefault((block_start, kind), at)
-
-
 @dataclass(frozen=True, slots=True)
 class BlockState:
     """The active block as plain values (the service builds it from its `BlockView`)."""
