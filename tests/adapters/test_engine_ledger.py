@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.builders import assistant, user, write_jsonl
 from tray_app.adapters.discovery import find_roots
 from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_recovery import salvage
 from tray_app.adapters.scanner import Engine
 
 
@@ -129,7 +130,7 @@ def test_salvage_copies_names_and_history_from_a_readable_old_file(tmp_path: Pat
     old = tmp_path / "old.db"
     os.replace(db, old)
     fresh = Ledger.open(db)
-    fresh._salvage(old)
+    salvage(old, fresh.db.connection())
     assert fresh.sessions()["s1"].name == "refactor"
     assert [e.key for e in fresh.load_entries()] == ["msg_1"]
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import peewee as pw
 
-from tray_app.adapters import ledger_recovery as recovery
 from tray_app.adapters.ledger_connect import loaded_path, stored_path
 from tray_app.adapters.ledger_errors import LedgerError, LedgerIOError, LedgerReadOnly, translated
 from tray_app.adapters.ledger_file import Kind, identify
@@ -94,11 +93,6 @@ class Ledger:
         ledger.notes, ledger.recovered_to, ledger.salvaged = got.notes, got.aside, got.salvaged
         return ledger
 
-    def _salvage(self, old: Path) -> Salvaged:
-        """Copy what SQLite can still read from the old file: names first, then history."""
-        con = self.db.connection()
-        return recovery.salvage(old, con)
-
     def _stat_identity(self) -> tuple[int, int] | None:
         try:
             st = os.stat(self.path)
@@ -151,20 +145,10 @@ class Ledger:
         )
         return [Entry._make(row) for row in cursor]
 
-    def unpriced_candidates(self) -> list[str]:
-        """Models of responses without Claude Code's own cost (the table decides the rest)."""
-        cursor = self.db.execute_sql("SELECT DISTINCT model FROM responses WHERE cost_usd IS NULL")
-        return [row[0] for row in cursor]
-
     def meta(self, key: str) -> str | None:
         """A value of the meta table."""
         row = self.db.execute_sql("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a value in the meta table."""
-        with self.writing():
-            self.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def load_resets(self) -> list[ResetNotice]:
         """Official reset times seen so far."""

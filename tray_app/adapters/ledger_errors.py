@@ -72,11 +72,6 @@ def sqlite_code(exc: BaseException) -> int | None:
     return found
 
 
-def is_corrupt(exc: BaseException) -> bool:
-    """Whether SQLite reported malformed pages or a file that is not a database."""
-    return sqlite_code(exc) in (SQLITE_CORRUPT, SQLITE_NOTADB)
-
-
 def disk_full(path: Path) -> bool:
     """Whether the file system holding `path` has no free blocks left for us."""
     try:

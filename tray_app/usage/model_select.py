@@ -132,11 +132,6 @@ def effective_model(layers: Sequence[Layer]) -> Effective:
     )
 
 
-def env_layers(env: Mapping[str, str]) -> list[Layer]:
-    """ANTHROPIC_MODEL then ANTHROPIC_DEFAULT_MODEL (empty values do not count)."""
-    return [Layer("env", name, env.get(name) or None) for name in ENV_VARS]
-
-
 def describe(value: str | None, profiles: Mapping[str, str]) -> str:
     """A model value as shown to the user, with the profile that names it."""
     if value is None:
