@@ -8,6 +8,7 @@ against a throw-away Claude Code config dir whose settings.json says `"model": "
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     """Open the submenu and save it with the menu and the icon."""
+    # No options, but --help must explain rather than overwrite the committed image.
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, start_desktop(Path(tmp) / "runtime") as desk:
         claude = Path(tmp) / "claude"

@@ -9,6 +9,7 @@ saves assets/screenshots/official-limits.png (the icon shows the fuller weekly w
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -113,6 +114,8 @@ def capture(desk: Desktop, tmp: Path, out: Path = OUT) -> Path:
 
 def main() -> int:
     """One private desktop, one screenshot."""
+    # No options, but --help must explain rather than overwrite the committed image.
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     with tempfile.TemporaryDirectory() as t, start_desktop(Path(t) / "runtime") as desk:
         capture(desk, Path(t))
     return 0
