@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tray_app.service.snapshot import BlockView, LimitSource, Rates, SessionView, Snapshot
+from tray_app.service.snapshot import BlockView, LimitSource, Rates, SessionSummary, Snapshot
 from tray_app.usage.blocks import Block
 from tray_app.usage.model import Totals
 
@@ -27,9 +27,9 @@ def session(
     project: str = "/home/u/code/webapp",
     tokens: int = 320_000,
     cost: float | None = 1.23,
-) -> SessionView:
+) -> SessionSummary:
     """A session with `tokens` input tokens."""
-    return SessionView(
+    return SessionSummary(
         session_id=session_id,
         name=name,
         project_path=project,

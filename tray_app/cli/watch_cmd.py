@@ -16,7 +16,7 @@ from tray_app.cli.dataset import local_tz, open_ledger
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.limits_cmd import limits_json, limits_line
 from tray_app.service.runtime import LiveRuntime
-from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.service.snapshot import SessionSummary, Snapshot
 from tray_app.usage import formatting as fmt
 from tray_app.usage.burn import share_per_minute
 from tray_app.usage.official_limits import source_text
@@ -25,7 +25,7 @@ from tray_app.usage.text_safety import NAME_MAX, clean
 BAR = 30
 
 
-def _session(s: SessionView | None) -> dict[str, Any] | None:
+def _session(s: SessionSummary | None) -> dict[str, Any] | None:
     if s is None:
         return None
     return {

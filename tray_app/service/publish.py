@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from tray_app.service.live_state import LiveState
 from tray_app.service.official_view import limits_for
-from tray_app.service.snapshot import BlockView, Rates, SessionView, Snapshot, Status
+from tray_app.service.snapshot import BlockView, Rates, Snapshot, Status
 from tray_app.usage.blocks import active_block
 from tray_app.usage.burn import span_of
 from tray_app.usage.limits import LimitMode, compute_limit
 from tray_app.usage.official_limits import DEFAULT_MAX_AGE, OfficialWindow
+from tray_app.usage.reports import SessionSummary, session_summary
 
 RECENT_SESSIONS = 8
 
@@ -28,17 +29,10 @@ class ViewSettings:
 
 def _session_view(
     state: LiveState, sid: str, names: Mapping[str, str], projects: Mapping[str, str]
-) -> SessionView:
+) -> SessionSummary:
     s = state.sessions[sid]
-    return SessionView(
-        sid,
-        names.get(sid, ""),
-        projects.get(sid, ""),
-        s.first,
-        s.last,
-        s.acc.build(),
-        tuple(sorted(s.models)),
-    )
+    # The live state counts responses per model, not tokens: its models go by name.
+    return session_summary(sid, s.acc.build(), sorted(s.models), s.first, s.last, names, projects)
 
 
 def build_snapshot(

@@ -8,9 +8,10 @@ from typing import Literal
 from tray_app.usage.blocks import Block
 from tray_app.usage.limits import Limit, LimitSource
 from tray_app.usage.model import Totals
+from tray_app.usage.reports import SessionSummary
 
 Status = Literal["no_data", "idle", "active", "error"]
-__all__ = ["BlockView", "LimitSource", "Rates", "SessionView", "Snapshot", "Status"]
+__all__ = ["BlockView", "LimitSource", "Rates", "SessionSummary", "Snapshot", "Status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,27 +37,6 @@ class BlockView:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionView:
-    """One session's figures (names come from the ledger)."""
-
-    session_id: str
-    name: str  # "" when the user has not named it
-    project_path: str
-    first_activity: float
-    last_activity: float
-    totals: Totals
-    models: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        """Name if set, else project folder and short id."""
-        if self.name:
-            return self.name
-        project = self.project_path.rstrip("/").rsplit("/", 1)[-1] or "session"
-        return f"{project} · {self.session_id[:8]}"
-
-
-@dataclass(frozen=True, slots=True)
 class Rates:
     """Token and dollar rates: over the last minute and the tracked session's average."""
 
@@ -74,9 +54,9 @@ class Snapshot:
     status: Status
     totals: Totals
     active_block: BlockView | None
-    tracked_session: SessionView | None
+    tracked_session: SessionSummary | None
     tracking_auto: bool  # True: following the latest active session
-    recent_sessions: tuple[SessionView, ...]
+    recent_sessions: tuple[SessionSummary, ...]
     rates: Rates = field(default_factory=Rates)
     last_update: float | None = None  # time of the newest counted response (last use)
     error: str | None = None  # set with status "error" (e.g. data dir unreadable)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.service.snapshot import SessionSummary, Snapshot
 from tray_app.ui.budget_menu import budget_rows, parse_usd
 from tray_app.ui.budget_menu import prompt as budget_prompt
 from tray_app.ui.model_menu import TITLE as MODEL_TITLE
@@ -95,7 +95,8 @@ def _session_entries(snapshot: Snapshot | None) -> tuple[Entry, ...]:
     """Automatic first, then recent sessions (the tracked one kept even when older)."""
     auto = snapshot is None or snapshot.tracking_auto
     tracked = None if snapshot is None else snapshot.tracked_session
-    sessions: list[SessionView] = list(snapshot.recent_sessions[:MAX_SESSIONS] if snapshot else ())
+    recent = snapshot.recent_sessions[:MAX_SESSIONS] if snapshot else ()
+    sessions: list[SessionSummary] = list(recent)
     if tracked is not None and all(s.session_id != tracked.session_id for s in sessions):
         sessions.append(tracked)
     rows = [Entry("Latest active (automatic)", "radio", Action("track"), checked=auto)]

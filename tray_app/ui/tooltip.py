@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from tray_app.service.snapshot import BlockView, SessionView, Snapshot
+from tray_app.service.snapshot import BlockView, SessionSummary, Snapshot
 from tray_app.ui.limit_lines import block_text, window_lines
 from tray_app.usage.formatting import (
     compact,
@@ -53,12 +53,12 @@ def _block_line(view: BlockView) -> str:
     return f"{head} · {percent(view.percent)} of {source}{limit}"
 
 
-def safe_label(session: SessionView) -> str:
+def safe_label(session: SessionSummary) -> str:
     """The session's name (or project · id) as one short line with no control characters."""
     return clean(session.label, LABEL_MAX)
 
 
-def _session_line(session: SessionView, auto: bool) -> str:
+def _session_line(session: SessionSummary, auto: bool) -> str:
     """`Session: name · 320k tok · $1.23`."""
     mode = " (auto)" if auto else ""
     totals = session.totals

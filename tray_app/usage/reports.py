@@ -15,15 +15,42 @@ CostFn = Callable[[Entry], "float | None"]
 
 @dataclass(frozen=True, slots=True)
 class SessionSummary:
-    """One session's figures."""
+    """One session's figures: the one type of the CLI reports, the live view and the dashboard."""
 
     session_id: str
-    name: str
+    name: str  # "" when the user has not named it
     project_path: str
     first_activity: float
     last_activity: float
     totals: Totals
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # most tokens first, then by name (when tokens are known)
+
+    @property
+    def label(self) -> str:
+        """Name if set, else project folder and short id."""
+        if self.name:
+            return self.name
+        project = self.project_path.rstrip("/").rsplit("/", 1)[-1] or "session"
+        return f"{project} · {self.session_id[:8]}"
+
+
+def session_summary(
+    session_id: str,
+    totals: Totals,
+    models: Iterable[str],
+    first: float,
+    last: float,
+    names: Mapping[str, str] | None = None,
+    projects: Mapping[str, str] | None = None,
+) -> SessionSummary:
+    """The one builder: a session's sums with its name and project (from the ledger) looked up.
+
+    `models` keeps the caller's order (reports: most tokens first; the live view, which
+    counts no per-model tokens, by name).
+    """
+    name = (names or {}).get(session_id, "")
+    path = (projects or {}).get(session_id, "")
+    return SessionSummary(session_id, name, path, first, last, totals, tuple(models))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +99,11 @@ def sum_totals(parts: Iterable[Totals]) -> Totals:
     return Totals(t[0], t[1], t[2], t[3], round(cost, 9), t[4], t[5], t[6])
 
 
+def by_tokens(tokens: Mapping[str, int]) -> tuple[str, ...]:
+    """Model names, most tokens first, then by name (the order every report lists them in)."""
+    return tuple(sorted(tokens, key=lambda m: (-tokens[m], m)))
+
+
 def unpriced_models(entries: Iterable[Entry], cost_of: CostFn) -> list[str]:
     """Models whose cost is unknown (for the warning that names them)."""
     return sorted({e.model for e in entries if e.cost_usd is None and cost_of(e) is None})
@@ -86,7 +118,7 @@ def sessions(
     """Per-session figures, most recent activity first."""
     acc: dict[str, TotalsBuilder] = {}
     span: dict[str, list[float]] = {}
-    models: dict[str, set[str]] = {}
+    tokens: dict[str, dict[str, int]] = {}
     for e in entries:
         acc.setdefault(e.session_id, TotalsBuilder()).add(e, cost_of(e))
         s = span.get(e.session_id)
@@ -95,21 +127,13 @@ def sessions(
         else:
             s[0] = min(s[0], e.timestamp)
             s[1] = max(s[1], e.timestamp)
-        models.setdefault(e.session_id, set()).add(e.model)
-    names = names or {}
-    projects = projects or {}
+        per_model = tokens.setdefault(e.session_id, {})
+        per_model[e.model] = per_model.get(e.model, 0) + e.total_tokens
     out = [
-        SessionSummary(
-            sid,
-            names.get(sid, ""),
-            projects.get(sid, ""),
-            span[sid][0],
-            span[sid][1],
-            acc[sid].build(),
-            tuple(sorted(models[sid])),
-        )
-        for sid in acc
-    ]
+        session_summary(sid, b.build(), by_tokens(tokens[sid]), span[sid][0], span[sid][1],
+                        names, projects)
+        for sid, b in acc.items()
+    ]  # fmt: skip
     out.sort(key=lambda s: s.last_activity, reverse=True)
     return out
 

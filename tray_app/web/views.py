@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from tray_app.service.snapshot import SessionView, Snapshot
+from tray_app.service.snapshot import SessionSummary, Snapshot
 from tray_app.usage.blocks import build_blocks
 from tray_app.usage.budgets import BudgetStatus
 from tray_app.usage.json_fields import round_usd, totals_json
@@ -19,7 +19,7 @@ TIMELINE_BLOCKS = 60
 SESSION_ROWS = 40
 
 
-def _session(s: SessionView) -> dict[str, Any]:
+def _session(s: SessionSummary) -> dict[str, Any]:
     return {
         "session_id": s.session_id, "name": s.name, "label": s.label,
         "project_path": s.project_path, "last_activity": s.last_activity,
