@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from tray_app.cli import render as r
@@ -13,7 +14,7 @@ from tray_app.cli.projects import Projects
 from tray_app.cli.reports_cmd import warn_unpriced
 from tray_app.cli.table import Col, Line, render
 from tray_app.usage.grouping import Row, pick
-from tray_app.usage.reports import sum_totals
+from tray_app.usage.reports import SessionSummary, session_summary, sum_totals
 from tray_app.usage.rollup import Part, group_parts
 from tray_app.usage.text_safety import NAME_MAX, clean
 
@@ -24,18 +25,15 @@ def _rows(entries: list[Part], data: Dataset, args: argparse.Namespace) -> list[
     return pick(rows, args.last, args.order or "desc")
 
 
+def session_of(row: Row, names: Mapping[str, str], paths: Mapping[str, str]) -> SessionSummary:
+    """A session row of the ledger's rollup as the one session type."""
+    return session_summary(row.key, row.totals, row.models, row.first, row.last, names, paths)
+
+
 def _json(row: Row, data: Dataset, projects: Projects, breakdown: bool) -> dict[str, Any]:
-    path = data.projects.get(row.key, "")
-    out: dict[str, Any] = {
-        "session_id": row.key,
-        "name": data.names.get(row.key, ""),
-        "project_path": path,
-        "project": projects.names.get(path, "") if path else "",
-        "first_activity": r.iso(row.first),
-        "last_activity": r.iso(row.last),
-        "models": list(row.models),
-        **r.totals_json(row.totals),
-    }
+    s = session_of(row, data.names, data.projects)
+    path = s.project_path
+    out = r.session_json(s, project=projects.names.get(path, "") if path else "")
     if breakdown:
         out["per_model"] = rt.per_model_json(row.per_model)
     return out
