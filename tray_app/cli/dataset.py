@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from math import inf, nextafter
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tray_app.adapters import model_activity, response_queries
 from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.discovery import find_roots
@@ -21,6 +23,7 @@ from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.usage.blocks import Block, build_blocks, with_gaps
 from tray_app.usage.model import Entry, ResetNotice
+from tray_app.usage.model_activity import Activity, activity_of, stamps_of
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.rollup import Part, parts_of
 
@@ -47,6 +50,7 @@ class Dataset:
     _entries: list[Entry] | None = None
     _history: list[Entry] | None = None
     _parts: list[Part] | None = None
+    _rolled: tuple[Rollup | None] | None = None  # the rollup once asked (None inside: no)
 
     @property
     def filtered(self) -> bool:
@@ -107,10 +111,59 @@ class Dataset:
 
     def _rollup(self) -> Rollup | None:
         """The ledger's rollup when it answers for exactly these roots (else None)."""
-        if self.ledger is None or self.engine.outside:
-            return None  # responses of other roots share the ledger: count the list
-        rollup = Rollup(self.ledger, self.prices, self.prices.cost)
-        return rollup if rollup.update() else None
+        if self._rolled is None:
+            rollup = None
+            if self.ledger is not None and not self.engine.outside:
+                # (Responses of other roots share the ledger: those reports count the list.)
+                rollup = Rollup(self.ledger, self.prices, self.prices.cost)
+                rollup = rollup if rollup.update() else None
+            self._rolled = (rollup,)
+        return self._rolled[0]
+
+    def _narrow(self) -> Ledger | None:
+        """The ledger when narrow queries answer for this report (else count the list)."""
+        return self.ledger if self._rollup() is not None else None
+
+    @property
+    def session_ids(self) -> set[str]:
+        """Sessions with responses in the window."""
+        return {p.session_id for p in self.parts}
+
+    def session_entries(self, sessions: set[str]) -> list[Entry]:
+        """The window's responses of these sessions: only their quarter-hours are read."""
+        ledger = self._narrow()
+        if ledger is None:
+            return [e for e in self.entries if e.session_id in sessions]
+        quarters = (p.q for p in self.parts if p.session_id in sessions)
+        lo, hi = self.window
+        return response_queries.session_responses(ledger, sessions, quarters, lo, hi)
+
+    def activity(self) -> list[Activity]:
+        """Per quarter-hour and model busy time of the window (models' average rates)."""
+        ledger = self._narrow()
+        if ledger is None or not model_activity.update(ledger):
+            return activity_of(stamps_of(self.entries))
+        lo, hi = self.window
+        return model_activity.window_activity(ledger, lo, hi)
+
+    def between(self, lo: float, hi: float) -> list[Entry]:
+        """The window's responses with lo <= ts < hi (a short span: e.g. the last minute)."""
+        w_lo, w_hi = self.window
+        lo, hi = max(lo, w_lo), min(hi, w_hi)
+        if not lo < hi:
+            return []
+        ledger = self._narrow()
+        if ledger is None:
+            return [e for e in self.entries if lo <= e.timestamp < hi]
+        return list(response_queries.iter_responses(ledger, lo, hi))
+
+    def in_time_order(self) -> Iterator[Entry]:
+        """The window's responses oldest first, streamed from the ledger when it can."""
+        ledger = self._narrow()
+        if ledger is None:
+            return iter(sorted(self.entries, key=lambda e: e.timestamp))
+        lo, hi = self.window
+        return response_queries.iter_responses(ledger, lo, hi)
 
     def cost(self, entry: Entry) -> float | None:
         """USD of one response, None when unpriced (priced once per run: reports ask often)."""

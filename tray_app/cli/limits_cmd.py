@@ -98,7 +98,11 @@ def _reset(ts: float | None, now: float, tz: tzinfo) -> str:
 def cmd_limits(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Every limit window known: its %, source, age and reset."""
     data = load(args, env)
-    blocks = build_blocks(data.entries, env.now, data.cost, data.resets)
+    # All history from the ledger's block cache; a --since/--until window counts its own.
+    if data.filtered:
+        blocks = build_blocks(data.entries, env.now, data.cost, data.resets)
+    else:
+        blocks = data.all_blocks(env.now)
     s = data.settings
     fallback = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
     result = official_limits(env, data, blocks, fallback)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 from typing import Any
 
 from tray_app import __version__
@@ -13,12 +12,13 @@ from tray_app.adapters.locations import config_file
 from tray_app.cli import render as r
 from tray_app.cli import statusline_setup
 from tray_app.cli.data_dirs import data_dir_problems
-from tray_app.cli.dataset import ledger_path, load
+from tray_app.cli.dataset import Dataset, ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.export_periods import export_periods
 from tray_app.cli.roots_cmd import remembered_json, remembered_lines
 from tray_app.cli.sessions_cmd import resolve_session
-from tray_app.usage.reports import totals_of, unpriced_models
+from tray_app.usage.model import Entry, TotalsBuilder
+from tray_app.usage.reports import unpriced_models
 from tray_app.usage.text_safety import (
     DESCRIPTION_MAX,
     TAG_MAX,
@@ -63,7 +63,7 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
     data = load(args, env)
     ledger = data.ledger
     assert ledger is not None
-    known = {e.session_id for e in data.entries} | set(data.sessions)
+    known = data.session_ids | set(data.sessions)  # from the rollup: no load of every response
     sid = resolve_session(args.session, known, data.names)
     name = args.name.strip()
     problem = name_problem(name, sid, data.names, known)
@@ -86,46 +86,61 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _export_row(e: Entry, data: Dataset) -> dict[str, Any]:
+    return {
+        "timestamp": r.iso(e.timestamp),
+        "session_id": e.session_id,
+        "project_path": data.projects.get(e.session_id, ""),
+        "model": e.model,
+        "message_id": e.message_id,
+        "request_id": e.request_id,
+        "input_tokens": e.input_tokens,
+        "output_tokens": e.output_tokens,
+        "cache_creation_tokens": e.cache_creation_tokens,
+        "cache_creation_1h_tokens": e.cache_1h_tokens,
+        "cache_read_tokens": e.cache_read_tokens,
+        "total_tokens": e.total_tokens,
+        "web_search_requests": e.web_search_requests,
+        "speed": e.speed or "standard",
+        "inference_geo": e.geo,
+        "sidechain": bool(e.sidechain),  # the ledger stores 0/1
+        "cost_usd": r.round_usd(data.cost(e)),
+    }
+
+
+def _indented(text: str, by: str) -> str:
+    return text.replace("\n", "\n" + by)
+
+
 def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
-    """Every counted response (metrics and ids only) as CSV or JSON."""
+    """Every counted response (metrics and ids only) as CSV or JSON, streamed in time order.
+
+    Rows are read from the ledger a batch at a time and written as they come: memory
+    stays flat however long the history. The JSON is byte for byte what dumping the
+    whole object at once gives.
+    """
     data = load(args, env)
     if getattr(args, "period", "responses") != "responses":
         return export_periods(args.period, data, env, args.format == "json" or args.json)
-    entries = sorted(data.entries, key=lambda e: e.timestamp)
-    rows: list[dict[str, Any]] = [
-        {
-            "timestamp": r.iso(e.timestamp),
-            "session_id": e.session_id,
-            "project_path": data.projects.get(e.session_id, ""),
-            "model": e.model,
-            "message_id": e.message_id,
-            "request_id": e.request_id,
-            "input_tokens": e.input_tokens,
-            "output_tokens": e.output_tokens,
-            "cache_creation_tokens": e.cache_creation_tokens,
-            "cache_creation_1h_tokens": e.cache_1h_tokens,
-            "cache_read_tokens": e.cache_read_tokens,
-            "total_tokens": e.total_tokens,
-            "web_search_requests": e.web_search_requests,
-            "speed": e.speed or "standard",
-            "inference_geo": e.geo,
-            "sidechain": e.sidechain,
-            "cost_usd": r.round_usd(data.cost(e)),
-        }
-        for e in entries
-    ]
+    out = env.stdout
+    totals = TotalsBuilder()
     if args.format == "json" or args.json:
-        payload = {"responses": rows, "totals": r.totals_json(totals_of(entries, data.cost))}
-        print(r.dumps(payload), file=env.stdout)
-    else:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
+        out.write('{\n  "responses": [')
+        sep = "\n    "
+        for e in data.in_time_order():
+            totals.add(e, data.cost(e))
+            out.write(sep + _indented(r.dumps(_export_row(e, data)), "    "))
+            sep = ",\n    "
+        out.write("\n  ]" if sep != "\n    " else "]")
+        tail = _indented(r.dumps(r.totals_json(totals.build())), "  ")
+        out.write(f',\n  "totals": {tail}\n}}\n')
+        return ExitStatus.OK
+    writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for e in data.in_time_order():
+        row = _export_row(e, data)
         # Ids, paths and models come from transcripts: no control chars, no formulas.
-        writer.writerows(
-            {k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
-        )
-        env.stdout.write(out.getvalue())
+        writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()})
     return ExitStatus.OK
 
 

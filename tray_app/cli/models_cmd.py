@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from math import inf, nextafter
 from typing import Any
 
 from tray_app.cli import render as r
 from tray_app.cli import report_table as rt
-from tray_app.cli.dataset import load
+from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
 from tray_app.cli.projects import Projects
 from tray_app.cli.reports_cmd import warn_unpriced
 from tray_app.cli.table import Col, Line, render
-from tray_app.usage.reports import ModelSummary, models, totals_of
+from tray_app.usage.model import Entry
+from tray_app.usage.model_activity import activity_of, busy_by_model, model_summaries, stamps_of
+from tray_app.usage.reports import ModelSummary, sum_totals, totals_of
+from tray_app.usage.rollup import Part, group_parts
 
 
 def without_cache_reads(m: ModelSummary) -> float | None:
@@ -23,6 +27,30 @@ def without_cache_reads(m: ModelSummary) -> float | None:
     return m.avg_tokens_per_sec * (t.total_tokens - t.cache_read_tokens) / t.total_tokens
 
 
+def summaries(
+    data: Dataset, parts: list[Part], sessions: set[str] | None, now: float
+) -> tuple[list[ModelSummary], list[Entry]]:
+    """Per model figures of these parts, and the last minute's responses.
+
+    Totals come from the rollup's parts, busy time from the ledger's per-model activity
+    (or the responses of `sessions` when a project narrows the report): no load of
+    every response.
+    """
+    totals = {row.key: row.totals for row in group_parts(parts, lambda p: p.model)}
+    if sessions is None:
+        records = data.activity()
+        recent = data.between(now - 60.0, nextafter(now, inf))
+    else:
+        mine = data.session_entries(sessions)
+        records = activity_of(stamps_of(mine))
+        recent = [e for e in mine if now - 60.0 <= e.timestamp <= now]
+    by_model: dict[str, list[Entry]] = {}
+    for e in recent:
+        by_model.setdefault(e.model, []).append(e)
+    last = {m: totals_of(es, data.cost) for m, es in by_model.items()}
+    return model_summaries(totals, busy_by_model(records), last), recent
+
+
 def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f}"
 
@@ -30,13 +58,14 @@ def _rate(value: float | None) -> str:
 def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Per model: totals, share, average rates; the last-minute rate only for models in use."""
     data = load(args, env)
-    entries = Projects(data).select(data.entries, args)
-    items = models(entries, data.cost, env.now)
+    parts = Projects(data).select(data.parts, args)
+    narrowed = {p.session_id for p in parts} if getattr(args, "project", None) else None
+    items, recent = summaries(data, parts, narrowed, env.now)
     if not args.no_cost:
         warn_unpriced(env, data)
-    total = totals_of(entries, data.cost)
+    total = sum_totals(m.totals for m in items)
     # A last-minute rate only means something for a model used in the last minute.
-    live = {e.model for e in entries if env.now - 60.0 <= e.timestamp <= env.now}
+    live = {e.model for e in recent}
     listed = []
     for m in items:
         obj: dict[str, Any] = r.model_json(m)

@@ -41,9 +41,9 @@ def resolve_session(query: str, known: set[str], names: dict[str, str]) -> str:
 def cmd_session(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """One session: totals, per model and per day."""
     data = load(args, env)
-    known = {e.session_id for e in data.entries} | set(data.sessions)
+    known = data.session_ids | set(data.sessions)  # from the rollup: no load of every response
     sid = resolve_session(args.session, known, data.names)
-    mine = [e for e in data.entries if e.session_id == sid]
+    mine = data.session_entries({sid})  # only the quarter-hours the session used
     items = sessions(mine, data.cost, data.names, data.projects)
     meta = data.sessions.get(sid)
     per_model = models(mine, data.cost, env.now)

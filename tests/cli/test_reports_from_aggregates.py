@@ -1,0 +1,71 @@
+"""models, export, session and limits answer from the ledger's aggregates and narrow reads:
+the JSON is byte for byte what counting every response in memory (--no-ledger) prints."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.builders import REAL_FIXTURES, assistant, write_jsonl
+from tests.cli.cli_run import run
+
+NOW = ["--now", "2026-03-01T00:00:00+00:00"]
+COMMANDS = [
+    ["models"],
+    ["models", "--since", "2026-02-10", "--until", "2026-02-11"],
+    ["models", *NOW],
+    ["export"],
+    ["export", "--since", "2026-02-09T10:07:00", "--until", "2026-02-12"],
+    ["export", "--period", "daily"],
+    ["export", "--period", "weekly", "--timezone", "Asia/Kathmandu"],
+    ["export", "--period", "monthly", "--timezone", "America/St_Johns"],
+    ["limits", *NOW],
+]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not REAL_FIXTURES.is_dir():
+        pytest.skip("the shared real transcripts are not here")
+    dest = tmp_path_factory.mktemp("real") / "claude"
+    shutil.copytree(REAL_FIXTURES, dest)
+    return dest
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_ledger_json_equals_counting_in_memory(args: list[str], real: Path, tmp_path: Path) -> None:
+    extra = ["--data-dir", str(real), "--json"]
+    for _ in range(2):  # the first run fills the ledger, the second answers from it
+        code, from_ledger, err = run([*args, *extra], tmp_path)
+        assert code == 0, err
+    code, in_memory, err = run([*args, *extra, "--no-ledger"], tmp_path)
+    assert code == 0, err
+    assert from_ledger == in_memory
+    assert len(from_ledger) > 200
+
+
+def test_session_show_reads_the_session_only_and_equals_memory(
+    real: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run(["sessions", "--json", "--data-dir", str(real)], tmp_path)
+    assert code == 0
+    sid = out.split('"session_id": "')[1].split('"')[0]
+    args = ["session", sid[:8], "--json", "--data-dir", str(real)]
+    code, from_ledger, err = run(args, tmp_path)
+    assert code == 0, err
+    assert run([*args, "--no-ledger"], tmp_path)[1] == from_ledger
+    assert f'"session_id": "{sid}"' in from_ledger
+
+
+def test_export_says_true_and_false_for_sidechain_from_the_ledger(tmp_path: Path) -> None:
+    # The ledger stores 0/1: export printed 0/1 instead of JSON booleans.
+    data = tmp_path / "claude"
+    write_jsonl(
+        data / "projects" / "p" / "s.jsonl",
+        [assistant("m1", 5), assistant("m2", 7, minutes=1, sidechain=True)],
+    )
+    code, out, err = run(["export", "--json", "--data-dir", str(data)], tmp_path)
+    assert code == 0, err
+    assert out.count('"sidechain": false') == 1 and out.count('"sidechain": true') == 1

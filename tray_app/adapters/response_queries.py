@@ -1,0 +1,75 @@
+"""Narrow reads of single responses: by time range (streamed, in time order) or by session.
+
+Reports answer from the maintained aggregates; these are for the few that must show
+single responses (`export`, one session's rates). Each reads only the rows asked for,
+through the index on `ts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_errors import translated
+from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
+from tray_app.usage.model import Entry
+from tray_app.usage.rollup import QUARTER
+
+BATCH = 2000  # rows fetched per step while streaming
+# SQLite binds at most 32766 parameters (older builds 999): session ids go in chunks.
+MAX_PARAMS = 900
+
+
+def iter_responses(ledger: Ledger, lo: float, hi: float) -> Iterator[Entry]:
+    """Responses with lo <= ts < hi, oldest first, read a batch at a time.
+
+    Ties keep the table's key order, as a stable sort of a full read would.
+    """
+    cols = ", ".join(RESPONSE_COLUMNS)
+    with translated(ledger.path):
+        cursor = ledger.db.execute_sql(
+            f"SELECT {cols}, '' FROM responses WHERE ts >= ? AND ts < ? ORDER BY ts",
+            (lo, hi),
+        )
+        while rows := cursor.fetchmany(BATCH):
+            yield from map(Entry._make, rows)
+
+
+def spans(quarters: Iterable[int]) -> list[tuple[float, float]]:
+    """Time ranges [lo, hi) covering these UTC quarter-hours, neighbours merged."""
+    out: list[list[int]] = []
+    for q in sorted(set(quarters)):
+        if out and out[-1][1] == q:
+            out[-1][1] = q + 1
+        else:
+            out.append([q, q + 1])
+    return [(a * QUARTER, b * QUARTER) for a, b in out]
+
+
+def session_responses(
+    ledger: Ledger,
+    sessions: Collection[str],
+    quarters: Iterable[int],
+    lo: float,
+    hi: float,
+) -> list[Entry]:
+    """The responses of `sessions` with lo <= ts < hi, read only in the quarter-hours
+    the rollup says they used (so the cost follows the sessions, not the history)."""
+    ids = sorted(sessions)
+    cols = ", ".join(RESPONSE_COLUMNS)
+    out: list[Entry] = []
+    with translated(ledger.path):
+        for a, b in spans(quarters):
+            a, b = max(a, lo), min(b, hi)
+            if not a < b:
+                continue
+            for i in range(0, len(ids), MAX_PARAMS):
+                chunk = ids[i : i + MAX_PARAMS]
+                marks = ", ".join("?" * len(chunk))
+                cursor = ledger.db.execute_sql(
+                    f"SELECT {cols}, '' FROM responses WHERE ts >= ? AND ts < ? "
+                    f"AND session_id IN ({marks})",
+                    (a, b, *chunk),
+                )
+                out += map(Entry._make, cursor)
+    return out
