@@ -23,10 +23,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from scripts import screenshot_official
+from scripts.app_icons import write_app_icons
 from tests.ui.desktop import Desktop, Window, start_desktop
 from tests.ui.factories import idle, snapshot
 from tests.ui.tray_process import TrayProcess
-from tray_app.ui.icon import render_icon, write_app_icons
+from tray_app.ui.icon import render_icon
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -16,7 +15,6 @@ from tray_app.ui.icon import (
     gauge_for,
     level_for,
     render_icon,
-    write_app_icons,
 )
 
 SIZES = (16, 22, 32, 64)
@@ -137,14 +135,3 @@ def test_drawn_natively_not_scaled() -> None:
         DEFAULT_COLORS.track,
         GREEN,
     }
-
-
-def test_app_icons(tmp_path: Path) -> None:
-    written = write_app_icons(tmp_path)
-    png, runtime, ico = written
-    assert Image.open(png).size == (256, 256)
-    assert runtime.read_bytes() == png.read_bytes()
-    with Image.open(ico) as img:
-        assert {(16, 16), (32, 32), (256, 256)} <= set(img.info["sizes"])
-        img.size = (16, 16)  # type: ignore[misc]
-        assert count(img.convert("RGBA"), GREEN) > 0

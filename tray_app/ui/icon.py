@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
@@ -183,20 +182,3 @@ def render_icon(
 ) -> Image.Image:
     """The tray image for a snapshot, drawn natively at `size` pixels (16–256)."""
     return draw_gauge(gauge_for(snapshot, thresholds), size, colors)
-
-
-def write_app_icons(root: Path) -> list[Path]:
-    """Write the packaging icons (assets/*.png, *.ico) and the runtime copy in tray_app/data."""
-    logo = Gauge("active", 0.62, 0, "tok")
-    # Large sizes are supersampled so the rounded corners are smooth; small ones stay crisp.
-    big = draw_gauge(logo, 1024).resize((256, 256), Image.Resampling.LANCZOS)
-    targets = [root / "assets" / "token-monitor.png", root / "tray_app" / "data" / "icon.png"]
-    for path in targets:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        big.save(path, "PNG", optimize=True)
-    ico = root / "assets" / "token-monitor.ico"
-    # Each ICO entry is drawn at its own size instead of letting pillow shrink the 256 px one.
-    frames = [draw_gauge(logo, px) for px in (16, 24, 32, 48, 64)]
-    frames.append(draw_gauge(logo, 512).resize((128, 128), Image.Resampling.LANCZOS))
-    big.save(ico, "ICO", sizes=[(256, 256)] + [f.size for f in frames], append_images=frames)
-    return [*targets, ico]
