@@ -1,4 +1,4 @@
-"""models, export, session and limits answer from the ledger's aggregates and narrow reads:
+"""models, export, session, limits and model recommend answer from the ledger's aggregates and narrow reads:
 the JSON is byte for byte what counting every response in memory (--no-ledger) prints."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ COMMANDS = [
     ["export", "--period", "weekly", "--timezone", "Asia/Kathmandu"],
     ["export", "--period", "monthly", "--timezone", "America/St_Johns"],
     ["limits", *NOW],
+    ["model", "recommend", "--days", "30", "--now", "2026-02-28T00:00:00+00:00"],
 ]
 
 
@@ -46,9 +47,7 @@ def test_ledger_json_equals_counting_in_memory(args: list[str], real: Path, tmp_
     assert len(from_ledger) > 200
 
 
-def test_session_show_reads_the_session_only_and_equals_memory(
-    real: Path, tmp_path: Path
-) -> None:
+def test_session_show_reads_the_session_only_and_equals_memory(real: Path, tmp_path: Path) -> None:
     code, out, _ = run(["sessions", "--json", "--data-dir", str(real)], tmp_path)
     assert code == 0
     sid = out.split('"session_id": "')[1].split('"')[0]

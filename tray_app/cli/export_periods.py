@@ -9,9 +9,10 @@ from typing import Any
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.usage.grouping import group, period_of
+from tray_app.usage.grouping import period_of
 from tray_app.usage.model import Totals
 from tray_app.usage.reports import sum_totals
+from tray_app.usage.rollup import group_parts
 from tray_app.usage.text_safety import csv_cell
 
 PERIODS = {"daily": "day", "weekly": "week", "monthly": "month"}
@@ -54,7 +55,8 @@ def _row(period: str, model: str, t: Totals, first: str | None, last: str | None
 def export_periods(period: str, data: Dataset, env: Environment, as_json: bool) -> ExitStatus:
     """Totals per local day, week or month, each followed by its per-model rows."""
     unit = PERIODS[period]
-    rows = group(data.entries, lambda e: period_of(e.timestamp, data.tz, unit), data.cost)
+    # Quarter-hour parts never straddle a local day: summing them is exact in any zone.
+    rows = group_parts(data.parts, lambda p: period_of(p.first, data.tz, unit))
     out: list[dict[str, Any]] = []
     for row in rows:
         first, last = r.iso(row.first), r.iso(row.last)

@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from datetime import datetime
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from tray_app.cli import render as r
 from tray_app.cli.dataset import load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.limits_cmd import official_limits
-from tray_app.usage.blocks import build_blocks
 from tray_app.usage.limits import compute_limit
 from tray_app.usage.model_advice import Advice, advise, pressure
 from tray_app.usage.model_select import (
@@ -221,8 +221,8 @@ def recommend(args: argparse.Namespace, env: Environment, s: Settings) -> ExitSt
     """Cost per model, re-priced cost, limit pressure and a ranked suggestion."""
     data = load(args, env)
     since = env.now - args.days * DAY
-    entries = [e for e in data.entries if e.timestamp >= since]
-    blocks = build_blocks(data.history, env.now, data.cost, data.resets)
+    entries = data.between(since, inf)  # the last days only, read through the time index
+    blocks = data.all_blocks(env.now)  # the ledger's block cache when it can
     limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
     recent = [b for b in blocks if b.end > since and b.start <= env.now]
     hits = sum(since <= n.timestamp <= env.now for n in data.resets)
