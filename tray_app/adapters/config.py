@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from tray_app.adapters import locations
 from tray_app.adapters.small_files import read_small
 
@@ -289,6 +287,8 @@ def _from_mapping(data: Mapping[Any, Any], warnings: list[str]) -> Settings:
         try:
             values[key] = _KEYS[key][0](raw)
         except _Bad as error:
+            import yaml  # only for a bad value or a file: most commands never need it
+
             default = yaml.safe_dump(
                 _plain(getattr(defaults, key)), default_flow_style=True, sort_keys=False
             )
@@ -309,6 +309,8 @@ def _read_file(path: Path, warnings: list[str]) -> Settings:
     except (OSError, UnicodeDecodeError) as error:
         warnings.append(f"{path}: cannot read ({error}); using the defaults")
         return Settings()
+    import yaml  # a command with no config file never loads the YAML library
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -344,6 +346,8 @@ def dump_settings(settings: Settings) -> str:
     data = {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(Settings)}
     # One dump of the whole mapping (block style at the top, short lists inline), then a
     # comment above each top-level key: only top-level lines start at column 0 with "key:".
+    import yaml
+
     text = yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
     )
