@@ -102,7 +102,7 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
     total = sum_totals(b.totals for b in blocks if not b.is_gap)
     payload: dict[str, Any] = {
         "blocks": [r.block_json(b, env.now, limit) for b in blocks],
-        "limit": {"tokens": limit.tokens, "source": limit.source, "label": limit.label},
+        "limit": r.limit_json(limit),
         "totals": r.totals_json(total),
         "totals_label": data.label,
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
 
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.spool_files import data_dir
@@ -55,21 +54,6 @@ def official_limits(
     return resolve_limits(captures, fallback, tokens, env.now, max_age, counted)
 
 
-def limits_json(limits: Sequence[Limit], now: float) -> dict[str, Any]:
-    """`limits` in status/watch JSON: one object per window, keyed by the window's name."""
-    return {
-        w.window: {
-            "percent": None if w.percent_now is None else round(w.percent_now, 2),
-            "source": w.source,
-            "estimated": w.estimated,
-            "captured_at": r.iso(w.captured_at),
-            "age_seconds": None if w.captured_at is None else round(now - w.captured_at, 1),
-            "resets_at": r.iso(w.resets_at),
-        }
-        for w in limits
-    }
-
-
 def limit_phrase(limit: Limit, now: float) -> str:
     """`the 5-hour limit (official · 2 min ago)`, or `p90 of recent blocks (1,900,000)`."""
     if limit.source == "official":
@@ -106,7 +90,7 @@ def cmd_limits(args: argparse.Namespace, env: Environment) -> ExitStatus:
     s = data.settings
     fallback = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
     result = official_limits(env, data, blocks, fallback)
-    payload = {"generated_at": r.iso(env.now), "limits": limits_json(result.windows, env.now)}
+    payload = {"generated_at": r.iso(env.now), "limits": r.windows_json(result.windows, env.now)}
     rows = [
         [
             window_label(w.window),

@@ -10,7 +10,7 @@ from typing import Any
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.limits_cmd import limit_phrase, limits_json, limits_line, official_limits
+from tray_app.cli.limits_cmd import limit_phrase, limits_line, official_limits
 from tray_app.cli.table import short_model, terminal_width
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block
@@ -112,8 +112,8 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     payload = {
         "generated_at": r.iso(env.now),
         "active_block": None if active is None else r.block_json(active, env.now, limit),
-        "limit": {"tokens": limit.tokens, "source": limit.source, "label": limit.label},
-        "limits": limits_json(official.windows, env.now),
+        "limit": r.limit_json(limit),
+        "limits": r.windows_json(official.windows, env.now),
         "today": r.totals_json(today),
         "rolling_7d": r.totals_json(week),
         "totals": r.totals_json(total),

@@ -14,11 +14,12 @@ from tray_app.cli import render as r
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import local_tz, open_ledger
 from tray_app.cli.environment import CliError, Environment, ExitStatus
-from tray_app.cli.limits_cmd import limits_json, limits_line
+from tray_app.cli.limits_cmd import limits_line
 from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import SessionSummary, Snapshot
 from tray_app.usage import formatting as fmt
 from tray_app.usage.burn import share_per_minute
+from tray_app.usage.json_fields import block_limit_json, windows_json
 from tray_app.usage.official_limits import source_text
 from tray_app.usage.text_safety import NAME_MAX, clean
 
@@ -26,13 +27,7 @@ BAR = 30
 
 
 def _session(s: SessionSummary | None) -> dict[str, Any] | None:
-    if s is None:
-        return None
-    return {
-        "session_id": s.session_id, "name": s.name, "project_path": s.project_path,
-        "first_activity": r.iso(s.first_activity), "last_activity": r.iso(s.last_activity),
-        "models": list(s.models), **r.totals_json(s.totals),
-    }  # fmt: skip
+    return None if s is None else r.session_json(s)
 
 
 def snapshot_json(snap: Snapshot) -> dict[str, Any]:
@@ -41,13 +36,8 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
     if snap.active_block is not None:
         b = snap.active_block
         block = r.block_json(b.block, snap.published_at)
-        block.update(
-            percent=None if b.percent is None else round(b.percent, 2),
-            limit_tokens=b.limit_tokens,
-            limit_source=b.limit_source,
-            resets_at=r.iso(b.resets_at),
-            seconds_to_reset=round(b.seconds_to_reset, 1),
-        )
+        block |= block_limit_json(b.limit_tokens, b.limit_source, b.percent)
+        block.update(resets_at=r.iso(b.resets_at), seconds_to_reset=round(b.seconds_to_reset, 1))
     rates = snap.rates
     return {
         "published_at": r.iso(snap.published_at),
@@ -66,7 +56,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
         },
         "last_update": r.iso(snap.last_update),
         "error": snap.error,
-        "limits": limits_json(snap.limits, snap.published_at),
+        "limits": windows_json(snap.limits, snap.published_at),
     }
 
 

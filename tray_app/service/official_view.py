@@ -7,6 +7,7 @@ from typing import Any
 
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.blocks import Block
+from tray_app.usage.json_fields import round_pct, window_list_json
 from tray_app.usage.limits import Limit
 from tray_app.usage.model import Entry
 from tray_app.usage.official_limits import Counter, LimitSet, OfficialWindow, resolve_limits
@@ -46,26 +47,20 @@ def limits_for(
     return resolve_limits(captures, fallback, tokens, now, max_age, counted)
 
 
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 def statusline_state(snap: Snapshot) -> dict[str, Any]:
     """What `token-monitor statusline` reads: the block's figures and every window's %."""
     view = snap.active_block
     block = None
     if view is not None:
+        rate = view.tokens_per_minute
         block = {
             "tokens": view.block.tokens,
-            "percent": _round(view.percent),
+            "percent": round_pct(view.percent),
             "source": view.limit_source,
             "resets_at": view.resets_at,
             "end": view.block.end,
-            "tokens_per_minute": _round(view.tokens_per_minute, 1),
+            "tokens_per_minute": None if rate is None else round(rate, 1),
         }
-    limits = [
-        {"window": w.window, "percent": _round(w.percent_now), "source": w.source,
-         "captured_at": w.captured_at, "resets_at": w.resets_at, "estimated": w.estimated}
-        for w in snap.limits
-    ]  # fmt: skip
+    # The windows as the dashboard gets them (one renderer; epoch times for arithmetic).
+    limits = window_list_json(snap.limits, snap.published_at)
     return {"published_at": snap.published_at, "block": block, "limits": limits}

@@ -9,7 +9,14 @@ from typing import Any
 from tray_app.service.snapshot import SessionSummary, Snapshot
 from tray_app.usage.blocks import build_blocks
 from tray_app.usage.budgets import BudgetStatus
-from tray_app.usage.json_fields import round_usd, totals_json
+from tray_app.usage.json_fields import (
+    block_limit_json,
+    epoch,
+    round_usd,
+    session_json,
+    totals_json,
+    window_list_json,
+)
 from tray_app.usage.model import Entry, TotalsBuilder
 from tray_app.usage.reports import models, sessions
 
@@ -20,11 +27,7 @@ SESSION_ROWS = 40
 
 
 def _session(s: SessionSummary) -> dict[str, Any]:
-    return {
-        "session_id": s.session_id, "name": s.name, "label": s.label,
-        "project_path": s.project_path, "last_activity": s.last_activity,
-        "models": list(s.models), **totals_json(s.totals),
-    }  # fmt: skip
+    return session_json(s, times=epoch, label=True)
 
 
 def live_json(snap: Snapshot | None) -> dict[str, Any]:
@@ -38,9 +41,8 @@ def live_json(snap: Snapshot | None) -> dict[str, Any]:
             "start": b.block.start, "end": b.resets_at, "official_reset": b.block.official_reset,
             "first_activity": b.block.first_activity, "last_activity": b.block.last_activity,
             **totals_json(b.block.totals),
-            "limit_tokens": b.limit_tokens, "limit_source": b.limit_source,
+            **block_limit_json(b.limit_tokens, b.limit_source, b.percent),
             "limit_label": b.limit_source.label,
-            "percent": None if b.percent is None else round(b.percent, 2),
             "tokens_per_minute": b.tokens_per_minute, "usd_per_hour": round_usd(b.usd_per_hour),
             "projected_tokens": b.projected_tokens,
             "projected_cost_usd": round_usd(b.projected_cost_usd),
@@ -65,12 +67,7 @@ def live_json(snap: Snapshot | None) -> dict[str, Any]:
 
 def limits_json(snap: Snapshot) -> list[dict[str, Any]]:
     """Each limit window the snapshot knows (five-hour, weekly, …) with its source."""
-    return [
-        {"window": lim.window, "source": lim.source, "label": lim.label,
-         "tokens": lim.tokens, "resets_at": lim.resets_at, "estimated": lim.estimated,
-         "percent": None if lim.percent_now is None else round(lim.percent_now, 2)}
-        for lim in getattr(snap, "limits", ())
-    ]  # fmt: skip
+    return window_list_json(snap.limits, snap.published_at)
 
 
 def daily_json(entries: Sequence[Entry], cost_of: CostFn, tz: tzinfo, now: float) -> dict[str, Any]:
@@ -164,12 +161,7 @@ def sessions_json(
     projects: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """The most recent sessions with names and projects."""
-    return [
-        {"session_id": s.session_id, "name": s.name, "project_path": s.project_path,
-         "first_activity": s.first_activity, "last_activity": s.last_activity,
-         "models": list(s.models), **totals_json(s.totals)}
-        for s in sessions(entries, cost_of, names, projects)[:SESSION_ROWS]
-    ]  # fmt: skip
+    return [_session(s) for s in sessions(entries, cost_of, names, projects)[:SESSION_ROWS]]
 
 
 def budgets_json(statuses: Sequence[BudgetStatus]) -> list[dict[str, Any]]:
