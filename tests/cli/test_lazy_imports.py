@@ -1,4 +1,5 @@
-"""`--version` and `status` stay light: no rich, no web server, no other command's module."""
+"""`--version` and `status` stay light: no rich, no YAML without a config file, no web server,
+no other command's module."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-heavy = sorted(m for m in sys.modules if m == "rich" or m.startswith(
+heavy = sorted(m for m in sys.modules if m in ("rich", "yaml") or m.startswith(
     ("rich.", "starlette", "uvicorn", "tray_app.web", "tray_app.cli.model_cmd",
      "tray_app.cli.dashboard_cmd", "tray_app.cli.periods_cmd")))
 print("heavy:" + ",".join(heavy))
