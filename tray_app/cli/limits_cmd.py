@@ -11,7 +11,7 @@ from tray_app.adapters.spool_files import data_dir
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.service.official_view import block_counter
+from tray_app.service.official_view import limits_for
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block, build_blocks
 from tray_app.usage.limits import Limit, compute_limit
@@ -50,8 +50,9 @@ def official_limits(
         tail = data.ledger.entries_between(start)
     else:
         tail = [e for e in data.entries if e.timestamp >= start]
-    counted = block_counter([b for b in blocks if b.start < start], {e.key: e for e in tail})
-    return resolve_limits(captures, fallback, tokens, env.now, max_age, counted)
+    fixed = [b for b in blocks if b.start < start]
+    # The live view's builder: the same counter, the same official-or-fallback choice.
+    return limits_for(captures, fallback, active, fixed, {e.key: e for e in tail}, env.now, max_age)
 
 
 def limit_phrase(limit: Limit, now: float) -> str:
