@@ -73,3 +73,10 @@ def session_responses(
                 )
                 out += map(Entry._make, cursor)
     return out
+
+
+def response_count(ledger: Ledger) -> int:
+    """How many responses the ledger holds (doctor)."""
+    with translated(ledger.path):
+        row = ledger.db.execute_sql("SELECT COUNT(*) FROM responses").fetchone()
+    return int(row[0])

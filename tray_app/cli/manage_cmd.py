@@ -9,6 +9,7 @@ from typing import Any
 from tray_app import __version__
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.locations import config_file
+from tray_app.adapters.response_queries import response_count
 from tray_app.cli import render as r
 from tray_app.cli import statusline_setup
 from tray_app.cli.data_dirs import data_dir_problems
@@ -160,7 +161,7 @@ def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
             ledger_info["error"] = str(exc)
             data.stats.warnings.append(str(exc))
         else:
-            count = ledger.db.execute_sql("SELECT COUNT(*) FROM responses").fetchone()[0]
+            count = response_count(ledger)
             ledger_info.update(
                 responses=count,
                 tracked_files=len(ledger.file_states()),

@@ -1,17 +1,18 @@
-"""What the web pages and /metrics read: the latest snapshot and every counted response."""
+"""What the web pages and /metrics read: the latest snapshot and every counted response.
+
+The ledger reads live in adapters/ledger_readonly.py (SQL stays in adapters/); they are
+re-exported here for the callers that seed a feed.
+"""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
-import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from tray_app.adapters.ledger import SessionMeta
-from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
+from tray_app.adapters.ledger_readonly import ledger_entries as ledger_entries
+from tray_app.adapters.ledger_readonly import ledger_sessions as ledger_sessions
 from tray_app.service.aggregator import UsageService
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.dedup import Change
@@ -140,38 +141,3 @@ class LiveFeed:
         out.sort(key=lambda m: (-m.totals.total_tokens, m.model))
         self._models = (version, out)
         return out
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    # Read-only and plain: a reader beside the live service must never migrate, recover or
-    # move the ledger (Ledger.open may), and never holds a write lock.
-    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
-
-
-def ledger_entries(path: Path) -> list[Entry]:
-    """Every response stored in the ledger (the seed of a feed); none before it exists."""
-    if not path.exists():
-        return []
-    con = _read_only(path)
-    try:
-        cursor = con.execute(f"SELECT {', '.join(RESPONSE_COLUMNS)}, '' FROM responses")
-        return [Entry._make(row) for row in cursor]
-    finally:
-        con.close()
-
-
-def ledger_sessions(path: Path) -> dict[str, SessionMeta]:
-    """Session names and projects from the ledger."""
-    if not path.exists():
-        return {}
-    con = _read_only(path)
-    try:
-        cursor = con.execute(
-            "SELECT session_id, name, tags, description, project_path FROM sessions"
-        )
-        return {row[0]: SessionMeta(*row) for row in cursor}
-    except sqlite3.OperationalError:  # not created yet (the service is starting)
-        return {}
-    finally:
-        con.close()
