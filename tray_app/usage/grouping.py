@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from tray_app.usage.model import Entry, Totals, TotalsBuilder
-from tray_app.usage.reports import sum_totals
+from tray_app.usage.reports import by_tokens, sum_totals
 
 CostFn = Callable[[Entry], "float | None"]
 PERIODS = ("day", "week", "month")
@@ -31,8 +31,9 @@ class Row:
 
 
 def model_order(per_model: Mapping[str, Totals]) -> tuple[tuple[str, Totals], ...]:
-    """Most tokens first, then by name: the same order in every report."""
-    return tuple(sorted(per_model.items(), key=lambda kv: (-kv[1].total_tokens, kv[0])))
+    """Most tokens first, then by name: the same order in every report (reports.by_tokens)."""
+    order = by_tokens({m: t.total_tokens for m, t in per_model.items()})
+    return tuple((m, per_model[m]) for m in order)
 
 
 def period_of(ts: float, tz: tzinfo, period: str) -> str:

@@ -12,6 +12,7 @@ from tray_app.usage.budgets import BudgetStatus
 from tray_app.usage.json_fields import (
     block_limit_json,
     epoch,
+    model_json,
     round_usd,
     session_json,
     totals_json,
@@ -147,10 +148,8 @@ def models_json(entries: Sequence[Entry], cost_of: CostFn, now: float) -> list[d
     for m in models(entries, cost_of, now):
         t = m.totals
         prompt = t.input_tokens + t.cache_creation_tokens + t.cache_read_tokens
-        out.append({
-            "model": m.model, **totals_json(t), "share": round(m.share, 6),
-            "cache_hit_ratio": None if prompt == 0 else round(t.cache_read_tokens / prompt, 4),
-        })  # fmt: skip
+        ratio = None if prompt == 0 else round(t.cache_read_tokens / prompt, 4)
+        out.append(model_json(m) | {"cache_hit_ratio": ratio})  # the CLI's model object, + ratio
     return out
 
 
