@@ -1,21 +1,26 @@
 """Benchmark the data path: what each question costs once the ledger holds the history.
 
-Usage: ``python scripts/bench_data_path.py --keep DIR [--size-mb 1000] [--repeat 3]``
+Usage: ``python -m scripts.bench_data_path --keep DIR [DIR2 ...] [--size-mb 1000] [--repeat 3]``
 
-On a generated data set (``--keep DIR`` is reused when it already holds one; ``--days``
+On each generated data set (``--keep DIR`` is reused when it already holds one; ``--days``
 spreads a new one over that many days), with a private ledger and no config file:
 
 1. first scan: ``status --json`` on an empty ledger (and ``ccusage blocks --offline`` on
    the same data with ``--ccusage``, where ``npx`` can run it);
 2. one new line: before each run one complete response is appended to the newest
-   session (the normal state while Claude Code runs), then ``status``, ``blocks``,
-   ``sessions`` or ``daily`` (all ``--json``) runs: wall time and peak RSS;
+   session (the normal state while Claude Code runs), then every report command runs
+   with ``--json`` (status, blocks, sessions, daily, weekly, monthly, models, limits,
+   export --period daily; ``export`` of every response is shown, its size is the history):
+   wall time and peak RSS;
 3. restart, nothing new: the same commands again with no new bytes;
 4. the live view (``watch --json``) on the filled ledger: time to its first snapshot,
    and its RSS then and once caught up.
 
-Every figure is the median of ``--repeat`` runs; ``status`` totals are checked against
-the generator's ``expected.json``.
+Every figure is the median of ``--repeat`` runs, printed next to issue 9's target
+(one new line <= 0.25 s, nothing new <= 0.15 s) with PASS/FAIL; with two or more data
+sets (e.g. 1 GB and a 3 GB / 90-day set) the growth from the first to the last is
+printed against its target (<= 1.2x). ``status`` totals are checked against the
+generator's ``expected.json``.
 """
 
 from __future__ import annotations
@@ -31,12 +36,24 @@ from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # sibling scripts, not a package
-import bench_live
-import gen_data
+from scripts import bench, bench_live, gen_data
 
-COMMANDS = ("status", "blocks", "sessions", "daily")
+# (label, arguments, whether issue 9's targets apply)
+COMMANDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("status", ("status",), True),
+    ("blocks", ("blocks",), True),
+    ("sessions", ("sessions",), True),
+    ("daily", ("daily",), True),
+    ("weekly", ("weekly",), True),
+    ("monthly", ("monthly",), True),
+    ("models", ("models",), True),
+    ("limits", ("limits",), True),
+    ("export --period daily", ("export", "--period", "daily"), True),
+    # Every response of all history: its output is the history, so no O(result) target.
+    ("export (every response)", ("export",), False),
+)
+NEW_LINE_S, RESTART_S, GROWTH = 0.25, 0.15, 1.2  # issue 9's targets
+PHASES = (("one new line", NEW_LINE_S), ("nothing new", RESTART_S))
 
 
 def prepare(data_dir: Path, size_mb: float, seed: int, days: int) -> None:
@@ -64,17 +81,20 @@ def append_one(data_dir: Path, seed: int) -> None:
 TIME = Path("/usr/bin/time")  # GNU time
 
 
-def run_cmd(name: str, data_dir: Path, env: dict[str, str], timeout: float) -> bench.Run:
+def run_cmd(
+    args: tuple[str, ...], data_dir: Path, env: dict[str, str], timeout: float
+) -> bench.Run:
     """One report command to its end; exits on failure (a figure of a failed run is no figure).
 
     Peak RSS comes from GNU time around the command: `ru_maxrss` of a child forked from
     this (larger) process would count the pages it shared before its exec.
     """
-    cmd = [*bench.engine_command(), name, "--json", "--data-dir", str(data_dir)]
+    cmd = [*bench.engine_command(), *args, "--json", "--data-dir", str(data_dir)]
     wrap = TIME.exists()
     run = bench.measure([str(TIME), "-f", "%M", *cmd] if wrap else cmd, env, timeout)
     if run.code != 0:
-        sys.exit(f"{name} failed (exit {run.code}): {bench.tail(run.stderr or run.stdout)}")
+        sys.exit(f"{' '.join(args)} failed (exit {run.code}): "
+                 f"{bench.tail(run.stderr or run.stdout)}")  # fmt: skip
     if wrap:
         lines = run.stderr.decode(errors="replace").strip().splitlines()
         run.rss_kib = int(lines[-1])  # time's last line: the command's own peak, KiB
@@ -86,6 +106,48 @@ def fig(runs: list[bench.Run]) -> str:
     wall = statistics.median(r.wall for r in runs)
     rss = statistics.median(r.rss_kib for r in runs) / 1024
     return f"{wall:6.3f} s  {rss:6.0f} MiB"
+
+
+def verdict(ok: bool) -> str:
+    """PASS or FAIL."""
+    return "PASS" if ok else "FAIL"
+
+
+def reports(
+    data_dir: Path, env: dict[str, str], repeat: int, timeout: float
+) -> tuple[list[str], dict[tuple[str, str], float]]:
+    """Every report command after one new line and with nothing new: rows and medians."""
+    rows, medians = [], {}
+    for phase, target in PHASES:
+        for label, args, targeted in COMMANDS:
+            runs = []
+            for i in range(repeat):
+                if phase == "one new line":
+                    append_one(data_dir, seed=int(time.time() * 1000) + i)
+                runs.append(run_cmd(args, data_dir, env, timeout))
+            wall = medians[label, phase] = statistics.median(r.wall for r in runs)
+            goal = f"<= {target:.2f} s {verdict(wall <= target)}" if targeted else "(no target)"
+            check = ""
+            if label == "status":
+                exp = orjson.loads((data_dir / "expected.json").read_bytes())
+                check = "  " + bench.check_totals(runs[-1], exp)
+            rows.append(f"{label + ', ' + phase:38} {fig(runs)}  {goal}{check}")
+            print(rows[-1], flush=True)
+    return rows, medians
+
+
+def growth(names: list[str], medians: list[dict[tuple[str, str], float]]) -> list[str]:
+    """The first data set's medians against the last's, per command and phase."""
+    rows = [f"\ngrowth {names[0]} -> {names[-1]} (target <= {GROWTH:.1f}x)"]
+    for phase, _ in PHASES:
+        for label, _args, targeted in COMMANDS:
+            a, b = medians[0][label, phase], medians[-1][label, phase]
+            ratio = b / a if a else float("inf")
+            goal = verdict(ratio <= GROWTH) if targeted else "(no target)"
+            rows.append(
+                f"{label + ', ' + phase:38} {a:6.3f} s -> {b:6.3f} s  {ratio:5.2f}x  {goal}"
+            )
+    return rows
 
 
 def live(data_dir: Path, ledger: Path, work: Path, repeat: int, timeout: float) -> list[str]:
@@ -121,10 +183,44 @@ def ccusage(data_dir: Path, timeout: float) -> str:
     return f"{'ccusage blocks --offline':34} {fig([run])}"
 
 
+def one_set(
+    data_dir: Path, args: argparse.Namespace
+) -> tuple[list[str], dict[tuple[str, str], float]]:
+    """Every figure of one data set (a fresh ledger of its own)."""
+    prepare(data_dir, args.size_mb, args.seed, args.days)
+    work = Path(tempfile.mkdtemp(prefix="tm-bench-path-"))
+    try:
+        ledger = work / "ledger.db"
+        env = dict(os.environ, TOKEN_MONITOR_DB=str(ledger))
+        env["TOKEN_MONITOR_CONFIG"] = str(work / "no-such-config.yaml")
+        env.pop("CLAUDE_CONFIG_DIR", None)
+        rows = []
+        first = run_cmd(("status",), data_dir, env, args.timeout)
+        expected = orjson.loads((data_dir / "expected.json").read_bytes())
+        rows.append(f"{'first scan (status, empty ledger)':38} {fig([first])}  "
+                    f"{bench.check_totals(first, expected)}")  # fmt: skip
+        print(rows[-1], flush=True)
+        if args.ccusage:
+            rows.append(ccusage(data_dir, args.timeout))
+        # The first report builds the rollup and caches: not what a report costs after.
+        for _label, cmd, _targeted in COMMANDS:
+            run_cmd(cmd, data_dir, env, args.timeout)
+        more, medians = reports(data_dir, env, args.repeat, args.timeout)
+        rows += more
+        if not args.no_live:
+            rows += live(data_dir, ledger, work, args.repeat, args.timeout)
+        return rows, medians
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--keep", type=Path, required=True, help="data dir (generated if empty)")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument(
+        "--keep", type=Path, nargs="+", required=True,
+        help="data dirs (each generated if empty); two or more: growth first -> last",
+    )  # fmt: skip
     ap.add_argument("--size-mb", type=float, default=1000.0)
     ap.add_argument("--days", type=int, default=gen_data.SPAN_DAYS)
     ap.add_argument("--seed", type=int, default=1)
@@ -133,42 +229,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ccusage", action="store_true", help="also time ccusage's first scan")
     ap.add_argument("--no-live", action="store_true", help="skip the watch start-up")
     args = ap.parse_args(argv)
-    prepare(args.keep, args.size_mb, args.seed, args.days)
-    work = Path(tempfile.mkdtemp(prefix="tm-bench-path-"))
-    try:
-        ledger = work / "ledger.db"
-        env = dict(os.environ, TOKEN_MONITOR_DB=str(ledger))
-        env["TOKEN_MONITOR_CONFIG"] = str(work / "no-such-config.yaml")
-        env.pop("CLAUDE_CONFIG_DIR", None)
-        rows = []
-        first = run_cmd("status", args.keep, env, args.timeout)
-        expected = orjson.loads((args.keep / "expected.json").read_bytes())
-        rows.append(f"{'first scan (status, empty ledger)':34} {fig([first])}  "
-                    f"{bench.check_totals(first, expected)}")  # fmt: skip
-        if args.ccusage:
-            rows.append(ccusage(args.keep, args.timeout))
-        for phase in ("one new line", "nothing new"):
-            for name in COMMANDS:
-                runs = []
-                for i in range(args.repeat):
-                    if phase == "one new line":
-                        append_one(args.keep, seed=int(time.time() * 1000) + i)
-                    runs.append(run_cmd(name, args.keep, env, args.timeout))
-                check = ""
-                if name == "status":
-                    exp = orjson.loads((args.keep / "expected.json").read_bytes())
-                    check = bench.check_totals(runs[-1], exp)
-                rows.append(f"{name + ', ' + phase:34} {fig(runs)}  {check}")
-                print(rows[-1], flush=True)
-        if not args.no_live:
-            rows += live(args.keep, ledger, work, args.repeat, args.timeout)
-        print(
-            f"\n{'measure (median of ' + str(args.repeat) + ')':34} {'wall':>8}  {'peak RSS':>10}"
-        )
+    names, all_rows, all_medians = [], [], []
+    for data_dir in args.keep:
+        rows, medians = one_set(data_dir, args)
+        names.append(data_dir.name)
+        all_rows.append(rows)
+        all_medians.append(medians)
+    for name, rows in zip(names, all_rows, strict=True):
+        print(f"\n{'data set ' + name + ' (median of ' + str(args.repeat) + ')':38} "
+              f"{'wall':>8}  {'peak RSS':>10}  target")  # fmt: skip
         print("\n".join(rows))
-        return 0
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    if len(names) > 1:
+        print("\n".join(growth(names, all_medians)))
+    return 0
 
 
 if __name__ == "__main__":
