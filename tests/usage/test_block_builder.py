@@ -63,18 +63,38 @@ def _ts(e: Entry) -> float:
     return e.timestamp
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 # A reset notice weighed before a response that lands before it (out of order).
-@example([(0, 0, 5, "a", 0), (1, 30, 600, "a", 0), (0, 20, 5, "a", 1), (0, 400, 5, "a", 2)], True)
+@example(
+    [(0, 0, 5, "a", 0), (1, 30, 600, "a", 0), (0, 20, 5, "a", 1), (0, 400, 5, "a", 2)], True, 9
+)
 # An earlier copy moves the open block's only response into the block before.
-@example([(0, 0, 1, "a", 1), (0, 301, 1, "a", 0), (0, 289, 1, "a", 0)], False)
-@given(events, st.booleans())
-def test_any_order_gives_the_from_scratch_blocks(evs: list[Event], forward: bool) -> None:
+@example([(0, 0, 1, "a", 1), (0, 301, 1, "a", 0), (0, 289, 1, "a", 0)], False, 9)
+# Found by hypothesis: a notice between a late earlier response and the block's first one
+# ends the block after the earlier one (it was not weighed while the block had one member).
+@example([(0, 1, 1, "a", 0), (1, 0, 1, "a", 0), (0, 0, 1, "a", 1)], False, 9)
+# Found by hypothesis: a notice written before a block's opening response was weighed
+# against the block before (where it lies outside), never against the new one.
+@example([(0, 0, 1, "a", 0), (0, 290, 1, "a", 1), (1, 289, 1, "a", 0)], False, 9)
+# Found by hypothesis: a larger copy keeps its response's place among equal times.
+@example([(0, 2, 1, "a", 0), (0, 2, 1, "a", 1), (0, 2, 2, "a", 0), (1, 0, 1, "a", 0)], False, 9)
+# Found by hypothesis: a notice ends the first block before its only response; a copy
+# moved to that response's time must regroup that block too.
+@example([(0, 3, 1, "a", 0), (0, 2, 1, "b", 1), (1, 0, 1, "a", 0), (0, 2, 1, "a", 0)], False, 9)
+@given(events, st.booleans(), st.integers(0, 40))
+def test_any_order_gives_the_from_scratch_blocks(
+    evs: list[Event], forward: bool, restart: int
+) -> None:
     if forward:  # mostly in time order, as live data is
         evs = sorted(evs, key=lambda ev: ev[1])
     builder = BlockBuilder(cost)
     deduper, resets = Deduper(), list[ResetNotice]()
-    for ev in evs:
+    for i, ev in enumerate(evs):
+        if i == restart:
+            # A restart: the stored closed blocks, then the responses after them again.
+            builder = BlockBuilder(cost, resets, builder.closed)
+            after = builder.closed[-1].last_activity or 0.0 if builder.closed else -1.0
+            builder.feed(sorted((e for e in deduper if e.timestamp > after), key=_ts))
         offer(builder, deduper, resets, ev)
         now = T0.timestamp() + max(e[1] for e in evs) * 60 + 30
         expected = [b for b in build_blocks(list(deduper), now, cost, resets) if not b.is_gap]

@@ -54,6 +54,7 @@ class BlockBuilder:
         "_official",
         "_pending",
         "_per_model",
+        "_seq",
         "_start",
         "_total",
         "after",
@@ -79,7 +80,9 @@ class BlockBuilder:
         # Notices newer than the last closed block: the open block's (sorted by time).
         self._notices = sorted((r for r in five_hour if r.timestamp >= self.after), key=_at)
         self._pending = 0  # index of the first notice not yet weighed against the block
-        self._members: dict[str, tuple[Entry, float | None]] = {}
+        # The open block's responses by key: the copy, its price, its arrival order.
+        self._members: dict[str, tuple[Entry, float | None, int]] = {}
+        self._seq = 0
         self._start = self._end = 0.0
         self._official = False
         self._first = self._last = 0.0
@@ -93,7 +96,7 @@ class BlockBuilder:
         for entry in ordered:
             self._push(entry, self.cost_of(entry))
 
-    def _push(self, entry: Entry, cost: float | None) -> None:
+    def _push(self, entry: Entry, cost: float | None, seq: int = -1) -> None:
         ts = entry.timestamp
         if self._members:
             self._weigh(ts)
@@ -106,10 +109,13 @@ class BlockBuilder:
             self._end = self._start + BLOCK_SECONDS
             self._official = False
             self._first = self._last = ts
+            # Notices written before the opening response were weighed against the block
+            # before (one that ended earlier); the first block also takes those since its hour.
+            floor = ts if self._follows else self._start
             notices = self._notices
-            while self._pending < len(notices) and notices[self._pending].timestamp < self._start:
+            while self._pending < len(notices) and notices[self._pending].timestamp < floor:
                 self._pending += 1
-        self._count(entry, cost)
+        self._count(entry, cost, 1, seq)
         self._last = ts
 
     def _weigh(self, before: float) -> None:
@@ -121,9 +127,13 @@ class BlockBuilder:
             if _applies(notice, self._start, self._end):
                 self._end, self._official = notice.resets_at, True
 
-    def _count(self, entry: Entry, cost: float | None, sign: int = 1) -> None:
+    def _count(self, entry: Entry, cost: float | None, sign: int = 1, seq: int = -1) -> None:
         if sign > 0:
-            self._members[entry.key] = (entry, cost)
+            if seq < 0:
+                held = self._members.get(entry.key)
+                # A larger copy keeps its response's place: equal times keep arrival order.
+                seq = held[2] if held is not None else self._next()
+            self._members[entry.key] = (entry, cost, seq)
         self._total.add(entry, cost, sign)
         acc = self._per_model.get(entry.model)
         if acc is None:
@@ -151,14 +161,15 @@ class BlockBuilder:
     def add(self, entry: Entry) -> Stale | None:
         """Count a new response (any time); Stale when it lands in a closed block."""
         ts = entry.timestamp
-        if ts <= self.after and (self.closed or self.after > 0.0):
+        if ts <= self._floor:
             return Stale(ts)
         if not self._members or ts >= self._last:
             self._push(entry, self.cost_of(entry))
-        elif self._start <= ts and ts < self._last:
-            # Inside the open block: membership and end cannot change, only the sums.
+        elif self._first <= ts:
+            # Between the open block's first and newest responses: membership and end
+            # cannot change, only the sums. (Before its first one, a reset notice written
+            # in between could now end the block: that case is regrouped.)
             self._count(entry, self.cost_of(entry))
-            self._first = min(self._first, ts)
         else:
             self._count(entry, self.cost_of(entry))
             self._regroup()
@@ -170,11 +181,10 @@ class BlockBuilder:
         if got is None:
             # Not in the open block: a closed block changes (or it was never fed here).
             return Stale(min(old.timestamp, new.timestamp))
-        if new.timestamp <= self.after and (self.closed or self.after > 0.0):
+        if new.timestamp <= self._floor:
             return Stale(new.timestamp)
-        held, cost = got  # the copy held, taken out at the price it was counted at
+        held, cost, _ = got  # the copy held, taken out at the price it was counted at
         self._count(held, cost, -1)
-        del self._members[old.key]
         self._count(new, self.cost_of(new))
         if new.timestamp != held.timestamp:
             self._regroup()  # the open block's edges (or its split) may move
@@ -200,7 +210,8 @@ class BlockBuilder:
         Returns the time after which every response must be fed again (in time order).
         """
         # A response at a block's end still belongs to it (strict > 5 h): keep end < since.
-        keep = [b for b in self.closed if b.end < since]
+        # (A reset notice can end a block before its only response: check both.)
+        keep = [b for b in self.closed if b.end < since and (b.last_activity or 0.0) < since]
         fresh = BlockBuilder(self.cost_of, resets, keep)
         for name in self.__slots__:
             setattr(self, name, getattr(fresh, name))
@@ -209,13 +220,14 @@ class BlockBuilder:
 
     def _regroup(self) -> None:
         """Group the open block's responses again in time order (they may split)."""
-        members = sorted(self._members.values(), key=lambda ec: ec[0].timestamp)
+        # Equal times in arrival order: a notice weighed between them may split them.
+        members = sorted(self._members.values(), key=lambda m: (m[0].timestamp, m[2]))
         self._members = {}
         self._total = TotalsBuilder()
         self._per_model = {}
         self._pending = 0
-        for entry, cost in members:
-            self._push(entry, cost)
+        for entry, cost, seq in members:
+            self._push(entry, cost, seq)
 
     # -- views --------------------------------------------------------------------------
 
@@ -240,12 +252,29 @@ class BlockBuilder:
 
     def responses(self) -> list[Entry]:
         """The open block's responses (the only ones held)."""
-        return [e for e, _ in self._members.values()]
+        return [m[0] for m in self._members.values()]
 
     def cost(self, entry: Entry) -> float | None:
         """The price an open-block response was counted at (priced again when unknown)."""
         got = self._members.get(entry.key)
         return got[1] if got is not None and got[0] == entry else self.cost_of(entry)
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    @property
+    def _floor(self) -> float:
+        """Arrivals at or before this land in a closed block (or may): they are Stale."""
+        if not self._follows:
+            return float("-inf")
+        last = self.closed[-1].last_activity if self.closed else None
+        return self.after if last is None else max(self.after, last)
+
+    @property
+    def _follows(self) -> bool:
+        """Whether a block ended before the open one (closed here or before a resume)."""
+        return bool(self.closed) or self.after > 0.0
 
     @property
     def open_start(self) -> float:
