@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 
 from tray_app.adapters.config import Settings, load_settings
+from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.webhook import webhook_from
 from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import CliError, Environment, ExitStatus
@@ -61,7 +62,11 @@ def start_web(
     feed.attach(service)  # before the start: no response is missed
     data = None
     if dashboard:
-        data = DashboardData(feed, tz, lambda: settings.budgets, lambda: ledger_sessions(path))
+        # History from the ledger's aggregates: the feed's every-response seed stays unread.
+        source = HistorySource(path, service.prices, service.roots.dirs)
+        data = DashboardData(
+            feed, tz, lambda: settings.budgets, lambda: ledger_sessions(path), source=source
+        )
     registry = metrics_registry(feed, default_labels(settings.metrics_labels)) if metrics else None
     host = getattr(args, "host", "127.0.0.1")
     try:

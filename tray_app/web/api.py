@@ -20,11 +20,14 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.ledger import SessionMeta
+from tray_app.service.snapshot import Snapshot
 from tray_app.usage.budgets import budget_status
 from tray_app.usage.text_safety import clean, name_problem
 from tray_app.web import views
 from tray_app.web.feed import LiveFeed
+from tray_app.web.history import history_json
 from tray_app.web.metrics import CONTENT_TYPE, render
 
 STATIC = Path(__file__).with_name("static")
@@ -32,6 +35,10 @@ KEEPALIVE_SECONDS = 15.0
 MIN_REFRESH = 1.0  # s between history recomputations while responses keep arriving
 REFRESH_FACTOR = 5.0  # …or 5× what the last one took (a big ledger: a few seconds)
 MAX_RENAME_BODY = 16 * 1024  # a name is at most 80 characters; JSON around it is small
+# The live service writes what it counted within ~1 s (ServiceOptions.flush_seconds): a
+# history read from the ledger sooner after a response may miss it, so the page is told
+# to ask again (its version stays behind).
+SETTLE_SECONDS = 2.5
 
 
 @dataclass
@@ -43,6 +50,8 @@ class DashboardData:
     budgets: Callable[[], Mapping[str, float]] = dict  # read per view: the menu may change them
     meta: Callable[[], Mapping[str, SessionMeta]] = dict
     clock: Callable[[], float] = time.time
+    # The ledger's aggregates (O(what is shown)); without it every response is counted.
+    source: HistorySource | None = None
     _cache: tuple[int, int, dict[str, Any]] | None = None  # (version, minute, views)
     _next: float = 0.0  # monotonic time before which a cached history is good enough
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,7 +64,6 @@ class DashboardData:
         """Daily/heatmap, blocks, models, sessions, budgets and all-time totals."""
         with self._lock:  # one computation at a time; the others wait and reuse it
             now = self.clock()
-            entries = self.feed.entries()
             key = (self.feed.version, int(now // 60))  # days and budgets move with time too
             if self._cache is not None and (
                 self._cache[:2] == key or time.monotonic() < self._next
@@ -65,36 +73,64 @@ class DashboardData:
                 # come by SSE meanwhile).
                 return self._cache[2]
             started = time.monotonic()
-            cost = self.feed.cost
+            settled = started - self.feed.changed_at >= SETTLE_SECONDS
             meta = self.meta()
+            names = {s: m.name for s, m in meta.items() if m.name}
+            projects = {s: m.project_path for s, m in meta.items()}
             snap = self.feed.snapshot
-            block = snap.active_block if snap is not None else None
+            views_out = None
+            if self.source is not None:
+                views_out = history_json(
+                    self.source, snap, self.feed.cost, self.tz, now, (names, projects),
+                    self.budgets(),
+                )  # fmt: skip
+            if views_out is None:  # no ledger to ask (or it is busy): count every response
+                views_out, settled = self._counted(now, snap, names, projects), True
             out = {
                 "generated_at": now,
                 "timezone": views.tz_name(self.tz, now),
-                "version": key[0],
-                "totals": views.window_totals(entries, cost),
-                "rolling_7d": views.window_totals(entries, cost, now - 7 * 86400, now),
-                "daily": views.daily_json(entries, cost, self.tz, now),
-                "timeline": views.blocks_json(
-                    entries, cost, now, block.limit_tokens if block else None
-                ),
-                "models": views.models_json(entries, cost, now),
-                "block": views.block_series(entries, snap),
-                "sessions": views.sessions_json(
-                    entries,
-                    cost,
-                    {s: m.name for s, m in meta.items() if m.name},
-                    {s: m.project_path for s, m in meta.items()},
-                ),
-                "budgets": views.budgets_json(
-                    budget_status(entries, cost, self.budgets(), now, self.tz)
-                ),
+                "version": key[0] if settled else key[0] - 1,
+                **views_out,
             }
+            if not settled:  # not cached: the page asks again in a moment
+                return out
             self._cache = (key[0], key[1], out)
             took = time.monotonic() - started
             self._next = time.monotonic() + max(MIN_REFRESH, REFRESH_FACTOR * took)
             return out
+
+    def _counted(
+        self,
+        now: float,
+        snap: Snapshot | None,
+        names: Mapping[str, str],
+        projects: Mapping[str, str],
+    ) -> dict[str, Any]:
+        """The history views counted from every response the feed holds."""
+        entries = self.feed.entries()
+        cost = self.feed.cost
+        block = snap.active_block if snap is not None else None
+        return {
+            "totals": views.window_totals(entries, cost),
+            "rolling_7d": views.window_totals(entries, cost, now - 7 * 86400, now),
+            "daily": views.daily_json(entries, cost, self.tz, now),
+            "timeline": views.blocks_json(
+                entries, cost, now, block.limit_tokens if block else None
+            ),
+            "models": views.models_json(entries, cost, now),
+            "block": views.block_series(entries, snap),
+            "sessions": views.sessions_json(entries, cost, names, projects),
+            "budgets": views.budgets_json(
+                budget_status(entries, cost, self.budgets(), now, self.tz)
+            ),
+        }
+
+    def known_sessions(self) -> set[str]:
+        """Every session with a counted response."""
+        parts = None if self.source is None else self.source.parts(float("-inf"), float("inf"))
+        if parts is None:
+            return {e.session_id for e in self.feed.entries()}
+        return {p.session_id for p in parts} | self.feed.sessions_seen()
 
 
 class Broadcaster:
@@ -181,7 +217,7 @@ def build_app(
         sid = request.path_params["session_id"]
         if not isinstance(name, str):
             return JSONResponse({"error": 'expected {"name": "..."}'}, 400)
-        known = {e.session_id for e in data.feed.entries()}
+        known = await asyncio.to_thread(data.known_sessions)
         if sid not in known:
             return JSONResponse({"error": "no such session"}, 404)
         names = {s: m.name for s, m in data.meta().items() if m.name}

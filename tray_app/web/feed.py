@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ class LiveFeed:
         self._entries: dict[str, Entry] = {}
         self._costs: dict[Entry, float | None] = {}
         self._changes = 0  # bumps with every counted response: caches key on it
+        self.changed_at = float("-inf")  # monotonic time of the last counted response
         self._models: tuple[int, list[ModelCounters]] | None = None
         self._listeners: list[Callable[[Snapshot], None]] = []
         self.snapshot: Snapshot | None = None
@@ -89,6 +91,7 @@ class LiveFeed:
         with self._lock:
             self._entries[change.new.key] = change.new
             self._changes += 1
+            self.changed_at = time.monotonic()
 
     # -- any thread --------------------------------------------------------------------------
 
@@ -118,6 +121,11 @@ class LiveFeed:
         self._load()
         with self._lock:
             return list(self._entries.values())
+
+    def sessions_seen(self) -> set[str]:
+        """Sessions of the responses counted since the feed started (the seed not read)."""
+        with self._lock:
+            return {e.session_id for e in self._entries.values()}
 
     def cost(self, entry: Entry) -> float | None:
         """USD of one response, None when unpriced (each copy priced once)."""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
+from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.instance import lock_path
 from tray_app.service.aggregator import UsageService
 from tray_app.web.feed import LiveFeed, ledger_entries, ledger_sessions
@@ -34,6 +35,8 @@ class DashboardHost:
         self.feed = LiveFeed(service.prices.cost, (lambda: ledger_entries(path)) if path else None)
         self.feed.attach(service)
         self.meta = (lambda: ledger_sessions(path)) if path else dict
+        # History from the ledger's aggregates (the feed's every-response seed stays unread).
+        self.source = HistorySource(path, service.prices, service.roots.dirs) if path else None
         self.tz = tz
         self.budgets = budgets
         self.open_url = open_url
@@ -52,7 +55,9 @@ class DashboardHost:
                 from tray_app.web.api import DashboardData
                 from tray_app.web.server import WebServer
 
-                data = DashboardData(self.feed, self.tz, self.budgets, self.meta)
+                data = DashboardData(
+                    self.feed, self.tz, self.budgets, self.meta, source=self.source
+                )
                 server = WebServer(data)
                 server.start()
                 self.server = server

@@ -1,0 +1,70 @@
+"""The dashboard's history from the ledger's aggregates equals counting every response."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.builders import entry
+from tray_app.adapters.history_source import HistorySource
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_readonly import ledger_entries
+from tray_app.adapters.prices import load_price_table
+from tray_app.usage.model import Entry
+from tray_app.web.api import DashboardData
+from tray_app.web.feed import LiveFeed
+
+PRICES = load_price_table()
+MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "mystery-9")  # the last one has no price
+
+
+def _history(tmp_path: Path, zone: str, source: bool, entries: list[Entry]) -> dict[str, object]:
+    path = tmp_path / "l.db"
+    def seed() -> list[Entry]:
+        assert not source, "the history from aggregates read every response"
+        return ledger_entries(path)
+
+    feed = LiveFeed(PRICES.cost, seed)
+    data = DashboardData(
+        feed,
+        ZoneInfo(zone),
+        lambda: {"daily": 1.0, "weekly": 5.0, "monthly": 20.0},
+        clock=lambda: max(e.timestamp for e in entries) + 30.0,
+        source=HistorySource(path, PRICES, []) if source else None,
+    )
+    try:
+        return data.history()
+    finally:
+        if data.source is not None:
+            data.source.close()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kathmandu", "America/St_Johns"])
+def test_history_from_aggregates_equals_counting_every_response(
+    tmp_path: Path, zone: str
+) -> None:
+    rnd = random.Random(zone)
+    entries = [
+        entry(rnd.uniform(0, 60 * 24 * 40), rnd.randint(1, 5000), f"k{i}",
+              MODELS[rnd.randrange(3)], f"s{rnd.randrange(6)}", rnd.randint(1, 900))
+        for i in range(400)
+    ]  # fmt: skip
+    ledger = Ledger.open(tmp_path / "l.db")
+    ledger.write(entries)
+    ledger.close()
+    from_ledger = _history(tmp_path, zone, True, entries)
+    counted = _history(tmp_path, zone, False, entries)
+    assert from_ledger == counted
+    daily = from_ledger["daily"]
+    assert isinstance(daily, dict) and daily["unpriced_models"] == ["mystery-9"]
+    assert sum(map(sum, daily["heatmap"])) > 0
+
+
+def test_without_a_ledger_file_the_feed_is_counted(tmp_path: Path) -> None:
+    source = HistorySource(tmp_path / "none.db", PRICES, [])
+    assert source.parts(0.0, 1e12) is None  # the caller counts its responses instead
+    source.close()
+    assert not (tmp_path / "none.db").exists()
