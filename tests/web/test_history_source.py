@@ -23,6 +23,7 @@ MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "mystery-9")  # the last one h
 
 def _history(tmp_path: Path, zone: str, source: bool, entries: list[Entry]) -> dict[str, object]:
     path = tmp_path / "l.db"
+
     def seed() -> list[Entry]:
         assert not source, "the history from aggregates read every response"
         return ledger_entries(path)
@@ -43,9 +44,7 @@ def _history(tmp_path: Path, zone: str, source: bool, entries: list[Entry]) -> d
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kathmandu", "America/St_Johns"])
-def test_history_from_aggregates_equals_counting_every_response(
-    tmp_path: Path, zone: str
-) -> None:
+def test_history_from_aggregates_equals_counting_every_response(tmp_path: Path, zone: str) -> None:
     rnd = random.Random(zone)
     entries = [
         entry(rnd.uniform(0, 60 * 24 * 40), rnd.randint(1, 5000), f"k{i}",
@@ -68,3 +67,24 @@ def test_without_a_ledger_file_the_feed_is_counted(tmp_path: Path) -> None:
     assert source.parts(0.0, 1e12) is None  # the caller counts its responses instead
     source.close()
     assert not (tmp_path / "none.db").exists()
+
+
+def test_metrics_counters_from_the_rollup_equal_counting_every_response(tmp_path: Path) -> None:
+    entries = [entry(i * 7.0, 10 + i, f"k{i}", MODELS[i % 3], f"s{i % 2}", i) for i in range(50)]
+    ledger = Ledger.open(tmp_path / "l.db")
+    ledger.write(entries)
+    ledger.close()
+    path = tmp_path / "l.db"
+
+    def unread() -> list[Entry]:
+        raise AssertionError("the counters from the rollup read every response")
+
+    source = HistorySource(path, PRICES, [])
+    from_rollup = LiveFeed(PRICES.cost, unread, source).models()
+    source.close()
+    counted = LiveFeed(PRICES.cost, lambda: ledger_entries(path)).models()
+    assert [m.model for m in from_rollup] == [m.model for m in counted]
+    for a, b in zip(from_rollup, counted, strict=True):
+        assert a.totals.total_tokens == b.totals.total_tokens
+        assert a.totals.responses == b.totals.responses
+        assert a.totals.cost_usd == pytest.approx(b.totals.cost_usd)

@@ -58,12 +58,12 @@ def start_web(
     service = runtime.service
     path = service.ledger_path
     assert path is not None
-    feed = LiveFeed(service.prices.cost, lambda: ledger_entries(path))
+    # History and /metrics from the ledger's aggregates: the every-response seed stays unread.
+    source = HistorySource(path, service.prices, service.roots.dirs)
+    feed = LiveFeed(service.prices.cost, lambda: ledger_entries(path), source)
     feed.attach(service)  # before the start: no response is missed
     data = None
     if dashboard:
-        # History from the ledger's aggregates: the feed's every-response seed stays unread.
-        source = HistorySource(path, service.prices, service.roots.dirs)
         data = DashboardData(
             feed, tz, lambda: settings.budgets, lambda: ledger_sessions(path), source=source
         )

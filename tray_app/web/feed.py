@@ -7,17 +7,20 @@ re-exported here for the callers that seed a feed.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.ledger_readonly import ledger_entries as ledger_entries
 from tray_app.adapters.ledger_readonly import ledger_sessions as ledger_sessions
 from tray_app.service.aggregator import UsageService
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, Totals, TotalsBuilder
+from tray_app.usage.rollup import group_parts
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,12 @@ class LiveFeed:
     thread, so everything shared sits behind one lock and readers get copies.
     """
 
-    def __init__(self, cost_of: CostFn, seed: Seed | None = None) -> None:
+    def __init__(
+        self, cost_of: CostFn, seed: Seed | None = None, source: HistorySource | None = None
+    ) -> None:
         self._cost_of = cost_of
         self._seed = seed  # the ledger's responses, read once when first needed
+        self.source = source  # the ledger's aggregates: per-model totals without the seed
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
         self._costs: dict[Entry, float | None] = {}
@@ -136,7 +142,17 @@ class LiveFeed:
             return cost
 
     def models(self) -> list[ModelCounters]:
-        """All-time totals per model, largest first (recounted only after a change)."""
+        """All-time totals per model, largest first (recounted only after a change).
+
+        From the ledger's rollup when there is one (what the live service has written,
+        within about a second), else from every response the feed holds.
+        """
+        parts = None if self.source is None else self.source.parts(-math.inf, math.inf)
+        if parts is not None:
+            rows = group_parts(parts, lambda p: p.model)
+            out = [ModelCounters(row.key, row.totals) for row in rows]
+            out.sort(key=lambda m: (-m.totals.total_tokens, m.model))
+            return out
         self._load()
         version = self.version
         cached = self._models
