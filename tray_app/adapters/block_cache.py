@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable, Iterable, Sequence, Set
 
 from tray_app.adapters.ledger import Ledger, LedgerError
-from tray_app.usage.blocks import Block, ModelShare, build_blocks
+from tray_app.usage.block_builder import BlockBuilder
+from tray_app.usage.blocks import Block, ModelShare
 from tray_app.usage.model import Entry, ResetNotice, Totals
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.reports import sum_totals, totals_of
@@ -54,6 +55,10 @@ def _row(b: Block) -> tuple[object, ...]:
     models = json.dumps([[m.model, *_sums(m.totals)] for m in b.models])
     return (b.start, b.end, b.first_activity, b.last_activity, b.official_reset,
             *_sums(b.totals), models)  # fmt: skip
+
+
+def _time(e: Entry) -> float:
+    return e.timestamp
 
 
 def _block(row: Sequence[object]) -> Block:
@@ -110,34 +115,43 @@ class BlockCache:
 
         None when the ledger cannot be written now (busy, full): count from the responses.
         """
+        builder = self.builder(resets)
+        return None if builder is None else builder.blocks(now)
+
+    def builder(self, resets: Sequence[ResetNotice]) -> BlockBuilder | None:
+        """The block builder resumed from the cached blocks and fed every later response.
+
+        Its newly closed blocks are stored; it holds only the open block's responses.
+        None when the ledger cannot be written now (busy, full): count from the responses.
+        """
         try:
             # One write transaction (the ledger's guard): the cache and the responses after
             # it are read from one snapshot, and finished blocks are stored with them.
             with self.ledger.writing():
-                return self._blocks(now, resets)
+                return self._resume(resets)
         except LedgerError as exc:
             log.warning("block cache not used: %s", exc)
             return None
 
-    def _blocks(self, now: float, resets: Sequence[ResetNotice]) -> list[Block]:
-        db = self.ledger.db
+    def _resume(self, resets: Sequence[ResetNotice]) -> BlockBuilder:
         cached = self._cached()
-        last = cached[-1] if cached else None
-        after = last.end if last else 0.0
-        since = last.last_activity if last and last.last_activity else -1.0
+        builder = BlockBuilder(self.cost_of, resets, cached)
+        last = cached[-1].last_activity if cached else None
+        since = -1.0 if last is None else last
         if self.loaded is not None:
             tail = [e for e in self.loaded if e.timestamp > since]
         else:
             tail = self._between(since, after=True)
-        built = build_blocks(tail, now, self.cost_of, resets, after)
-        fresh = [b for b in built if not b.is_gap]
-        if len(fresh) > 1:
+        tail.sort(key=_time)
+        builder.feed(tail)
+        fresh = builder.closed[len(cached) :]
+        if fresh:
             marks = ", ".join("?" * 14)
-            db.cursor().executemany(
+            self.ledger.db.cursor().executemany(
                 f"INSERT OR REPLACE INTO block_cache ({COLUMNS}) VALUES ({marks})",
-                [_row(b) for b in fresh[:-1]],
+                [_row(b) for b in fresh],
             )
-        return cached + fresh
+        return builder
 
     def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
         """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL."""
