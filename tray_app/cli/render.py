@@ -14,6 +14,7 @@ from tray_app.usage.json_fields import block_json as block_json
 from tray_app.usage.json_fields import iso as iso
 from tray_app.usage.json_fields import limit_json as limit_json
 from tray_app.usage.json_fields import model_json as model_json
+from tray_app.usage.json_fields import per_model_json as per_model_json
 from tray_app.usage.json_fields import round_usd as round_usd
 from tray_app.usage.json_fields import session_json as session_json
 from tray_app.usage.json_fields import totals_json as totals_json

@@ -51,7 +51,7 @@ def breakdown_lines(
 
 def per_model_json(per_model: Sequence[tuple[str, Totals]]) -> list[dict[str, Any]]:
     """`per_model` for JSON with --breakdown."""
-    return [{"model": m, **r.totals_json(t)} for m, t in per_model]
+    return r.per_model_json(per_model)
 
 
 def output_of(args: argparse.Namespace, env: Environment) -> Output:

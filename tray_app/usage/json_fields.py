@@ -8,7 +8,7 @@ readers do arithmetic on them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +57,11 @@ def totals_json(t: Totals) -> dict[str, Any]:
     }
 
 
+def per_model_json(per_model: Iterable[tuple[str, Totals]]) -> list[dict[str, Any]]:
+    """One object per model: its name and token fields (blocks, --breakdown, the dashboard)."""
+    return [{"model": m, **totals_json(t)} for m, t in per_model]
+
+
 def block_limit_json(
     limit_tokens: int | None, source: LimitSource, percent: float | None
 ) -> dict[str, Any]:
@@ -77,7 +82,7 @@ def block_json(b: Block, now: float, limit: Limit | None = None) -> dict[str, An
         "is_gap": b.is_gap,
         "official_reset": b.official_reset,
         "models": [m.model for m in b.models],
-        "per_model": [{"model": m.model, **totals_json(m.totals)} for m in b.models],
+        "per_model": per_model_json((m.model, m.totals) for m in b.models),
         **totals_json(b.totals),
         "burn_rate": None
         if rate is None

@@ -13,6 +13,7 @@ from tray_app.usage.json_fields import (
     block_limit_json,
     epoch,
     model_json,
+    per_model_json,
     round_usd,
     session_json,
     totals_json,
@@ -48,7 +49,7 @@ def live_json(snap: Snapshot | None) -> dict[str, Any]:
             "projected_tokens": b.projected_tokens,
             "projected_cost_usd": round_usd(b.projected_cost_usd),
             "seconds_to_reset": round(b.seconds_to_reset, 1),
-            "models": [{"model": m.model, **totals_json(m.totals)} for m in b.block.models],
+            "models": per_model_json((m.model, m.totals) for m in b.block.models),
         }  # fmt: skip
     return {
         "status": snap.status,
