@@ -22,6 +22,7 @@ COMMANDS = [
     ["export", "--period", "weekly", "--timezone", "Asia/Kathmandu"],
     ["export", "--period", "monthly", "--timezone", "America/St_Johns"],
     ["limits", *NOW],
+    ["status", "--since", "2026-02-10T04:07:00", "--until", "2026-02-12", *NOW],
     ["model", "recommend", "--days", "30", "--now", "2026-02-28T00:00:00+00:00"],
 ]
 

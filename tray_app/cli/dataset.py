@@ -149,12 +149,16 @@ class Dataset:
     def between(self, lo: float, hi: float) -> list[Entry]:
         """The window's responses with lo <= ts < hi (a short span: e.g. the last minute)."""
         w_lo, w_hi = self.window
-        lo, hi = max(lo, w_lo), min(hi, w_hi)
+        return self.history_between(max(lo, w_lo), min(hi, w_hi))
+
+    def history_between(self, lo: float, hi: float) -> list[Entry]:
+        """Responses up to the clock with lo <= ts < hi, whatever the window (e.g. today)."""
+        hi = min(hi, self.horizon)
         if not lo < hi:
             return []
         ledger = self._narrow()
         if ledger is None:
-            return [e for e in self.entries if lo <= e.timestamp < hi]
+            return [e for e in self.history if lo <= e.timestamp < hi]
         return list(response_queries.iter_responses(ledger, lo, hi))
 
     def in_time_order(self) -> Iterator[Entry]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from math import inf
 
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.spool_files import data_dir
@@ -46,10 +47,7 @@ def official_limits(
         return resolve_limits({}, fallback, tokens, env.now, max_age)
     # Responses of the last block are counted exactly; finished blocks as wholes.
     start = blocks[-1].start if blocks else env.now
-    if data.ledger is not None and not data.filtered:
-        tail = data.ledger.entries_between(start)
-    else:
-        tail = [e for e in data.entries if e.timestamp >= start]
+    tail = data.between(start, inf)  # a block's worth, read through the time index
     fixed = [b for b in blocks if b.start < start]
     # The live view's builder: the same counter, the same official-or-fallback choice.
     return limits_for(captures, fallback, active, fixed, {e.key: e for e in tail}, env.now, max_age)

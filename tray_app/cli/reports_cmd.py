@@ -96,7 +96,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         blocks, limit = _blocks(data, env)
         # Today and the last 7 days are their own windows, over all history; one pass
         # picks the last 7 days (today is inside them).
-        recent = [e for e in data.history if e.timestamp >= min(lo, week_lo)]
+        recent = data.history_between(min(lo, week_lo), inf)
         today = totals_of((e for e in recent if lo <= e.timestamp < hi), data.cost)
         week = totals_of((e for e in recent if week_lo <= e.timestamp < now_hi), data.cost)
         missing = warn_unpriced(env, data)
@@ -106,7 +106,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     official = official_limits(env, data, blocks, limit)  # Claude Code's own, when fresh
     limit = official.block
     if data.filtered:
-        total = totals_of(data.entries, data.cost)  # what --since/--until cover
+        total = sum_totals(p.totals for p in data.parts)  # what --since/--until cover
     else:
         total = sum_totals(b.totals for b in blocks)
     payload = {
