@@ -1,5 +1,6 @@
-"""models, export, session, limits and model recommend answer from the ledger's aggregates and narrow reads:
-the JSON is byte for byte what counting every response in memory (--no-ledger) prints."""
+"""Reports answer from the ledger's aggregates and narrow reads (models, export, session,
+limits, model recommend, status with a window): the JSON is byte for byte what counting
+every response in memory (--no-ledger) prints."""
 
 from __future__ import annotations
 
@@ -69,3 +70,26 @@ def test_export_says_true_and_false_for_sidechain_from_the_ledger(tmp_path: Path
     code, out, err = run(["export", "--json", "--data-dir", str(data)], tmp_path)
     assert code == 0, err
     assert out.count('"sidechain": false') == 1 and out.count('"sidechain": true') == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_streams_in_batches_with_the_same_bytes(
+    fmt: str, real: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.cli import manage_cmd
+
+    monkeypatch.setattr(manage_cmd, "EXPORT_BATCH", 7)  # many batch boundaries
+    args = ["export", "--format", fmt, "--data-dir", str(real)]
+    code, streamed, err = run(args, tmp_path)
+    assert code == 0, err
+    monkeypatch.setattr(manage_cmd, "EXPORT_BATCH", 10**9)  # one batch: one dump
+    assert run([*args, "--no-ledger"], tmp_path)[1] == streamed
+    assert streamed.count("claude-") > 100
+
+
+def test_export_of_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "claude"
+    (data / "projects").mkdir(parents=True)
+    code, out, err = run(["export", "--json", "--data-dir", str(data)], tmp_path)
+    assert code == 0, err
+    assert out.startswith('{\n  "responses": [],\n  "totals": {\n    "input_tokens": 0,')

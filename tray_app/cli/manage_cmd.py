@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections.abc import Iterator
 from typing import Any
 
 from tray_app import __version__
@@ -29,6 +30,7 @@ from tray_app.usage.text_safety import (
     text_problem,
 )
 
+EXPORT_BATCH = 1000  # responses per JSON dump while streaming
 EXPORT_FIELDS = [
     "timestamp",
     "session_id",
@@ -87,7 +89,7 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _export_row(e: Entry, data: Dataset) -> dict[str, Any]:
+def _export_row(e: Entry, data: Dataset, cost: float | None) -> dict[str, Any]:
     return {
         "timestamp": r.iso(e.timestamp),
         "session_id": e.session_id,
@@ -105,7 +107,7 @@ def _export_row(e: Entry, data: Dataset) -> dict[str, Any]:
         "speed": e.speed or "standard",
         "inference_geo": e.geo,
         "sidechain": bool(e.sidechain),  # the ledger stores 0/1
-        "cost_usd": r.round_usd(data.cost(e)),
+        "cost_usd": r.round_usd(cost),
     }
 
 
@@ -125,12 +127,27 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
         return export_periods(args.period, data, env, args.format == "json" or args.json)
     out = env.stdout
     totals = TotalsBuilder()
+    cost_of = data.prices.cost  # not data.cost: its per-response memo would hold them all
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        for e in data.in_time_order():
+            cost = cost_of(e)
+            totals.add(e, cost)
+            batch.append(_export_row(e, data, cost))
+            if len(batch) == EXPORT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     if args.format == "json" or args.json:
         out.write('{\n  "responses": [')
         sep = "\n    "
-        for e in data.in_time_order():
-            totals.add(e, data.cost(e))
-            out.write(sep + _indented(r.dumps(_export_row(e, data)), "    "))
+        for batch in rows():
+            # One dump per batch ("[\n  {...},\n  {...}\n]"), re-indented one level.
+            text = r.dumps(batch)
+            out.write(sep + _indented(text[4:-2], "  "))
             sep = ",\n    "
         out.write("\n  ]" if sep != "\n    " else "]")
         tail = _indented(r.dumps(r.totals_json(totals.build())), "  ")
@@ -138,10 +155,11 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
         return ExitStatus.OK
     writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for e in data.in_time_order():
-        row = _export_row(e, data)
+    for batch in rows():
         # Ids, paths and models come from transcripts: no control chars, no formulas.
-        writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()})
+        writer.writerows(
+            {k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()} for row in batch
+        )
     return ExitStatus.OK
 
 
