@@ -113,4 +113,5 @@ def test_memory_follows_the_open_block_not_history() -> None:
         state.apply([Change(None, e) for e in es], [], now, lambda: every)
         state.tick(now)
     assert state.total.build().responses == 30 * 60
-    assert len(state.tail) == 60 and len(state._costs) <= 60  # the open block's only
+    # The open block's responses only (with their prices); the other days are 29 blocks.
+    assert len(state.builder.responses()) == 60 and len(state.builder.closed) == 29

@@ -9,7 +9,6 @@ from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.scanner import Engine
 from tray_app.adapters.usage_rollup import Rollup
 from tray_app.service.live_state import LiveState
-from tray_app.usage.blocks import with_gaps
 from tray_app.usage.pricing import PriceTable
 
 log = logging.getLogger(__name__)
@@ -23,11 +22,10 @@ def start_state(
     if ledger is not None and not engine.outside:
         try:
             cache = BlockCache(ledger, prices, prices.cost, None, engine.root_ids)
-            blocks = cache.blocks(now, sorted(engine.resets, key=lambda r: r.timestamp))
+            builder = cache.builder(sorted(engine.resets, key=lambda r: r.timestamp))
             rollup = Rollup(ledger, prices, prices.cost)
-            if blocks is not None and rollup.update():
-                tail = ledger.entries_between(blocks[-1].start) if blocks else []
-                state.start_from(with_gaps(blocks), rollup.parts(), tail, engine.resets)
+            if builder is not None and rollup.update():
+                state.start_from(builder, rollup.parts(), engine.resets, now)
                 return
         except LedgerError as exc:
             log.warning("starting from every response: %s", exc)
