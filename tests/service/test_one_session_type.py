@@ -6,13 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.builders import T0, entry
-from tray_app.cli.sessions_list_cmd import session_of
 from tray_app.service.live_state import LiveState
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import SessionSummary
 from tray_app.usage.json_fields import epoch, session_json
 from tray_app.usage.model import Entry
-from tray_app.usage.reports import by_tokens, session_summary, sessions
+from tray_app.usage.reports import by_tokens, session_of_row, session_summary, sessions
 from tray_app.usage.rollup import group_parts, parts_of
 
 NAMES = {"s0": "parser work"}
@@ -44,7 +43,7 @@ def test_responses_rollup_and_live_view_build_the_same_sessions(
     entries = _entries(rows)
     cli = {s.session_id: s for s in sessions(entries, cost, NAMES, PROJECTS)}
     rollup = {
-        row.key: session_of(row, NAMES, PROJECTS)
+        row.key: session_of_row(row, NAMES, PROJECTS)
         for row in group_parts(parts_of(entries, cost), lambda p: p.session_id)
     }
     assert rollup == cli  # same type, same figures, same model order (most tokens first)

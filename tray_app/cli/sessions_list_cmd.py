@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
 from typing import Any
 
 from tray_app.cli import render as r
@@ -14,7 +13,7 @@ from tray_app.cli.projects import Projects
 from tray_app.cli.reports_cmd import warn_unpriced
 from tray_app.cli.table import Col, Line, render
 from tray_app.usage.grouping import Row, pick
-from tray_app.usage.reports import SessionSummary, session_summary, sum_totals
+from tray_app.usage.reports import session_of_row, sum_totals
 from tray_app.usage.rollup import Part, group_parts
 from tray_app.usage.text_safety import NAME_MAX, clean
 
@@ -25,13 +24,8 @@ def _rows(entries: list[Part], data: Dataset, args: argparse.Namespace) -> list[
     return pick(rows, args.last, args.order or "desc")
 
 
-def session_of(row: Row, names: Mapping[str, str], paths: Mapping[str, str]) -> SessionSummary:
-    """A session row of the ledger's rollup as the one session type."""
-    return session_summary(row.key, row.totals, row.models, row.first, row.last, names, paths)
-
-
 def _json(row: Row, data: Dataset, projects: Projects, breakdown: bool) -> dict[str, Any]:
-    s = session_of(row, data.names, data.projects)
+    s = session_of_row(row, data.names, data.projects)
     path = s.project_path
     out = r.session_json(s, project=projects.names.get(path, "") if path else "")
     if breakdown:

@@ -6,9 +6,13 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from tray_app.usage.burn import rate_span
 from tray_app.usage.model import Entry, Totals, TotalsBuilder
+
+if TYPE_CHECKING:  # grouping imports this module (sum_totals)
+    from tray_app.usage.grouping import Row
 
 CostFn = Callable[[Entry], "float | None"]
 
@@ -97,6 +101,13 @@ def sum_totals(parts: Iterable[Totals]) -> Totals:
         t[6] += p.unpriced_tokens
         cost += p.cost_usd
     return Totals(t[0], t[1], t[2], t[3], round(cost, 9), t[4], t[5], t[6])
+
+
+def session_of_row(
+    row: Row, names: Mapping[str, str] | None = None, projects: Mapping[str, str] | None = None
+) -> SessionSummary:
+    """A session row of the ledger's rollup (`rollup.group_parts` by session) as a summary."""
+    return session_summary(row.key, row.totals, row.models, row.first, row.last, names, projects)
 
 
 def by_tokens(tokens: Mapping[str, int]) -> tuple[str, ...]:
