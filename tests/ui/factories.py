@@ -42,7 +42,7 @@ def session(
 
 def block_view(
     pct: float | None = 63.0,
-    source: LimitSource = "p90",
+    source: LimitSource = LimitSource.P90,
     limit: int | None = LIMIT,
     cost: float | None = 8.4,
 ) -> BlockView:
