@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee as pw
 
@@ -32,9 +32,10 @@ __all__ = ["SCHEMA_VERSION", "FileState", "Ledger", "LedgerError", "SessionMeta"
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
 
 
-@dataclass(frozen=True, slots=True)
-class FileState:
+class FileState(NamedTuple):
     """How far a transcript has been read, and which file that was."""
+
+    # A NamedTuple: every start builds one per transcript (10K), ~3x faster than a dataclass.
 
     path: str
     device: int
@@ -161,7 +162,11 @@ class Ledger:
             cursor = self.db.execute_sql(
                 "SELECT path, device, inode, size, offset, lines, mtime_ns FROM files"
             )
-            states = [FileState(loaded_path(row[0]), *row[1:]) for row in cursor]
+            make = FileState._make
+            states = [
+                make(row) if type(row[0]) is str else make((loaded_path(row[0]), *row[1:]))
+                for row in cursor
+            ]
         return {s.path: s for s in states}
 
     def sessions(self) -> dict[str, SessionMeta]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tray_app.adapters import roots_ledger
-from tray_app.adapters.discovery import Roots, find_transcripts, regular_stat
+from tray_app.adapters.discovery import Roots, regular_stat, scan_transcripts
 from tray_app.adapters.ledger import FileState
 
 
@@ -39,9 +39,9 @@ class Plan:
 
 def _listed(
     roots: Roots, known: Mapping[str, FileState], root_ids: Sequence[str], warnings: list[str]
-) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
-    found = find_transcripts(roots, warnings)
-    present = {str(p) for p, _ in found}
+) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
+    found = scan_transcripts(roots, warnings)
+    present = {p for p, _ in found}
     # Another root's files are not gone: a run on other roots keeps their positions.
     gone = [p for p in known if p not in present and roots_ledger.root_of(p, root_ids) is not None]
     return found, gone
@@ -49,8 +49,8 @@ def _listed(
 
 def _named(
     paths: Sequence[Path], warnings: list[str]
-) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
-    found: list[tuple[Path, os.stat_result]] = []
+) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
+    found: list[tuple[str, os.stat_result]] = []
     gone: list[str] = []
     for path in paths:
         try:
@@ -59,8 +59,8 @@ def _named(
             gone.append(str(path))
             continue
         if st is not None:
-            found.append((path, st))
-    found.sort(key=lambda kv: (kv[1].st_mtime_ns, str(kv[0])))
+            found.append((str(path), st))
+    found.sort(key=lambda kv: (kv[1].st_mtime_ns, kv[0]))
     return found, gone
 
 
@@ -78,7 +78,7 @@ def plan(
     )
     result = Plan(seen=len(found), gone=gone)
     for path, st in found:
-        state = known.get(str(path))
+        state = known.get(path)
         offset = lines = 0
         if state is not None and not validate:
             same_file = state.device == st.st_dev and state.inode == st.st_ino
@@ -90,5 +90,5 @@ def plan(
                 offset, lines = state.offset, state.lines
             else:
                 result.resets += 1  # truncated or replaced: dedup makes a re-read safe
-        result.jobs.append(Job(path, st, offset, lines))
+        result.jobs.append(Job(Path(path), st, offset, lines))
     return result

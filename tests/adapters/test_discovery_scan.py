@@ -1,0 +1,105 @@
+"""Discovery with os.scandir lists exactly what the os.walk + pathlib rules listed."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tray_app.adapters.discovery import (
+    IGNORED_DIRS,
+    Roots,
+    find_transcripts,
+    is_transcript,
+    scan_transcripts,
+)
+
+
+def _reference(roots: Roots) -> list[tuple[str, int]]:
+    """The rules as os.walk + Path.stat spelled them before (symlinked dirs not entered)."""
+    found: dict[str, int] = {}
+    for root in roots.dirs:
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+            for name in filenames:
+                path = Path(dirpath, name)
+                if not is_transcript(name):
+                    continue
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found[str(path)] = st.st_mtime_ns
+    return sorted(found.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def _tree(root: Path, outside: Path) -> None:
+    names = ["a.jsonl", "caf\udce9.jsonl", "journal.jsonl", "notes.txt", "s p a c e.jsonl"]
+    for i, sub in enumerate(["p1", "p1/sub/agents", "p2", "tool-results", "p2/tool-results"]):
+        d = root / sub
+        d.mkdir(parents=True, exist_ok=True)
+        for j, name in enumerate(names):
+            f = d / name
+            f.write_bytes(b"{}\n")
+            os.utime(f, ns=(10**9 * (i * 10 + j), 10**9 * (1000 - i * 10 - j)))
+    (outside / "linked").mkdir(parents=True)
+    (outside / "linked" / "x.jsonl").write_bytes(b"{}\n")
+    (outside / "target.jsonl").write_bytes(b"{}\n")
+    (root / "p1" / "dirlink").symlink_to(outside / "linked")  # not entered
+    (root / "p1" / "filelink.jsonl").symlink_to(outside / "target.jsonl")  # followed
+    (root / "p1" / "dangling.jsonl").symlink_to(outside / "nowhere")
+    (root / "p2" / "dir.jsonl").mkdir()  # a dir named like a transcript
+    os.mkfifo(root / "p2" / "fifo.jsonl")
+
+
+def test_same_files_stats_and_order_as_the_walk_rules(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    _tree(root, tmp_path / "outside")
+    roots = Roots((root,))
+    warnings: list[str] = []
+    got = scan_transcripts(roots, warnings)
+    assert [(p, st.st_mtime_ns) for p, st in got] == _reference(roots)
+    assert str(root / "p1" / "filelink.jsonl") in dict(got)
+    assert not any("dirlink" in p or "tool-results" in p for p, _ in got)
+    assert [w.split("/")[-1] for w in warnings] == ["fifo.jsonl: not a regular file"]
+    assert [(str(p), st) for p, st in find_transcripts(roots)] == got
+
+
+def test_non_utf8_names_keep_their_bytes(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    odd = Path(os.fsdecode(bytes(root) + b"/caf\xe9/s\xff.jsonl"))
+    odd.parent.mkdir(parents=True)
+    odd.write_bytes(b"{}\n")
+    [(path, _)] = scan_transcripts(Roots((root,)))
+    assert os.fsencode(path).endswith(b"/caf\xe9/s\xff.jsonl") and Path(path) == odd
+
+
+def test_a_relative_root_is_spelled_as_pathlib_spells_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "s.jsonl").write_bytes(b"{}\n")
+    monkeypatch.chdir(tmp_path)
+    for root in (Path("."), Path("p")):
+        [(path, _)] = scan_transcripts(Roots((root,)))
+        # The ledger keys read positions by this text: it must not change between releases.
+        assert path == str(Path(root, "s.jsonl") if root.name else Path("p", "s.jsonl"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may list any folder")
+def test_an_unreadable_dir_is_reported_and_the_rest_listed(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    (root / "ok").mkdir(parents=True)
+    (root / "ok" / "s.jsonl").write_bytes(b"{}\n")
+    (root / "closed").mkdir()
+    (root / "closed").chmod(0)
+    warnings: list[str] = []
+    try:
+        got = scan_transcripts(Roots((root,)), warnings)
+    finally:
+        (root / "closed").chmod(0o700)
+    assert [Path(p).name for p, _ in got] == ["s.jsonl"]
+    assert warnings == [f"cannot list {root / 'closed'}: Permission denied"]
