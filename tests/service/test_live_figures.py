@@ -70,9 +70,19 @@ def test_session_first_time_is_the_earliest_copy_whatever_file_is_read_first(
     state = LiveState(price)
     state.load([], [], T0.timestamp() + 60)
     first = engine.refresh([late])
-    state.apply(first.changes, first.resets, T0.timestamp() + 60, lambda: engine.entries)
+    state.apply(
+        first.changes,
+        first.resets,
+        T0.timestamp() + 60,
+        lambda t: [e for e in engine.entries if e.timestamp > t],
+    )
     second = engine.refresh([early])
-    state.apply(second.changes, second.resets, T0.timestamp() + 60, lambda: engine.entries)
+    state.apply(
+        second.changes,
+        second.resets,
+        T0.timestamp() + 60,
+        lambda t: [e for e in engine.entries if e.timestamp > t],
+    )
     (session,) = state.sessions.values()
     # The earliest copy's time, not the counted one's 3.6 s later, at both ends (the
     # session's only response moved) and as the last use.

@@ -74,7 +74,12 @@ def test_start_from_aggregates_equals_start_from_every_response(
         ] + [assistant("m0", history[0][1] + 50, minutes=history[0][0])], "a")  # fmt: skip
         result = engine.refresh(persist=False)
         for state in (fast, full):
-            state.apply(result.changes, result.resets, now, lambda: engine.entries)
+            state.apply(
+                result.changes,
+                result.resets,
+                now,
+                lambda t: [e for e in engine.entries if e.timestamp > t],
+            )
         assert _view(fast) == _view(full)
         ledger.close()
 
@@ -110,7 +115,9 @@ def test_memory_follows_the_open_block_not_history() -> None:
         es = [entry(day * 1440 + m, 100, key=f"d{day}m{m}") for m in range(0, 120, 2)]
         every.extend(es)
         now = es[-1].timestamp + 60
-        state.apply([Change(None, e) for e in es], [], now, lambda: every)
+        state.apply(
+            [Change(None, e) for e in es], [], now, lambda t: [e for e in every if e.timestamp > t]
+        )
         state.tick(now)
     assert state.total.build().responses == 30 * 60
     # The open block's responses only (with their prices); the other days are 29 blocks.

@@ -23,6 +23,7 @@ from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
 from tray_app.usage.dedup import Change
+from tray_app.usage.model import Entry
 from tray_app.usage.official_limits import with_messages
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.text_safety import name_problem
@@ -298,12 +299,29 @@ class UsageService:
         now = self.clock()
         changed = bool(result.changes or result.resets)
         if changed:
-            self._state.apply(result.changes, result.resets, now, lambda: engine.entries)
+            self._state.apply(result.changes, result.resets, now, self._history)
         # Most file events are lines without usage (hooks, tool results): nothing to show.
         if changed or paths is None or len(engine.limits) != limits_before:
             self._publish()
         for change in result.changes:
             _call_all(self._on_response, change)
+
+    def _history(self, since: float) -> list[Entry]:
+        """Counted responses after `since` (a change older than the open block regroups
+        from there): from the ledger once pending changes are written, not all history."""
+        engine = self._engine
+        assert engine is not None
+        ledger = engine.ledger
+        if ledger is not None:
+            try:
+                engine.flush()
+            except LedgerError as exc:  # busy or full: the engine still has them in memory
+                log.warning("regrouping from every response: %s", exc)
+            else:
+                outside = engine.outside
+                found = ledger.entries_between(since, after=True)
+                return [e for e in found if e.key not in outside] if outside else found
+        return [e for e in engine.entries if e.timestamp > since]
 
     def _publish(self) -> None:
         engine = self._engine

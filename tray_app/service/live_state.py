@@ -118,9 +118,14 @@ class LiveState:
         changes: Iterable[Change],
         resets: Iterable[ResetNotice],
         now: float,
-        everything: Callable[[], Iterable[Entry]],
+        history: Callable[[float], Iterable[Entry]],
     ) -> None:
-        """Apply new and replaced responses; a larger copy replaces the smaller one."""
+        """Apply new and replaced responses; a larger copy replaces the smaller one.
+
+        `history(t)` gives the counted responses after time t (all of them, changes
+        included): only a change older than the open block or one that moves a
+        session's newest time needs it, and then only from that time on.
+        """
         self.now = now
         builder = self.builder
         since = float("inf")  # set when a change lands in a closed block
@@ -129,16 +134,18 @@ class LiveState:
             late = builder.reset(notice)
             since = min(since, late.since) if late else since
         self.resets.sort(key=_time)
-        moved: set[str] = set()  # sessions whose first/last response moved earlier
+        moved: dict[str, float] = {}  # session → the earlier time its newest response moved to
         for change in changes:
             old, new = change.old, change.new
             stale: Stale | None = None
             if old is not None:
                 self._count(old, -1, builder.cost(old))
                 s = self.sessions.get(old.session_id)
-                edges = () if s is None else (s.first, s.last, self.last_update)
-                if old.timestamp != new.timestamp and old.timestamp in edges:
-                    moved.add(old.session_id)
+                last = () if s is None else (s.last, self.last_update)
+                if new.timestamp < old.timestamp and old.timestamp in last:
+                    moved[old.session_id] = min(
+                        new.timestamp, moved.get(old.session_id, new.timestamp)
+                    )
             self._count(new, 1, self._price(new))
             if since < float("inf"):  # the builder is rewound below anyway
                 since = min(since, new.timestamp, old.timestamp if old else new.timestamp)
@@ -149,25 +156,25 @@ class LiveState:
             since = min(since, stale.since) if stale else since
             if self.last_update is None or new.timestamp > self.last_update:
                 self.last_update = new.timestamp
-        every = list(everything()) if since < float("inf") or moved else []
         if moved:
-            self._respan(moved, every)
+            self._respan(moved, history)
         if since < float("inf"):
             after = builder.rewind(since, self.resets)
-            builder.feed(sorted((e for e in every if e.timestamp > after), key=_time))
+            builder.feed(sorted(history(after), key=_time))
 
-    def _respan(self, sids: set[str], every: list[Entry]) -> None:
-        """First/last times of sessions anew (a response moved to an earlier copy's time)."""
-        # Rare: only a replacement that moves a session's edge time comes here.
-        spans = {sid: self.sessions[sid] for sid in sids}
-        for s in spans.values():
-            s.first, s.last = float("inf"), float("-inf")
-        for e in every:
-            acc = spans.get(e.session_id)
-            if acc is not None:
-                acc.first = min(acc.first, e.timestamp)
-                acc.last = max(acc.last, e.timestamp)
-        self.last_update = max((e.timestamp for e in every), default=None)
+    def _respan(self, moved: dict[str, float], history: Callable[[float], Iterable[Entry]]) -> None:
+        """Newest times anew: a session's newest response moved to an earlier copy's time.
+
+        (A first time only moves earlier, which `_count` already took.) Each moved
+        response is the newest of what is after its new time, so only that is read.
+        """
+        since = min(moved.values())
+        later = list(history(since))
+        for sid, at in moved.items():
+            s = self.sessions[sid]
+            s.last = max([at, *(e.timestamp for e in later if e.session_id == sid)])
+        if self.last_update is not None and self.last_update > since:
+            self.last_update = max([since, *(e.timestamp for e in later)])
 
     def tick(self, now: float) -> None:
         """Time alone moves: the open block may have ended (it stays until the next one
