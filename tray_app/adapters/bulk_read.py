@@ -8,6 +8,7 @@ holds one range's results at a time, not the whole history.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -15,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,17 +71,24 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), name="tm-parent", daemon=True).start()
 
 
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused (for code that makes no reference cycles), then resumed."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def read_range(jobs: Sequence[Job]) -> RangeResult:
     """Read a contiguous range of files (in order) and dedupe within it."""
     # Nothing read here makes reference cycles: the cycle collector would only re-walk
     # the range's growing winners on every few hundred decoded lines (~10 % of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cycle_collection():
         return _read_range(jobs)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _read_range(jobs: Sequence[Job]) -> RangeResult:

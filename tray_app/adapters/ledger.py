@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from sys import intern
 from typing import Any, NamedTuple
@@ -190,14 +191,17 @@ class Ledger:
         """Store new or replaced responses, read positions and resets in one transaction."""
         # The last change per key is the winner; sorted keys make B-tree inserts sequential.
         latest = {e.key: e for e in entries}
-        rows = [latest[k][:16] for k in sorted(latest)]  # Entry's fields up to request_id
+        by_key = sorted(latest.values(), key=itemgetter(0))  # faster than sorting keys
+        rows = [e[:16] for e in by_key]  # Entry's fields up to request_id
         file_rows = [
             (stored_path(f.path), f.device, f.inode, f.size, f.offset, f.lines, f.mtime_ns)
             for f in files
         ]
         gone = [(stored_path(p),) for p in forget_files]
         reset_rows = [(r.timestamp, r.resets_at) for r in resets]
-        changed = [e.timestamp for e in latest.values()] + [r.timestamp for r in resets]
+        changed = [r[0] for r in reset_rows]
+        if by_key:
+            changed.append(min(e.timestamp for e in by_key))
         with self.writing():
             cursor = self.db.cursor()
             if rows:

@@ -116,7 +116,12 @@ class Engine:
         acc = Apply(self, stats)
         to_read = sum(job.size for job in todo.jobs)
         if not validate and to_read >= bulk_read.PARALLEL_MIN_BYTES and bulk_read.workers() > 1:
-            self._read_bulk(todo.jobs, acc, persist)
+            # What a bulk read builds has no reference cycles: the collector would only
+            # re-walk the growing pending responses (a third of the time spent writing).
+            with bulk_read.no_cycle_collection():
+                self._read_bulk(todo.jobs, acc, persist)
+                if persist:
+                    self.flush()
         else:
             for job in todo.jobs:
                 path = job.path
