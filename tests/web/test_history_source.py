@@ -13,6 +13,7 @@ from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_readonly import ledger_entries
 from tray_app.adapters.prices import load_price_table
+from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry
 from tray_app.web.api import DashboardData
 from tray_app.web.feed import LiveFeed
@@ -88,3 +89,15 @@ def test_metrics_counters_from_the_rollup_equal_counting_every_response(tmp_path
         assert a.totals.total_tokens == b.totals.total_tokens
         assert a.totals.responses == b.totals.responses
         assert a.totals.cost_usd == pytest.approx(b.totals.cost_usd)
+
+
+def test_a_feed_with_a_source_keeps_no_copy_of_counted_responses(tmp_path: Path) -> None:
+    source = HistorySource(tmp_path / "l.db", PRICES, [])
+    with_source, counting = LiveFeed(PRICES.cost, list, source), LiveFeed(PRICES.cost, list)
+    e = entry(0, 10, "k", session="s9")
+    for feed in (with_source, counting):
+        feed.apply(Change(None, e))
+        assert feed.version == 1 and feed.sessions_seen() == {"s9"}
+    source.close()
+    assert with_source.entries() == []  # the tray's memory does not grow with each response
+    assert counting.entries() == [e]

@@ -52,6 +52,7 @@ class LiveFeed:
         self.source = source  # the ledger's aggregates: per-model totals without the seed
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
+        self._sessions: set[str] = set()  # sessions counted since the start (with a source)
         self._costs: dict[Entry, float | None] = {}
         self._changes = 0  # bumps with every counted response: caches key on it
         self.changed_at = float("-inf")  # monotonic time of the last counted response
@@ -95,7 +96,10 @@ class LiveFeed:
     def apply(self, change: Change) -> None:
         """A response counted or replaced by a larger copy."""
         with self._lock:
-            self._entries[change.new.key] = change.new
+            if self.source is None:
+                self._entries[change.new.key] = change.new
+            else:  # the ledger answers: keep no copy (memory stays flat as history grows)
+                self._sessions.add(change.new.session_id)
             self._changes += 1
             self.changed_at = time.monotonic()
 
@@ -131,7 +135,7 @@ class LiveFeed:
     def sessions_seen(self) -> set[str]:
         """Sessions of the responses counted since the feed started (the seed not read)."""
         with self._lock:
-            return {e.session_id for e in self._entries.values()}
+            return {e.session_id for e in self._entries.values()} | self._sessions
 
     def cost(self, entry: Entry) -> float | None:
         """USD of one response, None when unpriced (each copy priced once)."""

@@ -32,11 +32,12 @@ class DashboardHost:
         open_url: Callable[[str], object] = webbrowser.open,
     ) -> None:
         path = service.ledger_path
-        self.feed = LiveFeed(service.prices.cost, (lambda: ledger_entries(path)) if path else None)
-        self.feed.attach(service)
-        self.meta = (lambda: ledger_sessions(path)) if path else dict
         # History from the ledger's aggregates (the feed's every-response seed stays unread).
         self.source = HistorySource(path, service.prices, service.roots.dirs) if path else None
+        seed = (lambda: ledger_entries(path)) if path else None
+        self.feed = LiveFeed(service.prices.cost, seed, self.source)
+        self.feed.attach(service)
+        self.meta = (lambda: ledger_sessions(path)) if path else dict
         self.tz = tz
         self.budgets = budgets
         self.open_url = open_url
