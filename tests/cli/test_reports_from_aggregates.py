@@ -93,3 +93,15 @@ def test_export_of_nothing(tmp_path: Path) -> None:
     code, out, err = run(["export", "--json", "--data-dir", str(data)], tmp_path)
     assert code == 0, err
     assert out.startswith('{\n  "responses": [],\n  "totals": {\n    "input_tokens": 0,')
+
+
+def test_blocks_names_an_unpriced_model_from_the_cached_blocks(tmp_path: Path) -> None:
+    data = tmp_path / "claude"
+    write_jsonl(
+        data / "projects" / "p" / "s.jsonl",
+        [assistant("m1", 5), assistant("m2", 7, minutes=600, model="claude-mystery-9")],
+    )
+    for _ in range(2):  # the second run answers from the block cache
+        code, _, err = run(["blocks", "--json", "--data-dir", str(data)], tmp_path)
+        assert code == 0
+        assert err.count("no price for model 'claude-mystery-9'") == 1

@@ -98,7 +98,11 @@ def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
     if args.order == "desc":
         blocks = blocks[::-1]
     if not args.no_cost:
-        warn_unpriced(env, data)
+        # All history's blocks carry per-model totals: no rollup read just for the warning.
+        unpriced = None if data.filtered else sorted(
+            {m.model for b in every for m in b.models if m.totals.unpriced_responses}
+        )  # fmt: skip
+        warn_unpriced(env, data, unpriced)
     total = sum_totals(b.totals for b in blocks if not b.is_gap)
     payload: dict[str, Any] = {
         "blocks": [r.block_json(b, env.now, limit) for b in blocks],
