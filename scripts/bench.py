@@ -1,12 +1,15 @@
 """Benchmark the engine (``token-monitor status --json``) on generated Claude Code data.
 
-Usage: ``python scripts/bench.py [--size-mb 1000] [--keep DIR] [--repeat 3]``
+Usage: ``python -m scripts.bench [--size-mb 1000] [--keep DIR] [--repeat 3] [--no-ccusage]``
 
 Phases, each repeated N times (median, min, max printed):
-  (a) full scan with an empty ledger,
+  (a) full scan with an empty ledger (the first scan),
   (b) restart with nothing new (the ledger of (a) kept),
   (c) restart after 1 MiB of new complete responses was appended to the newest session,
-  and, where ``npx ccusage@20.0.24`` runs, ``ccusage blocks --json --offline`` on the same data.
+  and, where ``npx ccusage@20.0.24`` runs, ``ccusage blocks --json --offline`` on the same data,
+  run right after each first scan (alternating, so both see the same machine load).
+The last lines print the first scan next to ccusage's time, the ratio (median of the
+paired runs) and issue 9's targets: ≤ 0.8× ccusage's time, ≤ 150 MB peak RSS.
 
 Measured per run: wall time, and peak RSS = ``ru_maxrss`` from ``os.wait4`` on the child,
 i.e. the largest resident set of the child or of any descendant it waited for (a maximum
@@ -33,10 +36,11 @@ from typing import Any
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_data  # a sibling script, not a package
+from scripts import gen_data
 
 CCUSAGE = "ccusage@20.0.24"
+TARGET_RATIO = 0.8  # first scan / ccusage's scan (issue 9)
+TARGET_RSS_MB = 150.0
 CHECKED = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
 
 
@@ -138,6 +142,7 @@ def run_engine_phase(
     data_dir: Path,
     timeout: float,
     before_each: Any = None,
+    after_each: Any = None,
 ) -> bool:
     """Measure the engine `repeat` times; False (with phase.error) if it fails."""
     cmd = [*engine_command(), "status", "--json", "--data-dir", str(data_dir)]
@@ -149,6 +154,8 @@ def run_engine_phase(
             phase.error = f"FAILED (exit {run.code}): {tail(run.stderr or run.stdout)}"
             return False
         phase.runs.append(run)
+        if after_each:
+            after_each()
         expected = orjson.loads((data_dir / "expected.json").read_bytes())
         verdict = check_totals(run, expected)
         if not phase.check or phase.check == "OK":
@@ -264,18 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             Phase("engine (b) restart, nothing new"),
             Phase(f"engine (c) restart, +{args.append_mb:g} MiB appended"),
         ]
-        hooks = [wipe_ledger, None, add_data]
-        ok = True
-        for phase, hook in zip(phases, hooks, strict=True):
-            if not ok:
-                phase.error = "skipped (the engine failed above)"
-            else:
-                print(f"running {phase.name} ×{repeat} …", flush=True)
-                ok = run_engine_phase(phase, repeat, env, data_dir, args.timeout, hook)
-            if phase.error:
-                print(f"  {phase.error}")
-
         cc = Phase(f"ccusage {CCUSAGE[8:]} blocks --offline")
+        run_cc = None
         if args.no_ccusage:
             cc.error = "skipped (--no-ccusage)"
         else:
@@ -283,25 +280,38 @@ def main(argv: list[str] | None = None) -> int:
             if not found:
                 cc.error = f"skipped: {info}"
             else:
-                print(f"running {cc.name} ×{repeat} …", flush=True)
                 cenv = dict(os.environ, CLAUDE_CONFIG_DIR=str(data_dir))
-                npx = shutil.which("npx") or "npx"
-                cmd = [npx, CCUSAGE, "blocks", "--json", "--offline"]
-                for _ in range(repeat):
-                    run = measure(cmd, cenv, args.timeout)
+                ccmd = [shutil.which("npx") or "npx", CCUSAGE, "blocks", "--json", "--offline"]
+
+                def run_cc() -> None:
+                    if cc.error:
+                        return
+                    run = measure(ccmd, cenv, args.timeout)
                     if run.code != 0:
                         cc.error = f"FAILED (exit {run.code}): {tail(run.stderr or run.stdout)}"
-                        break
-                    cc.runs.append(run)
-                if cc.runs:
-                    sums = ccusage_totals(cc.runs[-1])
-                    exp = orjson.loads((data_dir / "expected.json").read_bytes())
-                    if sums is not None:
-                        diffs = [f"{k} {sums[k]} vs {exp[k]}" for k in CHECKED if sums[k] != exp[k]]
-                        cc.check = "(info) totals " + ("= expected" if not diffs else "differ: ")
-                        cc.check += "; ".join(diffs)
-            if cc.error:
-                print(f"  {cc.error}")
+                    else:
+                        cc.runs.append(run)
+
+        hooks = [(wipe_ledger, run_cc), (None, None), (add_data, None)]
+        ok = True
+        for phase, (before, after) in zip(phases, hooks, strict=True):
+            if not ok:
+                phase.error = "skipped (the engine failed above)"
+            else:
+                also = " (each followed by one ccusage run)" if after else ""
+                print(f"running {phase.name} ×{repeat}{also} …", flush=True)
+                ok = run_engine_phase(phase, repeat, env, data_dir, args.timeout, before, after)
+            if phase.error:
+                print(f"  {phase.error}")
+        if cc.runs:
+            sums = ccusage_totals(cc.runs[-1])
+            exp = orjson.loads((data_dir / "expected.json").read_bytes())
+            if sums is not None:
+                diffs = [f"{k} {sums[k]} vs {exp[k]}" for k in CHECKED if sums[k] != exp[k]]
+                cc.check = "(info) totals " + ("= expected" if not diffs else "differ: ")
+                cc.check += "; ".join(diffs)
+        if cc.error:
+            print(f"  ccusage: {cc.error}")
 
         report([*phases, cc], phases[0], cc)
         return 0 if all(not p.error or p.error.startswith("skipped") for p in phases) else 1
@@ -323,15 +333,29 @@ def report(phases: list[Phase], full: Phase, cc: Phase) -> None:
             f"{p.name:40} {len(p.runs):>4}  {spread(walls, '%.2f'):28} "
             f"{spread(rss, '%.0f'):22} {check}"
         )
-    if full.runs and cc.runs:
-        t = statistics.median(r.wall for r in cc.runs) / statistics.median(
-            r.wall for r in full.runs
-        )
-        m = statistics.median(r.rss_kib for r in cc.runs) / statistics.median(
-            r.rss_kib for r in full.runs
-        )
-        print(f"\nccusage / engine full scan: time ×{t:.1f}, peak RSS ×{m:.1f}")
+    print()
+    print(first_scan_line(full, cc))
     print("peak RSS = ru_maxrss of the child via os.wait4 (largest single process of its tree)")
+
+
+def first_scan_line(full: Phase, cc: Phase) -> str:
+    """The first scan next to ccusage's, the ratio and issue 9's targets."""
+    if not full.runs:
+        return "first scan: not measured"
+    wall = statistics.median(r.wall for r in full.runs)
+    rss = statistics.median(r.rss_kib for r in full.runs) / 1024
+    mem = f"peak RSS {rss:.0f} MB (target ≤ {TARGET_RSS_MB:.0f} MB: "
+    mem += ("PASS" if rss <= TARGET_RSS_MB else "FAIL") + ")"
+    if not cc.runs:
+        return f"first scan (empty ledger): {wall:.2f} s, {mem}; ccusage not run"
+    cc_wall = statistics.median(r.wall for r in cc.runs)
+    # Paired: each first scan against the ccusage run right after it (same load).
+    ratio = statistics.median(a.wall / b.wall for a, b in zip(full.runs, cc.runs, strict=False))
+    verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+    return (
+        f"first scan (empty ledger): {wall:.2f} s vs ccusage {cc_wall:.2f} s = {ratio:.2f}× "
+        f"ccusage's time (target ≤ {TARGET_RATIO}×: {verdict}); {mem}"
+    )
 
 
 if __name__ == "__main__":
