@@ -22,7 +22,8 @@ class SessionAcc:
     acc: TotalsBuilder = field(default_factory=TotalsBuilder)
     first: float = float("inf")
     last: float = float("-inf")
-    models: Counter[str] = field(default_factory=Counter)
+    models: Counter[str] = field(default_factory=Counter)  # responses per model
+    tokens: Counter[str] = field(default_factory=Counter)  # tokens per model (their order)
 
 
 def _absorb(acc: TotalsBuilder, t: Totals) -> None:
@@ -91,6 +92,7 @@ class LiveState:
             _absorb(self.total, p.totals)
             s.first, s.last = min(s.first, p.first), max(s.last, p.last)
             s.models[p.model] += p.totals.responses
+            s.tokens[p.model] += p.totals.total_tokens
         self.last_update = max((s.last for s in self.sessions.values()), default=None)
         self.resets = sorted(resets, key=_time)
         self.builder = builder
@@ -107,8 +109,10 @@ class LiveState:
             s = self.sessions[e.session_id] = SessionAcc()
         s.acc.add(e, cost, sign)
         s.models[e.model] += sign
+        s.tokens[e.model] += sign * e.total_tokens
         if s.models[e.model] <= 0:
             del s.models[e.model]
+            del s.tokens[e.model]
         if sign > 0:
             s.first = min(s.first, e.timestamp)
             s.last = max(s.last, e.timestamp)

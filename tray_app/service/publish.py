@@ -12,7 +12,7 @@ from tray_app.usage.blocks import active_block
 from tray_app.usage.burn import span_of
 from tray_app.usage.limits import LimitMode, compute_limit
 from tray_app.usage.official_limits import DEFAULT_MAX_AGE, OfficialWindow
-from tray_app.usage.reports import SessionSummary, session_summary
+from tray_app.usage.reports import SessionSummary, by_tokens, session_summary
 
 RECENT_SESSIONS = 8
 
@@ -31,8 +31,8 @@ def _session_view(
     state: LiveState, sid: str, names: Mapping[str, str], projects: Mapping[str, str]
 ) -> SessionSummary:
     s = state.sessions[sid]
-    # The live state counts responses per model, not tokens: its models go by name.
-    return session_summary(sid, s.acc.build(), sorted(s.models), s.first, s.last, names, projects)
+    models = by_tokens(s.tokens)  # most tokens first, as every report lists them
+    return session_summary(sid, s.acc.build(), models, s.first, s.last, names, projects)
 
 
 def build_snapshot(
