@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tray_app.adapters.transcript import FileRead, read_from
-from tray_app.usage.dedup import Deduper
+from tray_app.usage.dedup import merge
 from tray_app.usage.model import Entry, ResetNotice
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,9 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
 
 
 def _read_range(jobs: Sequence[Job]) -> RangeResult:
-    deduper = Deduper()
+    # The Deduper's rule (usage/dedup.merge) without a Change object per copy: a range
+    # offers ~3 copies per response and only its winners leave the process.
+    winners: dict[str, Entry] = {}
     reads: list[tuple[str, FileRead | str]] = []
     resets: list[ResetNotice] = []
     keys: dict[str, list[str]] = {}
@@ -102,15 +104,24 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
         except OSError as exc:
             reads.append((path, str(exc.strerror)))
             continue
+        here: dict[str, None] = {}
         for item in read.items:
             if isinstance(item, ResetNotice):
                 resets.append(item)
+                continue
+            key = item.key
+            here[key] = None
+            old = winners.get(key)
+            if old is None:
+                winners[key] = item
             else:
-                deduper.offer(item)
-        keys[path] = list({i.key for i in read.items if not isinstance(i, ResetNotice)})
+                won = merge(old, item)
+                if won is not None:
+                    winners[key] = won
+        keys[path] = list(here)
         read.items = []
         reads.append((path, read))
-    return RangeResult(reads, list(deduper), resets, keys)
+    return RangeResult(reads, list(winners.values()), resets, keys)
 
 
 def split(jobs: Sequence[Job], sizes: Sequence[int], parts: int) -> list[list[Job]]:
