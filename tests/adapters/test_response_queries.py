@@ -23,6 +23,15 @@ def test_iter_responses_is_a_stable_sort_of_the_window(tmp_path: Path) -> None:
     assert got == ["c", "a", "b"]  # 'd' is at the end bound: excluded
 
 
+def test_iter_responses_after_leaves_out_the_lower_bound(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path / "l.db")
+    ledger.write([_e("a", 5), _e("b", 5), _e("c", 6)])
+    lo = _e("x", 5).timestamp
+    got = [e.key for e in iter_responses(ledger, lo, 1e18, after=True)]
+    ledger.close()
+    assert got == ["c"]
+
+
 def test_spans_merge_neighbouring_quarter_hours() -> None:
     assert spans([3, 1, 2, 7, 2]) == [(900.0, 3600.0), (6300.0, 7200.0)]
 

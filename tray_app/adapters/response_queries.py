@@ -20,15 +20,16 @@ BATCH = 2000  # rows fetched per step while streaming
 MAX_PARAMS = 900
 
 
-def iter_responses(ledger: Ledger, lo: float, hi: float) -> Iterator[Entry]:
-    """Responses with lo <= ts < hi, oldest first, read a batch at a time.
+def iter_responses(ledger: Ledger, lo: float, hi: float, after: bool = False) -> Iterator[Entry]:
+    """Responses with lo <= ts < hi (lo < ts with `after`), oldest first, a batch at a time.
 
     Ties keep the table's key order, as a stable sort of a full read would.
     """
     cols = ", ".join(RESPONSE_COLUMNS)
+    op = ">" if after else ">="
     with translated(ledger.path):
         cursor = ledger.db.execute_sql(
-            f"SELECT {cols}, '' FROM responses WHERE ts >= ? AND ts < ? ORDER BY ts",
+            f"SELECT {cols}, '' FROM responses WHERE ts {op} ? AND ts < ? ORDER BY ts",
             (lo, hi),
         )
         while rows := cursor.fetchmany(BATCH):
