@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence, Set
 
 from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.adapters.response_queries import iter_responses
 from tray_app.usage.block_builder import BlockBuilder
 from tray_app.usage.blocks import Block, ModelShare
 from tray_app.usage.model import Entry, ResetNotice, Totals
@@ -139,11 +141,13 @@ class BlockCache:
         last = cached[-1].last_activity if cached else None
         since = -1.0 if last is None else last
         if self.loaded is not None:
-            tail = [e for e in self.loaded if e.timestamp > since]
+            builder.feed(sorted((e for e in self.loaded if e.timestamp > since), key=_time))
         else:
-            tail = self._between(since, after=True)
-        tail.sort(key=_time)
-        builder.feed(tail)
+            # Streamed in time order (ties in key order, as a sorted full read): a first
+            # build never holds every response, only the open block's.
+            exclude = self.exclude
+            rows = iter_responses(self.ledger, since, math.inf)
+            builder.feed(e for e in rows if e.timestamp > since and e.key not in exclude)
         fresh = builder.closed[len(cached) :]
         if fresh:
             marks = ", ".join("?" * 14)
