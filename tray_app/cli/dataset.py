@@ -10,7 +10,7 @@ from math import inf, nextafter
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tray_app.adapters import model_activity, response_queries
+from tray_app.adapters import model_activity, response_queries, rollup_queries
 from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.discovery import find_roots
@@ -98,11 +98,7 @@ class Dataset:
         )  # fmt: skip
 
     def all_blocks(self, now: float) -> list[Block]:
-        """Every block (with idle gaps) of all history up to the clock, oldest first.
-
-        From the block cache plus the open block's responses when the ledger can say;
-        else grouped from every response.
-        """
+        """Every block (with gaps) up to the clock: the block cache when it can say."""
         cache = self.block_cache()
         cached = None if cache is None else cache.blocks(now, self.resets)
         if cached is not None:
@@ -124,19 +120,34 @@ class Dataset:
         """The ledger when narrow queries answer for this report (else count the list)."""
         return self.ledger if self._rollup() is not None else None
 
+    def merged(self, by: str) -> list[Part]:
+        """The window's parts summed by SQLite per model (`by="model"`) or session and model."""
+        rollup = self._rollup()
+        if rollup is None:
+            return self.parts
+        lo, hi = self.window
+        return rollup_queries.merged_parts(rollup, lo, hi, by)
+
+    def day_parts(self) -> list[Part]:
+        """The window's parts summed per local day and model (days, weeks, months)."""
+        rollup = self._rollup()
+        lo, hi = self.window
+        got = None if rollup is None else rollup_queries.day_parts(rollup, lo, hi, self.tz)
+        return self.parts if got is None else got
+
     @property
     def session_ids(self) -> set[str]:
         """Sessions with responses in the window."""
-        return {p.session_id for p in self.parts}
+        return {p.session_id for p in self.merged("session")}
 
     def session_entries(self, sessions: set[str]) -> list[Entry]:
         """The window's responses of these sessions: only their quarter-hours are read."""
-        ledger = self._narrow()
-        if ledger is None:
+        rollup = self._rollup()
+        if rollup is None:
             return [e for e in self.entries if e.session_id in sessions]
-        quarters = (p.q for p in self.parts if p.session_id in sessions)
         lo, hi = self.window
-        return response_queries.session_responses(ledger, sessions, quarters, lo, hi)
+        quarters = rollup_queries.session_quarters(rollup, sorted(sessions), lo, hi)
+        return response_queries.session_responses(rollup.ledger, sessions, quarters, lo, hi)
 
     def activity(self) -> list[Activity]:
         """Per quarter-hour and model busy time of the window (models' average rates)."""

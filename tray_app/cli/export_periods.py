@@ -56,7 +56,7 @@ def export_periods(period: str, data: Dataset, env: Environment, as_json: bool) 
     """Totals per local day, week or month, each followed by its per-model rows."""
     unit = PERIODS[period]
     # Quarter-hour parts never straddle a local day: summing them is exact in any zone.
-    rows = group_parts(data.parts, lambda p: period_of(p.first, data.tz, unit))
+    rows = group_parts(data.day_parts(), lambda p: period_of(p.first, data.tz, unit))
     out: list[dict[str, Any]] = []
     for row in rows:
         first, last = r.iso(row.first), r.iso(row.last)

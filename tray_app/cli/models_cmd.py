@@ -58,8 +58,11 @@ def _rate(value: float | None) -> str:
 def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Per model: totals, share, average rates; the last-minute rate only for models in use."""
     data = load(args, env)
-    parts = Projects(data).select(data.parts, args)
-    narrowed = {p.session_id for p in parts} if getattr(args, "project", None) else None
+    if getattr(args, "project", None):
+        parts = Projects(data).select(data.parts, args)
+        narrowed: set[str] | None = {p.session_id for p in parts}
+    else:  # per model, summed by the ledger
+        parts, narrowed = data.merged("model"), None
     items, recent = summaries(data, parts, narrowed, env.now)
     if not args.no_cost:
         warn_unpriced(env, data)

@@ -14,7 +14,7 @@ from tray_app.cli.reports_cmd import warn_unpriced
 from tray_app.cli.table import Col, Line, render
 from tray_app.usage.grouping import Row, period_of, pick
 from tray_app.usage.reports import sum_totals
-from tray_app.usage.rollup import Part, group_parts
+from tray_app.usage.rollup import Part, group_parts, unpriced_in
 
 # command → (period, JSON key of a row, JSON list name, first column header)
 KINDS = {
@@ -44,10 +44,13 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Per day, week (Monday first) or month in the user's timezone."""
     data = load(args, env)
     period, key, name, header = KINDS[args.command]
-    projects = Projects(data)
-    entries = projects.select(data.parts, args)  # the ledger's rollup: O(result)
+    by_project = args.instances or getattr(args, "project", None)
+    projects = Projects(data) if by_project else None
+    # Per day and model, summed by the ledger (O(days × models)) unless the sessions'
+    # projects are asked for: those need the rollup's rows per session.
+    entries = data.day_parts() if projects is None else projects.select(data.parts, args)
     if not args.no_cost:
-        warn_unpriced(env, data)
+        warn_unpriced(env, data, unpriced_in(entries) if projects is None else None)
     order = args.order or "asc"
 
     def rows_of(es: list[Part]) -> list[Row]:
@@ -57,7 +60,7 @@ def cmd_periods(args: argparse.Namespace, env: Environment) -> ExitStatus:
     cols = [Col(header, right=False), Col("Models", right=False, models=True)]
     cols += rt.token_cols(args.no_cost)
     lines: list[Line] = []
-    if args.instances:
+    if args.instances and projects is not None:
         groups, subtotals = [], []
         for proj in group_parts(entries, projects.name):
             rows = rows_of([e for e in entries if projects.name(e) == proj.key])
