@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from tray_app.adapters import model_activity, response_queries, roots_ledger
+from tray_app.adapters import model_activity, response_queries, rollup_queries, roots_ledger
 from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.usage_rollup import Rollup
@@ -68,6 +68,15 @@ class HistorySource:
         def question(ledger: Ledger) -> list[Part] | None:
             rollup = Rollup(ledger, self.prices, self.prices.cost)
             return rollup.parts(lo, hi) if rollup.update() else None
+
+        return self._ask(question)
+
+    def merged(self, lo: float, hi: float, by: str) -> list[Part] | None:
+        """The parts with lo <= ts < hi summed by SQLite per model or session and model."""
+
+        def question(ledger: Ledger) -> list[Part] | None:
+            rollup = Rollup(ledger, self.prices, self.prices.cost)
+            return rollup_queries.merged_parts(rollup, lo, hi, by) if rollup.update() else None
 
         return self._ask(question)
 

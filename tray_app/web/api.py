@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ class DashboardData:
 
     def known_sessions(self) -> set[str]:
         """Every session with a counted response."""
-        parts = None if self.source is None else self.source.parts(float("-inf"), float("inf"))
+        parts = None if self.source is None else self.source.merged(-inf, inf, "session")
         if parts is None:
             return {e.session_id for e in self.feed.entries()}
         return {p.session_id for p in parts} | self.feed.sessions_seen()

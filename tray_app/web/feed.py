@@ -151,7 +151,7 @@ class LiveFeed:
         From the ledger's rollup when there is one (what the live service has written,
         within about a second), else from every response the feed holds.
         """
-        parts = None if self.source is None else self.source.parts(-math.inf, math.inf)
+        parts = None if self.source is None else self.source.merged(-math.inf, math.inf, "model")
         if parts is not None:
             rows = group_parts(parts, lambda p: p.model)
             out = [ModelCounters(row.key, row.totals) for row in rows]

@@ -75,7 +75,7 @@ def history_json(
     """Everything views computes for the history page, or None when the ledger cannot say."""
     names, projects = meta
     up_to_now = nextafter(now, inf)  # the views count responses at `now` too
-    every = source.parts(-inf, inf)
+    every = source.merged(-inf, inf, "session")  # summed per session and model by SQLite
     week = source.parts(now - 7 * 86400, up_to_now)
     recent_days = source.parts(_days_start(tz, now), up_to_now)
     activity = source.activity(-inf, inf)
