@@ -146,8 +146,11 @@ class BlockCache:
             # Streamed in time order (ties in key order, as a sorted full read): a first
             # build never holds every response, only the open block's.
             exclude = self.exclude
-            rows = iter_responses(self.ledger, since, math.inf)
-            builder.feed(e for e in rows if e.timestamp > since and e.key not in exclude)
+            # Strictly after `since` in SQL: the cached block's last time may hold many.
+            rows = iter_responses(self.ledger, math.nextafter(since, math.inf), math.inf)
+            if exclude:
+                rows = (e for e in rows if e.key not in exclude)
+            builder.feed(rows)
         fresh = builder.closed[len(cached) :]
         if fresh:
             marks = ", ".join("?" * 14)
