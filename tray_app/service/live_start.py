@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.adapters.rollup_queries import merged_parts
 from tray_app.adapters.scanner import Engine
 from tray_app.adapters.usage_rollup import Rollup
 from tray_app.service.live_state import LiveState
@@ -25,7 +27,9 @@ def start_state(
             builder = cache.builder(sorted(engine.resets, key=lambda r: r.timestamp))
             rollup = Rollup(ledger, prices, prices.cost)
             if builder is not None and rollup.update():
-                state.start_from(builder, rollup.parts(), engine.resets, now)
+                # Summed per session and model in SQLite: O(sessions), not O(quarter-hours).
+                parts = merged_parts(rollup, -math.inf, math.inf, "session")
+                state.start_from(builder, parts, engine.resets, now)
                 return
         except LedgerError as exc:
             log.warning("starting from every response: %s", exc)
