@@ -1,0 +1,279 @@
+"""The one data path against the truth: a user's runs give what a from-scratch count gives.
+
+Transcripts are written to disk over several runs in random chunk orders (lines cut in two
+and finished later, late older lines, a resumed session's bigger copy, subagent and
+progress copies, files replaced between runs). Every run is a fresh CLI process on the same
+ledger (a restart; the second report of a run reads nothing new: a replay), and a live
+engine and state (what the tray runs) are fed the same runs, flushing to the same ledger
+at random times. After each run the ledger-backed answers must equal `--no-ledger` over a
+tree holding only the truth's one canonical line per response, and the truth's totals.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.builders import T0, assistant, write_jsonl
+from tests.integration.transcript_story import (
+    PLACES,
+    Copy,
+    Response,
+    Tree,
+    encoded,
+    file_of,
+    line_of,
+)
+from tray_app.adapters.discovery import Roots
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.scanner import Engine
+from tray_app.cli.environment import Environment
+from tray_app.cli.main import main
+from tray_app.service.live_start import start_state
+from tray_app.service.live_state import LiveState
+from tray_app.usage.model import Entry
+
+PRICES = load_price_table()
+REPORTS: tuple[tuple[str, ...], ...] = (
+    ("status",),
+    ("blocks",),
+    ("sessions",),
+    ("daily", "--timezone", "Asia/Kathmandu"),
+    ("daily", "--timezone", "America/St_Johns"),
+    ("models",),
+    ("export", "--period", "daily", "--timezone", "Asia/Kathmandu"),
+)
+
+
+def cli(db: Path, data: Path, now: float, args: Iterable[str]) -> Any:
+    """The parsed JSON of one report, run in-process as a fresh CLI run at a pinned now."""
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"TOKEN_MONITOR_DB": str(db), "TOKEN_MONITOR_CONFIG": str(db.parent / "none.yaml")}
+    env = Environment(out, err, environ, now)
+    code = main([*args, "--json", "--data-dir", str(data)], env)
+    assert code == 0, (list(args), err.getvalue())
+    return json.loads(out.getvalue())
+
+
+@st.composite
+def responses(draw: st.DrawFn) -> list[Response]:
+    """Responses over three days in three sessions, each with 1–3 copies."""
+    found = []
+    for n in range(draw(st.integers(1, 12))):
+        minutes = draw(st.integers(0, 60 * 24 * 3))
+        copies = []
+        output = 0
+        for _ in range(draw(st.integers(1, 3))):
+            output += draw(st.integers(1, 300))  # later copies are bigger: no ties
+            place = draw(st.sampled_from(PLACES))
+            copies.append(Copy(output, minutes + draw(st.integers(0, 30)), place))
+        session, model = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+        input_tokens, cache_read = draw(st.integers(0, 5000)), draw(st.integers(0, 20000))
+        copies = draw(st.permutations(copies))
+        found.append(Response(n, session, model, input_tokens, cache_read, tuple(copies)))
+    return found
+
+
+def chunks(draw: st.DrawFn, data: bytes) -> list[bytes]:
+    """A file's bytes cut at random places (inside lines too)."""
+    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(data) - 1)), max_size=4))))
+    edges = [0, *(c for c in cuts if 0 < c < len(data)), len(data)]
+    return [data[a:b] for a, b in pairwise(edges)]
+
+
+class Live:
+    """The tray's counting: an engine that keeps its changes in memory and a live state,
+    flushed to the shared ledger now and then (as UsageService does)."""
+
+    def __init__(self, root: Path, db: Path, now: float) -> None:
+        self.root, self.db, self.now = root, db, now
+        self.start()
+
+    def start(self) -> None:
+        """A (re)start: the first state from the ledger's aggregates."""
+        self.ledger = Ledger.open(self.db)
+        self.engine = Engine(Roots((self.root,)), self.ledger)
+        self.state = LiveState(PRICES.cost)
+        start_state(self.state, self.engine, self.ledger, PRICES, self.now)
+
+    def history(self, since: float) -> list[Entry]:
+        """What UsageService._history gives: pending changes written, then the ledger."""
+        self.engine.flush()
+        return self.ledger.entries_between(since, after=True)
+
+    def scan(self) -> None:
+        """One catch-up scan applied to the live state."""
+        result = self.engine.refresh(persist=False)
+        if result.changes or result.resets:
+            self.state.apply(result.changes, result.resets, self.now, self.history)
+
+    def stop(self) -> None:
+        """Quit: the last flush, the ledger closed."""
+        self.engine.flush()
+        self.ledger.close()
+
+
+def block_view(blocks: Iterable[Any]) -> list[tuple[object, ...]]:
+    """The figures `blocks --json` and the live view must agree on, per real block."""
+    return [(b.start, b.end, b.tokens, b.totals.responses) for b in blocks if not b.is_gap]
+
+
+def cli_blocks(got: Any) -> list[tuple[object, ...]]:
+    """The same figures from `blocks --json`."""
+
+    def at(s: str) -> float:
+        return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+    return [
+        (at(b["start"]), at(b["end"]), b["total_tokens"], b["responses"])
+        for b in got["blocks"]
+        if not b.get("is_gap")
+    ]
+
+
+def runs(tmp: Path, story: list[Response], data: st.DataObject) -> Iterator[tuple[Tree, Path]]:
+    """Write the story's files over several runs; yield the tree and a truth dir per run.
+
+    Each file's lines come in a random order (late older lines, a bigger copy before a
+    smaller one), cut into chunks at any byte; the chunks of all files are interleaved
+    (each file's in order) and runs fall between them. After a run a file may be replaced
+    by one holding only its unfinished last line (a rotation).
+    """
+    root = tmp / "projects"
+    files: dict[Path, list[dict[str, Any]]] = {}
+    lines: dict[bytes, tuple[Response, Copy]] = {}
+    for r in story:
+        for c in r.copies:
+            line = line_of(r, c)
+            files.setdefault(file_of(root, r, c.place), []).append(line)
+            lines[encoded(line)] = (r, c)
+    queues = {
+        p: chunks(data.draw, b"".join(encoded(x) for x in data.draw(st.permutations(ls))))
+        for p, ls in sorted(files.items())
+    }
+    order = data.draw(st.permutations([p for p, q in queues.items() for _ in q]))
+    stops = sorted(set(data.draw(st.lists(st.integers(1, len(order)), max_size=3))))
+    tree = Tree(root)
+    start = 0
+    for stop in [*stops, len(order)]:
+        for path in order[start:stop]:
+            tree.append(path, queues[path].pop(0))
+        start = stop
+        tree.observe(lines)
+        truth = tree.write_truth(tmp / f"truth{stop}")
+        truth.mkdir(parents=True, exist_ok=True)
+        yield tree, truth
+        if data.draw(st.booleans()) and tree.written:
+            tree.replace(data.draw(st.sampled_from(sorted(tree.written))))
+
+
+def pinned_now(story: list[Response], after: int) -> float:
+    """`after` minutes past the story's last copy: the last block may still be open."""
+    return T0.timestamp() + (max(c.minutes for r in story for c in r.copies) + after) * 60
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(responses(), st.integers(0, 600), st.data())
+def test_every_report_after_every_run_equals_a_count_of_the_truth(
+    story: list[Response], after: int, data: st.DataObject
+) -> None:
+    # Each report is a fresh CLI run (a restart) on the one ledger; the first of a run
+    # counts what is new, the others read nothing new (replays) and answer from the
+    # ledger's aggregates. `--no-ledger` over the truth's canonical lines is the reference.
+    now = pinned_now(story, after)
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        db = tmp / "db" / "l.db"
+        db.parent.mkdir()
+        for tree, truth in runs(tmp, story, data):
+            for report in data.draw(st.permutations(REPORTS)):
+                want = cli(tmp / "t.db", truth, now, [*report, "--no-ledger"])
+                assert cli(db, tree.root, now, report) == want, report
+            # The truth's own totals, counted from the lines (no code of the app).
+            days = cli(db, tree.root, now, ["export", "--period", "daily"])["daily"]
+            got = {k: sum(d[k] for d in days if d["model"] == "") for k in tree.totals()}
+            assert got == tree.totals()
+
+
+def live_sessions(live: Live) -> dict[str, tuple[int, int]]:
+    """Tokens and responses per session in the live state."""
+    return {
+        sid: (s.acc.build().total_tokens, s.acc.build().responses)
+        for sid, s in live.state.sessions.items()
+        if s.acc.responses
+    }
+
+
+def cli_sessions(got: Any) -> dict[str, tuple[int, int]]:
+    """The same figures from `sessions --json`."""
+    return {s["session_id"]: (s["total_tokens"], s["responses"]) for s in got["sessions"]}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(responses(), st.integers(0, 600), st.data())
+def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
+    story: list[Response], after: int, data: st.DataObject
+) -> None:
+    # The tray's engine keeps changes in memory and flushes at random times; it restarts
+    # at random (first state from the ledger's aggregates). The CLI runs after its flush,
+    # so the live engine is the one that counts.
+    now = pinned_now(story, after)
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        db = tmp / "db" / "l.db"
+        db.parent.mkdir()
+        live = Live(tmp / "projects", db, now)
+        try:
+            for tree, _ in runs(tmp, story, data):
+                live.scan()
+                if data.draw(st.booleans()):
+                    live.scan()  # a replay: nothing new
+                if data.draw(st.booleans()):  # the tray restarts (its last flush first)
+                    live.stop()
+                    live.start()
+                    live.scan()
+                live.engine.flush()
+                blocks = cli(db, tree.root, now, ["blocks"])
+                assert block_view(live.state.blocks) == cli_blocks(blocks)
+                assert live_sessions(live) == cli_sessions(cli(db, tree.root, now, ["sessions"]))
+                total = live.state.total.build()
+                assert (total.input_tokens, total.output_tokens, total.responses) == (
+                    tree.totals()["input_tokens"],
+                    tree.totals()["output_tokens"],
+                    tree.totals()["responses"],
+                )
+        finally:
+            live.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="live engine: a response another run (a CLI report, a 2nd live process) wrote to "
+    "the ledger first gives no Change, so the running live view never counts it (NOTES 21:27)",
+)
+def test_a_response_another_run_counted_first_reaches_the_running_live_view(
+    tmp_path: Path,
+) -> None:
+    root, db = tmp_path / "projects", tmp_path / "db" / "l.db"
+    db.parent.mkdir()
+    f = write_jsonl(root / "p" / "s.jsonl", [])
+    now = T0.timestamp() + 60
+    live = Live(root, db, now)  # the tray, running
+    write_jsonl(f, [assistant("msg_1", 10)], "a")  # Claude Code writes a line
+    cli(db, root, now, ["status"])  # the user's report counts it first
+    live.scan()
+    try:
+        assert live.state.total.build().responses == 1
+    finally:
+        live.stop()
