@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scripts import gen_data
 from tests.builders import T0, assistant, write_jsonl
 from tests.integration.transcript_story import (
     PLACES,
@@ -277,3 +278,55 @@ def test_a_response_another_run_counted_first_reaches_the_running_live_view(
         assert live.state.total.build().responses == 1
     finally:
         live.stop()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gen_data.Expected]:
+    """A small generated data dir (every layout, resumed copies, limit notices) and the
+    totals the generator says it counts to."""
+    out = tmp_path_factory.mktemp("gen")
+    return out / "projects", gen_data.generate(out, size_mb=0.5, seed=3)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(0, 600), st.data())
+def test_the_generators_tree_written_over_runs_counts_to_its_expected_totals(
+    generated: tuple[Path, gen_data.Expected], after: int, data: st.DataObject
+) -> None:
+    # The generator's files copied into a fresh tree chunk by chunk over several runs, the
+    # live engine and a CLI run after each; every report equals `--no-ledger` over the
+    # same files, and the last run gives the generator's own totals per model.
+    source, expected = generated
+    now = gen_data.parse_ts(gen_data.DEFAULT_END) + after * 60
+    sources = sorted(source.rglob("*.jsonl"))
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        root, db = tmp / "projects", tmp / "db" / "l.db"
+        db.parent.mkdir()
+        queues = {p: chunks(data.draw, p.read_bytes()) for p in sources}
+        order = data.draw(st.permutations([p for p, q in queues.items() for _ in q]))
+        stops = sorted(set(data.draw(st.lists(st.integers(1, len(order)), max_size=3))))
+        live = Live(root, db, now)
+        start = 0
+        try:
+            for stop in [*stops, len(order)]:
+                for p in order[start:stop]:
+                    target = root / p.relative_to(source)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with open(target, "ab") as handle:
+                        handle.write(queues[p].pop(0))
+                start = stop
+                live.scan()
+                live.engine.flush()
+                for report in data.draw(st.permutations(REPORTS)):
+                    want = cli(tmp / "t.db", root, now, [*report, "--no-ledger"])
+                    assert cli(db, root, now, report) == want, report
+                blocks = cli(db, root, now, ["blocks"])
+                assert block_view(live.state.blocks) == cli_blocks(blocks)
+        finally:
+            live.stop()
+        status = cli(db, root, now, ["status"])
+        models = cli(db, root, now, ["models"])
+    assert {k: status["totals"][k] for k in expected.totals()} == expected.totals()
+    by_model = {m["model"]: {k: m[k] for k in expected.totals()} for m in models["models"]}
+    assert by_model == expected.by_model
