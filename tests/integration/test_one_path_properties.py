@@ -29,6 +29,7 @@ from tests.builders import T0, assistant, write_jsonl
 from tests.integration.transcript_story import (
     PLACES,
     Copy,
+    Notice,
     Response,
     Tree,
     encoded,
@@ -68,9 +69,14 @@ def cli(db: Path, data: Path, now: float, args: Iterable[str]) -> Any:
 
 
 @st.composite
-def responses(draw: st.DrawFn) -> list[Response]:
-    """Responses over three days in three sessions, each with 1–3 copies."""
-    found = []
+def stories(draw: st.DrawFn) -> tuple[list[Response], list[Notice]]:
+    """Responses over three days in three sessions, each with 1–3 copies, and a few
+    usage-limit lines."""
+    notices = []
+    for i in range(draw(st.integers(0, 2))):
+        session, minutes = draw(st.integers(0, 2)), draw(st.integers(0, 60 * 24 * 3))
+        notices.append(Notice(i, session, minutes, draw(st.integers(1, 5))))
+    found: list[Response] = []
     for n in range(draw(st.integers(1, 12))):
         minutes = draw(st.integers(0, 60 * 24 * 3))
         copies = []
@@ -83,7 +89,7 @@ def responses(draw: st.DrawFn) -> list[Response]:
         input_tokens, cache_read = draw(st.integers(0, 5000)), draw(st.integers(0, 20000))
         copies = draw(st.permutations(copies))
         found.append(Response(n, session, model, input_tokens, cache_read, tuple(copies)))
-    return found
+    return found, notices
 
 
 def chunks(draw: st.DrawFn, data: bytes) -> list[bytes]:
@@ -143,7 +149,9 @@ def cli_blocks(got: Any) -> list[tuple[object, ...]]:
     ]
 
 
-def runs(tmp: Path, story: list[Response], data: st.DataObject) -> Iterator[tuple[Tree, Path]]:
+def runs(
+    tmp: Path, story: tuple[list[Response], list[Notice]], data: st.DataObject
+) -> Iterator[tuple[Tree, Path]]:
     """Write the story's files over several runs; yield the tree and a truth dir per run.
 
     Each file's lines come in a random order (late older lines, a bigger copy before a
@@ -153,12 +161,17 @@ def runs(tmp: Path, story: list[Response], data: st.DataObject) -> Iterator[tupl
     """
     root = tmp / "projects"
     files: dict[Path, list[dict[str, Any]]] = {}
-    lines: dict[bytes, tuple[Response, Copy]] = {}
-    for r in story:
+    lines: dict[bytes, tuple[Response, Copy] | Notice] = {}
+    for r in story[0]:
         for c in r.copies:
             line = line_of(r, c)
             files.setdefault(file_of(root, r, c.place), []).append(line)
             lines[encoded(line)] = (r, c)
+    for x in story[1]:  # in the session's main file, among its responses
+        line = x.line()
+        main = file_of(root, Response(0, x.session, 0, 0, 0, ()), "main")
+        files.setdefault(main, []).append(line)
+        lines[encoded(line)] = x
     queues = {
         p: chunks(data.draw, b"".join(encoded(x) for x in data.draw(st.permutations(ls))))
         for p, ls in sorted(files.items())
@@ -179,15 +192,16 @@ def runs(tmp: Path, story: list[Response], data: st.DataObject) -> Iterator[tupl
             tree.replace(data.draw(st.sampled_from(sorted(tree.written))))
 
 
-def pinned_now(story: list[Response], after: int) -> float:
-    """`after` minutes past the story's last copy: the last block may still be open."""
-    return T0.timestamp() + (max(c.minutes for r in story for c in r.copies) + after) * 60
+def pinned_now(story: tuple[list[Response], list[Notice]], after: int) -> float:
+    """`after` minutes past the story's last line: the last block may still be open."""
+    times = [c.minutes for r in story[0] for c in r.copies] + [x.minutes for x in story[1]]
+    return T0.timestamp() + (max(times) + after) * 60
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(responses(), st.integers(0, 600), st.data())
+@given(stories(), st.integers(0, 600), st.data())
 def test_every_report_after_every_run_equals_a_count_of_the_truth(
-    story: list[Response], after: int, data: st.DataObject
+    story: tuple[list[Response], list[Notice]], after: int, data: st.DataObject
 ) -> None:
     # Each report is a fresh CLI run (a restart) on the one ledger; the first of a run
     # counts what is new, the others read nothing new (replays) and answer from the
@@ -222,9 +236,9 @@ def cli_sessions(got: Any) -> dict[str, tuple[int, int]]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(responses(), st.integers(0, 600), st.data())
+@given(stories(), st.integers(0, 600), st.data())
 def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
-    story: list[Response], after: int, data: st.DataObject
+    story: tuple[list[Response], list[Notice]], after: int, data: st.DataObject
 ) -> None:
     # The tray's engine keeps changes in memory and flushes at random times; it restarts
     # at random (first state from the ledger's aggregates). The CLI runs after its flush,

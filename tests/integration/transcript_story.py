@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.builders import assistant, progress_copy, write_jsonl
+from tests.builders import T0, assistant, progress_copy, write_jsonl
 
 MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "claude-mystery-9")  # the last: no price
 PLACES = ("main", "progress", "subagent", "resumed")
@@ -53,6 +53,28 @@ class Response:
     input_tokens: int
     cache_read: int
     copies: tuple[Copy, ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A `<synthetic>` usage-limit line: the block ends `hours` whole UTC hours later."""
+
+    n: int
+    session: int
+    minutes: int
+    hours: int
+
+    def line(self) -> dict[str, Any]:
+        """The line Claude Code writes when the limit is hit."""
+        line = assistant(f"msg_notice_{self.n}", 0, minutes=self.minutes, input_tokens=0,
+                         session=session_id(self.session), request=None, model="<synthetic>",
+                         cwd=cwd_of(self.session))  # fmt: skip
+        at = T0.timestamp() + self.minutes * 60
+        resets = (int(at) // 3600 + self.hours) * 3600
+        line["message"]["content"] = [
+            {"type": "text", "text": f"Claude AI usage limit reached|{resets}"}
+        ]
+        return line
 
 
 def file_of(root: Path, r: Response, place: str) -> Path:
@@ -96,6 +118,7 @@ class Tree:
     root: Path
     written: dict[Path, bytes] = field(default_factory=dict)  # bytes since the last replace
     truth: dict[str, tuple[Response, Copy, int]] = field(default_factory=dict)  # key → winner
+    notices: set[Notice] = field(default_factory=set)  # limit lines read
 
     def append(self, path: Path, data: bytes) -> None:
         """Append bytes to a file (a chunk may end inside a line)."""
@@ -113,11 +136,15 @@ class Tree:
         os.replace(tmp, path)
         self.written[path] = tail
 
-    def observe(self, lines: dict[bytes, tuple[Response, Copy]]) -> None:
+    def observe(self, lines: dict[bytes, tuple[Response, Copy] | Notice]) -> None:
         """Count the complete lines on disk now into the truth (a run reads exactly these)."""
         for data in self.written.values():
             for raw in data.split(b"\n")[:-1]:
-                r, c = lines[raw + b"\n"]
+                found = lines[raw + b"\n"]
+                if isinstance(found, Notice):
+                    self.notices.add(found)
+                    continue
+                r, c = found
                 key = f"msg_{r.n:03d}"
                 old = self.truth.get(key)
                 if old is None:
@@ -133,6 +160,10 @@ class Tree:
         for r, c, minutes in rows:
             line = line_of(r, Copy(c.output, minutes, "main"))
             write_jsonl(file_of(out / "projects", r, "main"), [line], "a")
+        for x in sorted(self.notices, key=lambda x: x.n):
+            main = out / "projects" / cwd_of(x.session).replace("/", "-") / "notices.jsonl"
+            write_jsonl(main, [x.line()], "a")
+        (out / "projects").mkdir(parents=True, exist_ok=True)
         return out / "projects"
 
     def totals(self) -> dict[str, int]:
