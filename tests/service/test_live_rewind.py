@@ -12,6 +12,7 @@ from tests.builders import T0, assistant, write_jsonl
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.prices import load_price_table
+from tray_app.adapters.scanner import Engine
 from tray_app.service.aggregator import ServiceOptions, UsageService
 from tray_app.usage.blocks import build_blocks
 
@@ -67,3 +68,28 @@ def test_late_older_lines_give_the_from_scratch_blocks_without_loading_history(
     ledger.close()
     assert blocks == expected
     assert [b.totals.responses for b in blocks if not b.is_gap] == [4, 3, 1]
+
+
+def test_a_response_another_process_counted_first_reaches_the_live_view(tmp_path: Path) -> None:
+    root, db = tmp_path / "projects", tmp_path / "l.db"
+    f = write_jsonl(root / "p" / "s.jsonl", [assistant("m0", 10, minutes=1200)])
+    service = UsageService(
+        lambda: Roots((root,)), db, PRICES,
+        options=ServiceOptions(tick_seconds=60, flush_seconds=0.05), clock=lambda: NOW,
+    )  # fmt: skip
+    service.start()
+    try:
+        assert service.ready.wait(10)
+        _wait(service, 1)
+        write_jsonl(f, [assistant("m1", 10, minutes=1205)], mode="a")
+        # A CLI run counts the new line first: for the live engine it is then no change.
+        cli = Ledger.open(db)
+        Engine(Roots((root,)), cli).refresh()
+        cli.close()
+        service.notify(f)
+        _wait(service, 2)
+        snap = service.latest
+        assert snap is not None and snap.active_block is not None
+        assert snap.active_block.block.totals.responses == 2
+    finally:
+        service.stop()

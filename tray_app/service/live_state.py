@@ -139,6 +139,7 @@ class LiveState:
             since = min(since, late.since) if late else since
         self.resets.sort(key=_time)
         moved: dict[str, float] = {}  # session → the earlier time its newest response moved to
+        keys: set[str] = set()  # the responses that moved so
         for change in changes:
             old, new = change.old, change.new
             stale: Stale | None = None
@@ -146,10 +147,11 @@ class LiveState:
                 self._count(old, -1, builder.cost(old))
                 s = self.sessions.get(old.session_id)
                 last = () if s is None else (s.last, self.last_update)
-                if new.timestamp < old.timestamp and old.timestamp in last:
-                    moved[old.session_id] = min(
-                        new.timestamp, moved.get(old.session_id, new.timestamp)
-                    )
+                # A newest response (or one moved already in this batch) moved earlier.
+                if new.timestamp < old.timestamp and (old.timestamp in last or old.key in keys):
+                    sid = old.session_id
+                    moved[sid] = min(new.timestamp, moved.get(sid, new.timestamp))
+                    keys.add(old.key)
             self._count(new, 1, self._price(new))
             if since < float("inf"):  # the builder is rewound below anyway
                 since = min(since, new.timestamp, old.timestamp if old else new.timestamp)
