@@ -133,7 +133,9 @@ class Live:
 
 def block_view(blocks: Iterable[Any]) -> list[tuple[object, ...]]:
     """The figures `blocks --json` and the live view must agree on, per real block."""
-    return [(b.start, b.end, b.tokens, b.totals.responses) for b in blocks if not b.is_gap]
+    return [
+        (b.start, b.end, b.tokens, b.totals.responses, b.is_active) for b in blocks if not b.is_gap
+    ]
 
 
 def cli_blocks(got: Any) -> list[tuple[object, ...]]:
@@ -143,7 +145,7 @@ def cli_blocks(got: Any) -> list[tuple[object, ...]]:
         return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
     return [
-        (at(b["start"]), at(b["end"]), b["total_tokens"], b["responses"])
+        (at(b["start"]), at(b["end"]), b["total_tokens"], b["responses"], b["is_active"])
         for b in got["blocks"]
         if not b.get("is_gap")
     ]
@@ -211,7 +213,10 @@ def test_every_report_after_every_run_equals_a_count_of_the_truth(
         tmp = Path(t)
         db = tmp / "db" / "l.db"
         db.parent.mkdir()
+        moving = data.draw(st.booleans())  # the clock moves between runs, or is pinned
+        now = T0.timestamp() if moving else now
         for tree, truth in runs(tmp, story, data):
+            now = clock(tree, now, data) if moving else now
             for report in data.draw(st.permutations(REPORTS)):
                 want = cli(tmp / "t.db", truth, now, [*report, "--no-ledger"])
                 assert cli(db, tree.root, now, report) == want, report
@@ -219,6 +224,13 @@ def test_every_report_after_every_run_equals_a_count_of_the_truth(
             days = cli(db, tree.root, now, ["export", "--period", "daily"])["daily"]
             got = {k: sum(d[k] for d in days if d["model"] == "") for k in tree.totals()}
             assert got == tree.totals()
+
+
+def clock(tree: Tree, before: float, data: st.DataObject) -> float:
+    """A run's clock: some minutes past the newest line read so far, never backwards."""
+    seen = [m for *_, m in tree.truth.values()] + [x.minutes for x in tree.notices]
+    newest = T0.timestamp() + max(seen, default=0) * 60
+    return max(before, newest + data.draw(st.integers(0, 600)) * 60)
 
 
 def live_sessions(live: Live) -> dict[str, tuple[int, int]]:
@@ -248,9 +260,14 @@ def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
         tmp = Path(t)
         db = tmp / "db" / "l.db"
         db.parent.mkdir()
+        moving = data.draw(st.booleans())  # the clock moves between runs, or is pinned
+        now = T0.timestamp() if moving else now
         live = Live(tmp / "projects", db, now)
         try:
             for tree, _ in runs(tmp, story, data):
+                if moving:
+                    live.now = now = clock(tree, now, data)
+                    live.state.tick(now)  # as the aggregator's tick does
                 live.scan()
                 if data.draw(st.booleans()):
                     live.scan()  # a replay: nothing new
