@@ -101,3 +101,24 @@ def test_a_feed_with_a_source_keeps_no_copy_of_counted_responses(tmp_path: Path)
     source.close()
     assert with_source.entries() == []  # the tray's memory does not grow with each response
     assert counting.entries() == [e]
+
+
+def test_a_history_read_right_after_a_response_asks_the_page_to_come_back(
+    tmp_path: Path,
+) -> None:
+    # The live service writes what it counted within about a second: a history read from
+    # the ledger sooner may miss it, so its version stays behind (the page asks again).
+    entries = [entry(i * 3.0, 10, f"k{i}") for i in range(5)]
+    ledger = Ledger.open(tmp_path / "l.db")
+    ledger.write(entries[:4])
+    ledger.close()
+    source = HistorySource(tmp_path / "l.db", PRICES, [])
+    feed = LiveFeed(PRICES.cost, list, source)
+    data = DashboardData(feed, ZoneInfo("UTC"), clock=lambda: entries[-1].timestamp, source=source)
+    feed.apply(Change(None, entries[4]))  # counted live, not yet in the ledger
+    early = data.history()
+    assert early["version"] == feed.version - 1
+    feed.changed_at -= 60  # as if the flush had long happened
+    late = data.history()
+    source.close()
+    assert late["version"] == feed.version
