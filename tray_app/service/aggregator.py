@@ -13,18 +13,16 @@ from pathlib import Path
 
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger, LedgerError
-from tray_app.adapters.ledger_watch import data_version
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.scanner import Engine
 from tray_app.adapters.spool_files import STATE, write_json
-from tray_app.service.live_start import start_state
 from tray_app.service.live_state import LiveState
+from tray_app.service.live_sync import LedgerSync
 from tray_app.service.official_view import statusline_state
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
 from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
 from tray_app.usage.dedup import Change
-from tray_app.usage.model import Entry
 from tray_app.usage.official_limits import with_messages
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.text_safety import name_problem
@@ -94,7 +92,7 @@ class UsageService:
         self._ledger: Ledger | None = None
         self._names: dict[str, str] = {}
         self._state = LiveState(prices.cost)
-        self._version: int | None = None  # the ledger's data version the state has seen
+        self._sync: LedgerSync | None = None  # set at start-up, with the engine
         self._caught_up = False
         self.ready = threading.Event()  # set after the first catch-up scan
         # Claude Code's official figures, from the spool `token-monitor statusline` fills.
@@ -194,8 +192,8 @@ class UsageService:
         if not self.roots.dirs and self.roots.missing:
             self.error = "; ".join(self.roots.warnings)
         # First snapshot straight from the ledger, then catch up on what changed meanwhile.
-        self._foreign_writes()  # the version the state below is read at (or after)
-        start_state(self._state, self._engine, self._ledger, self.prices, self.clock())
+        self._sync = LedgerSync(self._state, self._engine, self._ledger, self.prices)
+        self._sync.start(self.clock())
         if self.captures is not None:
             self.captures.refresh(rotate=True)  # the first snapshot shows official figures too
         self._publish()
@@ -234,7 +232,8 @@ class UsageService:
                 # Time alone changes things: a block expires, the countdown moves. Names
                 # given meanwhile with `token-monitor name` show up too.
                 self._guarded(self._reload_names)
-                self._guarded(self._catch_up_with_others)
+                # Another process's writes show up without a file event too.
+                self._guarded(self._tick_others)
                 self._state.tick(self.clock())
                 self._publish()
                 next_tick = time.monotonic() + opts.tick_seconds
@@ -302,67 +301,24 @@ class UsageService:
         result = engine.refresh(paths, persist=False)
         now = self.clock()
         changed = bool(result.changes or result.resets)
-        if self._restart_if_others_wrote(now):
+        if self._sync_others(now):
             changed = True  # the new state holds this scan's changes too (flushed first)
         elif changed:
-            self._state.apply(result.changes, result.resets, now, self._history)
+            assert self._sync is not None
+            self._state.apply(result.changes, result.resets, now, self._sync.history)
         # Most file events are lines without usage (hooks, tool results): nothing to show.
         if changed or paths is None or len(engine.limits) != limits_before:
             self._publish()
         for change in result.changes:
             _call_all(self._on_response, change)
 
-    def _foreign_writes(self) -> bool:
-        """Whether another process committed to the ledger since the last look."""
-        if self._ledger is None:
-            return False
-        try:
-            version = data_version(self._ledger)
-        except LedgerError as exc:
-            log.warning("cannot tell whether others wrote to the ledger: %s", exc)
-            return False
-        moved, self._version = version != self._version, version
-        return moved
+    def _sync_others(self, now: float) -> bool:
+        """Restart the live state from the ledger if another process wrote to it."""
+        return self._sync is not None and self._sync.restart_if_others_wrote(now)
 
-    def _restart_if_others_wrote(self, now: float) -> bool:
-        """Start the live state again from the ledger when another process wrote to it.
-
-        A response a CLI run (or a second live view) counted first is no change for this
-        engine, so it would never reach the live figures: the ledger's aggregates have it.
-        """
-        engine, ledger = self._engine, self._ledger
-        if engine is None or ledger is None or not self._foreign_writes():
-            return False
-        try:
-            engine.flush()  # this engine's own changes first: the ledger then holds all
-        except LedgerError as exc:
-            log.warning("live figures not restarted from the ledger yet: %s", exc)
-            self._version = None  # look again at the next scan or tick
-            return False
-        start_state(self._state, engine, ledger, self.prices, now)
-        return True
-
-    def _catch_up_with_others(self) -> None:
-        """On the tick: another process's writes show up without a file event too."""
-        if self._restart_if_others_wrote(self.clock()):
-            log.debug("live state restarted from the ledger (another process wrote)")
-
-    def _history(self, since: float) -> list[Entry]:
-        """Counted responses after `since` (a change older than the open block regroups
-        from there): from the ledger once pending changes are written, not all history."""
-        engine = self._engine
-        assert engine is not None
-        ledger = engine.ledger
-        if ledger is not None:
-            try:
-                engine.flush()
-            except LedgerError as exc:  # busy or full: the engine still has them in memory
-                log.warning("regrouping from every response: %s", exc)
-            else:
-                outside = engine.outside
-                found = ledger.entries_between(since, after=True)
-                return [e for e in found if e.key not in outside] if outside else found
-        return [e for e in engine.entries if e.timestamp > since]
+    def _tick_others(self) -> None:
+        """The tick's look at others' writes."""
+        self._sync_others(self.clock())
 
     def _publish(self) -> None:
         engine = self._engine

@@ -1,0 +1,77 @@
+"""The live state kept in step with the ledger it shares with other processes."""
+
+from __future__ import annotations
+
+import logging
+
+from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.adapters.ledger_watch import data_version
+from tray_app.adapters.scanner import Engine
+from tray_app.service.live_start import start_state
+from tray_app.service.live_state import LiveState
+from tray_app.usage.model import Entry
+from tray_app.usage.pricing import PriceTable
+
+log = logging.getLogger(__name__)
+
+
+class LedgerSync:
+    """Starts the live state, feeds it history after a time, notices others' writes."""
+
+    def __init__(
+        self, state: LiveState, engine: Engine, ledger: Ledger | None, prices: PriceTable
+    ) -> None:
+        self.state = state
+        self.engine = engine
+        self.ledger = ledger
+        self.prices = prices
+        self._version: int | None = None  # the ledger's data version the state has seen
+
+    def start(self, now: float) -> None:
+        """The first state, from the ledger's aggregates (or every response without one)."""
+        self._others_wrote()  # the version the state below is read at (or after)
+        start_state(self.state, self.engine, self.ledger, self.prices, now)
+
+    def _others_wrote(self) -> bool:
+        """Whether another process committed to the ledger since the last look."""
+        if self.ledger is None:
+            return False
+        try:
+            version = data_version(self.ledger)
+        except LedgerError as exc:
+            log.warning("cannot tell whether others wrote to the ledger: %s", exc)
+            return False
+        moved, self._version = version != self._version, version
+        return moved
+
+    def restart_if_others_wrote(self, now: float) -> bool:
+        """Start the live state again from the ledger when another process wrote to it.
+
+        A response a CLI run (or a second live view) counted first is no change for this
+        engine, so it would never reach the live figures: the ledger's aggregates have it.
+        """
+        if self.ledger is None or not self._others_wrote():
+            return False
+        try:
+            self.engine.flush()  # this engine's own changes first: the ledger then holds all
+        except LedgerError as exc:
+            log.warning("live figures not restarted from the ledger yet: %s", exc)
+            self._version = None  # look again at the next scan or tick
+            return False
+        start_state(self.state, self.engine, self.ledger, self.prices, now)
+        return True
+
+    def history(self, since: float) -> list[Entry]:
+        """Counted responses after `since` (a change older than the open block regroups
+        from there): from the ledger once pending changes are written, not all history."""
+        engine, ledger = self.engine, self.ledger
+        if ledger is not None:
+            try:
+                engine.flush()
+            except LedgerError as exc:  # busy or full: the engine still has them in memory
+                log.warning("regrouping from every response: %s", exc)
+            else:
+                outside = engine.outside
+                found = ledger.entries_between(since, after=True)
+                return [e for e in found if e.key not in outside] if outside else found
+        return [e for e in engine.entries if e.timestamp > since]
