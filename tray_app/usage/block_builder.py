@@ -276,11 +276,6 @@ class BlockBuilder:
         """Whether a block ended before the open one (closed here or before a resume)."""
         return bool(self.closed) or self.after > 0.0
 
-    @property
-    def open_start(self) -> float:
-        """Start of the open block (inf when there is none)."""
-        return self._start if self._members else float("inf")
-
 
 def _at(notice: ResetNotice) -> float:
     return notice.timestamp
