@@ -70,15 +70,15 @@ def cli(db: Path, data: Path, now: float, args: Iterable[str]) -> Any:
 
 @st.composite
 def stories(draw: st.DrawFn) -> tuple[list[Response], list[Notice]]:
-    """Responses over three days in three sessions, each with 1–3 copies, and a few
+    """Responses over five days in three sessions, each with 1–3 copies, and a few
     usage-limit lines."""
     notices = []
     for i in range(draw(st.integers(0, 2))):
-        session, minutes = draw(st.integers(0, 2)), draw(st.integers(0, 60 * 24 * 3))
+        session, minutes = draw(st.integers(0, 2)), draw(st.integers(0, 60 * 24 * 5))
         notices.append(Notice(i, session, minutes, draw(st.integers(1, 5))))
     found: list[Response] = []
-    for n in range(draw(st.integers(1, 12))):
-        minutes = draw(st.integers(0, 60 * 24 * 3))
+    for n in range(draw(st.integers(1, 16))):
+        minutes = draw(st.integers(0, 60 * 24 * 5))
         copies = []
         output = 0
         for _ in range(draw(st.integers(1, 3))):
@@ -92,11 +92,11 @@ def stories(draw: st.DrawFn) -> tuple[list[Response], list[Notice]]:
     return found, notices
 
 
-def chunks(draw: st.DrawFn, data: bytes) -> list[bytes]:
+def chunks(data: st.DataObject, raw: bytes) -> list[bytes]:
     """A file's bytes cut at random places (inside lines too)."""
-    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(data) - 1)), max_size=4))))
-    edges = [0, *(c for c in cuts if 0 < c < len(data)), len(data)]
-    return [data[a:b] for a, b in pairwise(edges)]
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, max(1, len(raw) - 1)), max_size=4))))
+    edges = [0, *(c for c in cuts if 0 < c < len(raw)), len(raw)]
+    return [raw[a:b] for a, b in pairwise(edges)]
 
 
 class Live:
@@ -175,7 +175,7 @@ def runs(
         files.setdefault(main, []).append(line)
         lines[encoded(line)] = x
     queues = {
-        p: chunks(data.draw, b"".join(encoded(x) for x in data.draw(st.permutations(ls))))
+        p: chunks(data, b"".join(encoded(x) for x in data.draw(st.permutations(ls))))
         for p, ls in sorted(files.items())
     }
     order = data.draw(st.permutations([p for p, q in queues.items() for _ in q]))
@@ -200,6 +200,7 @@ def pinned_now(story: tuple[list[Response], list[Notice]], after: int) -> float:
     return T0.timestamp() + (max(times) + after) * 60
 
 
+@pytest.mark.slow  # ~10 s: every report twice per run
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stories(), st.integers(0, 600), st.data())
 def test_every_report_after_every_run_equals_a_count_of_the_truth(
@@ -319,6 +320,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gen_data.
     return out / "projects", gen_data.generate(out, size_mb=0.5, seed=3)
 
 
+@pytest.mark.slow  # ~8 s
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(0, 600), st.data())
 def test_the_generators_tree_written_over_runs_counts_to_its_expected_totals(
@@ -334,7 +336,7 @@ def test_the_generators_tree_written_over_runs_counts_to_its_expected_totals(
         tmp = Path(t)
         root, db = tmp / "projects", tmp / "db" / "l.db"
         db.parent.mkdir()
-        queues = {p: chunks(data.draw, p.read_bytes()) for p in sources}
+        queues = {p: chunks(data, p.read_bytes()) for p in sources}
         order = data.draw(st.permutations([p for p, q in queues.items() for _ in q]))
         stops = sorted(set(data.draw(st.lists(st.integers(1, len(order)), max_size=3))))
         live = Live(root, db, now)
