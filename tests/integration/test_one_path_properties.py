@@ -15,7 +15,7 @@ import io
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,19 @@ REPORTS: tuple[tuple[str, ...], ...] = (
     ("daily", "--timezone", "Asia/Kathmandu"),
     ("daily", "--timezone", "America/St_Johns"),
     ("models",),
+    ("weekly", "--timezone", "Pacific/Chatham"),
     ("export", "--period", "daily", "--timezone", "Asia/Kathmandu"),
 )
+WINDOWED = (("status",), ("sessions",), ("daily", "--timezone", "America/St_Johns"))
+
+
+def window(data: st.DataObject) -> tuple[str, ...]:
+    """A --since/--until pair off the quarter-hours (the rollup's edges are read apart)."""
+    lo = data.draw(st.integers(0, 60 * 24 * 5 * 60))  # seconds after T0
+    hi = lo + data.draw(st.integers(1, 60 * 24 * 3 * 60))
+    kathmandu = timezone(timedelta(hours=5, minutes=45))
+    at = [(T0 + timedelta(seconds=s)).astimezone(kathmandu).isoformat() for s in (lo, hi)]
+    return ("--since", at[0], "--until", at[1])
 
 
 def cli(db: Path, data: Path, now: float, args: Iterable[str]) -> Any:
@@ -216,9 +227,10 @@ def test_every_report_after_every_run_equals_a_count_of_the_truth(
         db.parent.mkdir()
         moving = data.draw(st.booleans())  # the clock moves between runs, or is pinned
         now = T0.timestamp() if moving else now
+        reports = [*REPORTS, *((*r, *window(data)) for r in WINDOWED)]
         for tree, truth in runs(tmp, story, data):
             now = clock(tree, now, data) if moving else now
-            for report in data.draw(st.permutations(REPORTS)):
+            for report in data.draw(st.permutations(reports)):
                 want = cli(tmp / "t.db", truth, now, [*report, "--no-ledger"])
                 assert cli(db, tree.root, now, report) == want, report
             # The truth's own totals, counted from the lines (no code of the app).
