@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters import bulk_read, scanner
+from tray_app.adapters import bulk_read, counted, scanner
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerIOError
 from tray_app.adapters.scanner import Engine
+from tray_app.usage.model import Entry
 
 
 def _data(root: Path) -> None:
@@ -108,3 +110,53 @@ def test_a_write_failing_mid_scan_loses_nothing(tmp_path: Path) -> None:
     assert 0 < len(partial[2]) < 8  # three ranges were committed, with their positions
     Engine(Roots((root,)), Ledger.open(db)).refresh()  # the next run reads the rest
     assert _rows(db) == expected
+
+
+def test_after_a_write_mid_scan_only_keys_it_wrote_are_looked_up(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    _data(root)
+    expected = _sequential(root, tmp_path / "one.db")
+    mp = pytest.MonkeyPatch()
+    _bulk(mp)
+    looked: list[set[str]] = []
+    real_lookup = counted.lookup
+
+    def recording(ledger: Ledger, keys: Sequence[str]) -> list[Entry]:
+        looked.append(set(keys))
+        return real_lookup(ledger, keys)
+
+    mp.setattr(counted, "lookup", recording)
+    try:
+        Engine(Roots((root,)), Ledger.open(tmp_path / "bulk.db")).refresh()
+    finally:
+        mp.undo()
+    assert _rows(tmp_path / "bulk.db") == expected
+    # File i holds msg_i..msg_i+4 and is written before file i+1 is folded in: msg_i..i+3
+    # are in the ledger by then and must be looked up; msg_i+4 is new and need not be.
+    # (The first file found the ledger empty: no look-up at all.)
+    looked = [keys for keys in looked if keys]  # (a range's reset notices: no keys)
+    assert len(looked) == 7
+    for i, keys in enumerate(looked, start=1):
+        assert keys == {f"msg_{j}" for j in range(i, i + 4)}
+
+
+def test_after_the_scan_keys_another_process_wrote_are_looked_up_again(tmp_path: Path) -> None:
+    root, other, db = tmp_path / "projects", tmp_path / "other", tmp_path / "bulk.db"
+    _data(root)
+    mp = pytest.MonkeyPatch()
+    _bulk(mp)
+    try:
+        engine = Engine(Roots((root,)), Ledger.open(db))  # a long-lived engine (the tray)
+        engine.refresh()
+    finally:
+        mp.undo()
+    write_jsonl(other / "p" / "x.jsonl", [assistant("msg_zzz", 500)])
+    Engine(Roots((other,)), Ledger.open(db)).refresh()  # another process counts msg_zzz
+    write_jsonl(root / "p" / "s7.jsonl", [assistant("msg_zzz", 5)], "a")  # a smaller copy
+    engine.refresh()
+    con = sqlite3.connect(db)
+    try:
+        [(output,)] = con.execute("SELECT output FROM responses WHERE key = 'msg_zzz'")
+    finally:
+        con.close()
+    assert output == 500  # merged with the ledger's copy, not overwritten by the smaller one

@@ -21,9 +21,9 @@ from tray_app.usage.model import Entry, ResetNotice
 
 __all__ = ["Engine", "ScanResult", "ScanStats"]
 log = logging.getLogger(__name__)
-# A bulk read writes once this many responses wait (about 40 MB): rarely more than once,
+# A bulk read writes once this many responses wait (about 50 MB): rarely more than once,
 # because responses' keys are random, so each write touches pages all over the table.
-FLUSH_ENTRIES = 150_000
+FLUSH_ENTRIES = 100_000
 
 
 class Engine:
@@ -147,7 +147,7 @@ class Engine:
             [job.size for job in jobs],
         )
         # Closed at once on a failure (a full disk): the readers stop, not at garbage time.
-        with contextlib.closing(results):
+        with contextlib.closing(results), self.counted.one_scan():
             self._fold(results, by_path, acc, persist)
 
     def _fold(
