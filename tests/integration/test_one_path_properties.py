@@ -44,7 +44,10 @@ from tray_app.cli.environment import Environment
 from tray_app.cli.main import main
 from tray_app.service.live_start import start_state
 from tray_app.service.live_state import LiveState
+from tray_app.service.publish import ViewSettings, build_snapshot
+from tray_app.usage.json_fields import block_json, block_limit_json
 from tray_app.usage.model import Entry
+from tray_app.usage.official_limits import with_messages
 
 PRICES = load_price_table()
 REPORTS: tuple[tuple[str, ...], ...] = (
@@ -246,6 +249,20 @@ def clock(tree: Tree, before: float, data: st.DataObject) -> float:
     return max(before, newest + data.draw(st.integers(0, 600)) * 60)
 
 
+def live_active(live: Live) -> Any:
+    """The live snapshot's active block as `status --json` writes its `active_block`
+    (limit messages in the transcripts count as official figures, as UsageService does)."""
+    settings = ViewSettings()
+    notices = [*live.engine.resets, *live.engine.limits]
+    captures = with_messages({}, notices, live.now, settings.official_max_age)
+    view = build_snapshot(live.state, live.now, settings, {}, {}, None, captures).active_block
+    if view is None:
+        return None
+    return block_json(view.block, live.now) | block_limit_json(
+        view.limit_tokens, view.limit_source, view.percent
+    )
+
+
 def live_sessions(live: Live) -> dict[str, tuple[int, int]]:
     """Tokens and responses per session in the live state."""
     return {
@@ -291,6 +308,7 @@ def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
                 live.engine.flush()
                 blocks = cli(db, tree.root, now, ["blocks"])
                 assert block_view(live.state.blocks) == cli_blocks(blocks)
+                assert live_active(live) == cli(db, tree.root, now, ["status"])["active_block"]
                 assert live_sessions(live) == cli_sessions(cli(db, tree.root, now, ["sessions"]))
                 total = live.state.total.build()
                 assert (total.input_tokens, total.output_tokens, total.responses) == (
