@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
-from tray_app.usage.model_activity import Activity, activity_of
+from tray_app.usage.model_activity import IDLE_GAP, Activity, activity_of
 from tray_app.usage.rollup import QUARTER
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,20 @@ def activity(ledger: Ledger, q_lo: int, q_hi: int) -> list[Activity]:
         return [_activity(r) for r in cursor]
 
 
+def summed(ledger: Ledger, q_lo: int, q_hi: int) -> list[Activity]:
+    """One record per model for quarter-hours q_lo <= q < q_hi, summed by SQLite: the busy
+    seconds inside each quarter-hour plus each gap (capped) from one to the next."""
+    with translated(ledger.path):
+        cursor = ledger.db.execute_sql(
+            "SELECT MIN(q), model, SUM(responses), SUM(busy) + COALESCE(SUM(MIN(gap, ?)), 0), "
+            "MIN(first), MAX(last) FROM (SELECT q, model, responses, busy, first, last, "
+            "first - LAG(last) OVER (PARTITION BY model ORDER BY q) AS gap "
+            "FROM model_activity WHERE q >= ? AND q < ?) GROUP BY model",
+            (IDLE_GAP, q_lo, q_hi),
+        )
+        return [_activity(r) for r in cursor]
+
+
 def window_activity(ledger: Ledger, lo: float, hi: float) -> list[Activity]:
     """Records covering lo <= ts < hi: whole quarter-hours from the table, edges counted."""
     if not lo < hi:
@@ -95,7 +109,7 @@ def window_activity(ledger: Ledger, lo: float, hi: float) -> list[Activity]:
     if q_lo >= q_hi:
         with translated(ledger.path):
             return activity_of(_stamps(ledger, lo, hi))
-    out = activity(ledger, q_lo, q_hi)
+    out = summed(ledger, q_lo, q_hi)  # O(models) rows, whatever the window's length
     with translated(ledger.path):
         if math.isfinite(lo) and lo < q_lo * QUARTER:
             out += activity_of(_stamps(ledger, lo, q_lo * QUARTER))
