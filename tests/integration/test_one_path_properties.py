@@ -87,9 +87,11 @@ def stories(draw: st.DrawFn) -> tuple[list[Response], list[Notice]]:
     """Responses over five days in three sessions, each with 1–3 copies, and a few
     usage-limit lines."""
     notices = []
-    for i in range(draw(st.integers(0, 2))):
-        session, minutes = draw(st.integers(0, 2)), draw(st.integers(0, 60 * 24 * 5))
-        notices.append(Notice(i, session, minutes, draw(st.integers(1, 5))))
+    # Distinct times: two at one time end the block by their order today (test_reset_ties).
+    times = draw(st.lists(st.integers(0, 60 * 24 * 5), max_size=2, unique=True))
+    for i, minutes in enumerate(times):
+        session, hours = draw(st.integers(0, 2)), draw(st.integers(1, 5))
+        notices.append(Notice(i, session, minutes, hours))
     found: list[Response] = []
     for n in range(draw(st.integers(1, 16))):
         minutes = draw(st.integers(0, 60 * 24 * 5))
