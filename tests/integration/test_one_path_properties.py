@@ -218,7 +218,7 @@ def pinned_now(story: tuple[list[Response], list[Notice]], after: int) -> float:
 
 @pytest.mark.slow  # ~10 s: every report twice per run
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stories(), st.integers(0, 600), st.data())
+@given(stories(), st.one_of(st.integers(0, 600), st.integers(0, 60 * 24 * 10)), st.data())
 def test_every_report_after_every_run_equals_a_count_of_the_truth(
     story: tuple[list[Response], list[Notice]], after: int, data: st.DataObject
 ) -> None:
