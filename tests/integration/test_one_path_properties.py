@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 from pathlib import Path
@@ -72,12 +72,13 @@ def window(data: st.DataObject) -> tuple[str, ...]:
     return ("--since", at[0], "--until", at[1])
 
 
-def cli(db: Path, data: Path, now: float, args: Iterable[str]) -> Any:
+def cli(db: Path, data: Path | list[Path], now: float, args: Iterable[str]) -> Any:
     """The parsed JSON of one report, run in-process as a fresh CLI run at a pinned now."""
     out, err = io.StringIO(), io.StringIO()
     environ = {"TOKEN_MONITOR_DB": str(db), "TOKEN_MONITOR_CONFIG": str(db.parent / "none.yaml")}
     env = Environment(out, err, environ, now)
-    code = main([*args, "--json", "--data-dir", str(data)], env)
+    dirs = [x for d in (data if isinstance(data, list) else [data]) for x in ("--data-dir", str(d))]
+    code = main([*args, "--json", *dirs], env)
     assert code == 0, (list(args), err.getvalue())
     return json.loads(out.getvalue())
 
@@ -168,7 +169,10 @@ def cli_blocks(got: Any) -> list[tuple[object, ...]]:
 
 
 def runs(
-    tmp: Path, story: tuple[list[Response], list[Notice]], data: st.DataObject
+    tmp: Path,
+    story: tuple[list[Response], list[Notice]],
+    data: st.DataObject,
+    root_of: Callable[[int], Path] | None = None,
 ) -> Iterator[tuple[Tree, Path]]:
     """Write the story's files over several runs; yield the tree and a truth dir per run.
 
@@ -178,16 +182,17 @@ def runs(
     by one holding only its unfinished last line (a rotation).
     """
     root = tmp / "projects"
+    where = root_of or (lambda session: root)  # the data root of a session's files
     files: dict[Path, list[dict[str, Any]]] = {}
     lines: dict[bytes, tuple[Response, Copy] | Notice] = {}
     for r in story[0]:
         for c in r.copies:
             line = line_of(r, c)
-            files.setdefault(file_of(root, r, c.place), []).append(line)
+            files.setdefault(file_of(where(r.session), r, c.place), []).append(line)
             lines[encoded(line)] = (r, c)
     for x in story[1]:  # in the session's main file, among its responses
         line = x.line()
-        main = file_of(root, Response(0, x.session, 0, 0, 0, ()), "main")
+        main = file_of(where(x.session), Response(0, x.session, 0, 0, 0, ()), "main")
         files.setdefault(main, []).append(line)
         lines[encoded(line)] = x
     queues = {
@@ -320,6 +325,33 @@ def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
                 )
         finally:
             live.stop()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stories(), st.data())
+def test_two_data_roots_on_one_ledger_answer_for_the_roots_asked(
+    story: tuple[list[Response], list[Notice]], data: st.DataObject
+) -> None:
+    # ~/.claude and ~/.config/claude: sessions 0 and 1 write under one root, session 2
+    # under the other; each report asks for both roots or one of them, on the one ledger
+    # that holds both (no limit lines: which root a notice belongs to is not the point).
+    story = (story[0], [])
+    now = pinned_now(story, 60)
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        db = tmp / "db" / "l.db"
+        roots = {"a": tmp / "a" / "projects", "b": tmp / "b" / "projects"}
+        for d in (db.parent, *roots.values()):
+            d.mkdir(parents=True)
+        home = {0: "a", 1: "a", 2: "b"}
+        n = 0
+        for tree, _ in runs(tmp, story, data, lambda s: roots[home[s]]):
+            for report in data.draw(st.permutations(REPORTS[:4])):
+                asked = data.draw(st.sampled_from(["ab", "a", "b"]))
+                n += 1
+                truth = tree.write_truth(tmp / f"truth-{n}", {s for s in home if home[s] in asked})
+                want = cli(tmp / "t.db", truth, now, [*report, "--no-ledger"])
+                assert cli(db, [roots[x] for x in asked], now, report) == want, (report, asked)
 
 
 @pytest.mark.xfail(

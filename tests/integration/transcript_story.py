@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,11 +154,11 @@ class Tree:
                     winner = c if c.output > old[1].output else old[1]
                     self.truth[key] = (r, winner, min(old[2], c.minutes))
 
-    def write_truth(self, out: Path) -> Path:
-        """The counted responses as one canonical line each (winner's usage, earliest
-        time, first session): a tree a from-scratch count reads with nothing to merge."""
+    def write_truth(self, out: Path, sessions: Container[int] = range(3)) -> Path:
+        """The counted responses (of these sessions) as one canonical line each (winner's
+        usage, earliest time, first session): a tree a count reads with nothing to merge."""
         rows = sorted(self.truth.values(), key=lambda t: (t[2], t[0].n))
-        for r, c, minutes in rows:
+        for r, c, minutes in (row for row in rows if row[0].session in sessions):
             line = line_of(r, Copy(c.output, minutes, "main"))
             write_jsonl(file_of(out / "projects", r, "main"), [line], "a")
         for x in sorted(self.notices, key=lambda x: x.n):
