@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
@@ -42,9 +43,11 @@ from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine
 from tray_app.cli.environment import Environment
 from tray_app.cli.main import main
+from tray_app.service.aggregator import ServiceOptions, UsageService
 from tray_app.service.live_state import LiveState
 from tray_app.service.live_sync import LedgerSync
 from tray_app.service.publish import ViewSettings, build_snapshot
+from tray_app.service.snapshot import Snapshot
 from tray_app.usage.json_fields import block_json, block_limit_json
 from tray_app.usage.official_limits import with_messages
 
@@ -428,3 +431,59 @@ def test_the_generators_tree_written_over_runs_counts_to_its_expected_totals(
     assert {k: status["totals"][k] for k in expected.totals()} == expected.totals()
     by_model = {m["model"]: {k: m[k] for k in expected.totals()} for m in models["models"]}
     assert by_model == expected.by_model
+
+
+def wait_for(service: UsageService, totals: dict[str, int]) -> Snapshot:
+    """The first snapshot the service publishes with these totals (5 s at most)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        snap = service.latest
+        if snap is not None and service.ready.is_set():
+            have = {k: getattr(snap.totals, k) for k in totals}
+            if have == totals:
+                return snap
+        time.sleep(0.01)
+    raise AssertionError(f"no snapshot with {totals}; latest: {service.latest}")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stories(), st.integers(0, 600), st.data())
+def test_the_running_usage_service_publishes_the_cli_s_active_block(
+    story: tuple[list[Response], list[Notice]], after: int, data: st.DataObject
+) -> None:
+    # The real service on its own thread (pinned clock), told of every run; it restarts
+    # at random and a CLI run may count the new lines first.
+    now = pinned_now(story, after)
+    options = ServiceOptions(tick_seconds=0.2, coalesce_seconds=0.001, flush_seconds=0.05)
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        root, db = tmp / "projects", tmp / "db" / "l.db"
+        db.parent.mkdir()
+        root.mkdir()
+
+        def started() -> UsageService:
+            service = UsageService(lambda: Roots((root,)), db, PRICES, options=options,
+                                   clock=lambda: now)  # fmt: skip
+            service.start()
+            return service
+
+        service = started()
+        try:
+            for tree, _ in runs(tmp, story, data):
+                if data.draw(st.booleans()):
+                    cli(db, root, now, ["status"])
+                service.notify(None)
+                snap = wait_for(service, tree.totals())
+                view = snap.active_block
+                want = cli(db, root, now, ["status"])["active_block"]
+                got = None
+                if view is not None:
+                    got = block_json(view.block, now) | block_limit_json(
+                        view.limit_tokens, view.limit_source, view.percent
+                    )
+                assert got == want
+                if data.draw(st.booleans()):
+                    service.stop()
+                    service = started()
+        finally:
+            service.stop()
