@@ -23,10 +23,12 @@ def start_state(
     are read); without a usable ledger, from every counted response."""
     if ledger is not None and not engine.outside:
         try:
+            # The rollup first: it creates the index on time the block cache streams by.
+            rollup = Rollup(ledger, prices, prices.cost)
+            ready = rollup.update()
             cache = BlockCache(ledger, prices, prices.cost, None, engine.root_ids)
             builder = cache.builder(sorted(engine.resets, key=lambda r: r.timestamp))
-            rollup = Rollup(ledger, prices, prices.cost)
-            if builder is not None and rollup.update():
+            if builder is not None and ready:
                 # Summed per session and model in SQLite: O(sessions), not O(quarter-hours).
                 parts = merged_parts(rollup, -math.inf, math.inf, "session")
                 state.start_from(builder, parts, engine.resets, now)

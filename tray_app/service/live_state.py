@@ -213,7 +213,7 @@ class LiveState:
     @property
     def tail(self) -> Mapping[str, Entry]:
         """The open block's responses by key (the only responses held)."""
-        return {e.key: e for e in self.builder.responses()}
+        return self.builder.members()
 
     def recent(self, now: float, seconds: float = 60.0) -> list[Entry]:
         """Responses of the last `seconds` (they are all in the open block)."""

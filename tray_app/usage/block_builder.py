@@ -14,10 +14,10 @@ just those when an arrival lands before its newest response. Anything older repo
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from tray_app.usage.block_model import Block, ModelShare, floor_hour
+from tray_app.usage.block_model import Block, HeldResponses, ModelShare, floor_hour
 from tray_app.usage.model import BLOCK_SECONDS, Entry, ResetNotice, TotalsBuilder
 
 CostFn = Callable[[Entry], "float | None"]
@@ -253,6 +253,10 @@ class BlockBuilder:
     def responses(self) -> list[Entry]:
         """The open block's responses (the only ones held)."""
         return [m[0] for m in self._members.values()]
+
+    def members(self) -> Mapping[str, Entry]:
+        """The open block's responses by key: a view, nothing copied."""
+        return HeldResponses(self._members)
 
     def cost(self, entry: Entry) -> float | None:
         """The price an open-block response was counted at (priced again when unknown)."""

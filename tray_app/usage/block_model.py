@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from tray_app.usage.burn import BurnRate, Projection, burn_rate, project
-from tray_app.usage.model import HOUR, Totals
+from tray_app.usage.model import HOUR, Entry, Totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +50,21 @@ class Block:
 def floor_hour(ts: float) -> float:
     """Floor an epoch time to the UTC hour."""
     return ts - (ts % HOUR)
+
+
+class HeldResponses(Mapping[str, Entry]):
+    """Read-only view of a block's held responses by key (the builder's own dict)."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self, held: dict[str, tuple[Entry, float | None, int]]) -> None:
+        self._held = held
+
+    def __getitem__(self, key: str) -> Entry:
+        return self._held[key][0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
