@@ -128,20 +128,24 @@ class Tree:
             handle.write(data)
         self.written[path] = self.written.get(path, b"") + data
 
-    def replace(self, path: Path) -> None:
-        """Replace a file by a new one holding only its unfinished last line (a rotation:
-        the complete lines were read already and live on in the ledger)."""
-        tail = self.written.get(path, b"").rpartition(b"\n")[2]
+    def replace(self, path: Path, keep: bool = False) -> None:
+        """Replace a file by a new one (another inode) holding only its unfinished last
+        line (a rotation: the complete lines were read already and live on in the ledger),
+        or with `keep` the same bytes (a sync tool's copy: all read again, a replay)."""
+        data = self.written.get(path, b"")
+        tail = data if keep else data.rpartition(b"\n")[2]
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(tail)
         os.replace(tmp, path)
         self.written[path] = tail
 
-    def observe(self, lines: dict[bytes, tuple[Response, Copy] | Notice]) -> None:
+    def observe(self, lines: dict[bytes, tuple[Response, Copy] | Notice | None]) -> None:
         """Count the complete lines on disk now into the truth (a run reads exactly these)."""
         for data in self.written.values():
             for raw in data.split(b"\n")[:-1]:
                 found = lines[raw + b"\n"]
+                if found is None:  # a bad line: skipped, never counted
+                    continue
                 if isinstance(found, Notice):
                     self.notices.add(found)
                     continue
