@@ -24,7 +24,6 @@ from tray_app.adapters.ledger_errors import (
 )
 from tray_app.adapters.ledger_file import Kind, identify, refusal
 from tray_app.adapters.ledger_recovery import Salvaged
-from tray_app.adapters.ledger_schema import models_for
 from tray_app.adapters.locations import private_dir
 
 log = logging.getLogger(__name__)
@@ -44,8 +43,7 @@ class Opened:
 def prepare(db: pw.SqliteDatabase) -> None:
     """Create what is missing, then read a page of each table (fails fast on garbage)."""
     recovery.init_schema(db)
-    for model in models_for(db).values():
-        model.select().limit(1).tuples().execute()
+    recovery.probe_tables(db)
 
 
 def open_db(path: Path, busy_ms: int) -> Opened:

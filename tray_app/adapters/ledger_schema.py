@@ -9,7 +9,16 @@ import peewee as pw
 
 def models_for(db: pw.Database) -> dict[str, Any]:
     """Model classes bound to one database (two ledgers may be open during recovery)."""
+    # Made once per database: opening a ledger asked three times, and peewee's model
+    # classes cost ~1 ms each to build (a third of a report's ledger open).
+    made: dict[str, Any] | None = getattr(db, "_ledger_models", None)
+    if made is None:
+        made = _models(db)
+        setattr(db, "_ledger_models", made)  # noqa: B010 (peewee's Database has no slot)
+    return made
 
+
+def _models(db: pw.Database) -> dict[str, Any]:
     class Base(pw.Model):
         class Meta:
             database = db
