@@ -48,7 +48,7 @@ from tray_app.service.live_state import LiveState
 from tray_app.service.live_sync import LedgerSync
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
-from tray_app.usage.json_fields import block_json, block_limit_json
+from tray_app.usage.json_fields import block_json, block_limit_json, session_json
 from tray_app.usage.official_limits import with_messages
 
 PRICES = load_price_table()
@@ -330,7 +330,15 @@ def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
                 blocks = cli(db, tree.root, now, ["blocks"])
                 assert block_view(live.state.blocks) == cli_blocks(blocks)
                 assert live_active(live) == cli(db, tree.root, now, ["status"])["active_block"]
-                assert live_sessions(live) == cli_sessions(cli(db, tree.root, now, ["sessions"]))
+                listed = cli(db, tree.root, now, ["sessions"])
+                assert live_sessions(live) == cli_sessions(listed)
+                # The snapshot's session objects are the CLI's (models, times, totals);
+                # the project path not yet: see the xfail test below (NOTES 21:52).
+                snap = build_snapshot(live.state, now, ViewSettings(), {}, live.engine.projects)
+                want = {x["session_id"]: x | {"project_path": ""} for x in listed["sessions"]}
+                for got in snap.recent_sessions:
+                    one = want[got.session_id]
+                    assert session_json(got, project=one["project"]) | {"project_path": ""} == one
                 total = live.state.total.build()
                 assert (total.input_tokens, total.output_tokens, total.responses) == (
                     tree.totals()["input_tokens"],
@@ -492,3 +500,26 @@ def test_the_running_usage_service_publishes_the_cli_s_active_block(
                     service = started()
         finally:
             service.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the live engine learns a session's project only from a line that is a change "
+    "for it: after another run counted it first the tray shows no project (NOTES 21:52)",
+)
+def test_a_session_another_run_counted_first_keeps_its_project_in_the_live_view(
+    tmp_path: Path,
+) -> None:
+    root, db = tmp_path / "projects", tmp_path / "db" / "l.db"
+    db.parent.mkdir()
+    f = write_jsonl(root / "p" / "s.jsonl", [])
+    now = T0.timestamp() + 60
+    live = Live(root, db, now)  # the tray, running
+    write_jsonl(f, [assistant("msg_1", 10, session="s1", cwd="/home/u/alpha")], "a")
+    cli(db, root, now, ["status"])  # the user's report counts it first
+    live.scan()
+    try:
+        snap = build_snapshot(live.state, now, ViewSettings(), {}, live.engine.projects)
+        assert [s.project_path for s in snap.recent_sessions] == ["/home/u/alpha"]
+    finally:
+        live.stop()
