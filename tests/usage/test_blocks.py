@@ -86,6 +86,15 @@ def test_official_reset_overrides_end_and_splits_at_it() -> None:
     assert blocks[1].start == floor_hour(e2.timestamp)
 
 
+def test_two_notices_written_at_one_time_end_the_block_at_the_later_reset_in_any_order() -> None:
+    e = entry(0)
+    a = ResetNotice(e.timestamp + 60, START + 2 * HOUR)
+    b = ResetNotice(e.timestamp + 60, START + 3 * HOUR)
+    # Read in either order (a set of notices has none): the later reset wins.
+    assert [x.end for x in build_blocks([e], FAR, free, [a, b])] == [START + 3 * HOUR]
+    assert [x.end for x in build_blocks([e], FAR, free, [b, a])] == [START + 3 * HOUR]
+
+
 def test_block_tokens_per_model_and_totals() -> None:
     es = [entry(0, 100, model="a"), entry(1, 50, model="b"), entry(2, 25, model="a")]
     (b,) = build_blocks(es, FAR, free)

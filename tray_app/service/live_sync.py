@@ -58,6 +58,11 @@ class LedgerSync:
             log.warning("live figures not restarted from the ledger yet: %s", exc)
             self._version = None  # look again at the next scan or tick
             return False
+        # Sessions the other process saw first: their project is in the ledger only.
+        projects = self.engine.projects
+        for sid, meta in self.ledger.sessions().items():
+            if meta.project_path:
+                projects.setdefault(sid, meta.project_path)
         start_state(self.state, self.engine, self.ledger, self.prices, now)
         return True
 

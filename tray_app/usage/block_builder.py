@@ -78,7 +78,7 @@ class BlockBuilder:
         self.after = self.closed[-1].end if self.closed else after
         five_hour = (r for r in resets if r.window == "five_hour")
         # Notices newer than the last closed block: the open block's (sorted by time).
-        self._notices = sorted((r for r in five_hour if r.timestamp >= self.after), key=_at)
+        self._notices = sorted((r for r in five_hour if r.timestamp >= self.after), key=_order)
         self._pending = 0  # index of the first notice not yet weighed against the block
         # The open block's responses by key: the copy, its price, its arrival order.
         self._members: dict[str, tuple[Entry, float | None, int]] = {}
@@ -196,7 +196,7 @@ class BlockBuilder:
             return None
         if notice.timestamp < self.after:
             return Stale(notice.timestamp)
-        at = bisect.bisect_right(self._notices, notice.timestamp, key=_at)
+        at = bisect.bisect_right(self._notices, _order(notice), key=_order)
         self._notices.insert(at, notice)
         if self._members and notice.timestamp < self._last:
             self._regroup()  # weighed out of order: regroup the open block
@@ -283,6 +283,12 @@ class BlockBuilder:
 
 def _at(notice: ResetNotice) -> float:
     return notice.timestamp
+
+
+def _order(notice: ResetNotice) -> tuple[float, float]:
+    # Notices written at one time are weighed earliest reset first, so the latest one
+    # ends the block whatever order they were read in (docs/counting-rules.md).
+    return (notice.timestamp, notice.resets_at)
 
 
 def _active(b: Block, now: float) -> bool:
