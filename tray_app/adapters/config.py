@@ -6,13 +6,10 @@ import dataclasses
 import logging
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from tray_app.adapters import locations
 from tray_app.adapters.small_files import read_small
@@ -154,6 +151,8 @@ def _prices(value: object) -> dict[str, dict[str, float]]:
 
 
 def _timezone(value: object) -> str | None:
+    from zoneinfo import ZoneInfo  # on use: ~3 ms of every start
+
     try:
         return None if value is None else ZoneInfo(str(value)).key
     except (ValueError, OSError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
@@ -372,6 +371,8 @@ def save_settings(
     if not folder.exists() or folder == locations.config_file({}).parent:
         # Only our own folder is made private; a folder the user chose is left as it is.
         locations.private_dir(folder)
+    import tempfile  # writing only: not on every report's start
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp creates it 0600
@@ -396,6 +397,8 @@ def update_settings(
     if warnings and target.is_file():
         # Saving drops what could not be understood: keep the user's text next to it.
         backup = target.with_name(target.name + ".bak")
+        import shutil  # writing only: not on every report's start
+
         shutil.copyfile(target, backup)
         backup.chmod(0o600)
         log.warning(

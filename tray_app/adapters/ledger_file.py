@@ -14,7 +14,6 @@ import enum
 import errno
 import os
 import re
-import secrets
 import sqlite3
 import stat
 import time
@@ -182,6 +181,8 @@ def sweep_temps(path: Path) -> int:
 
 def temp_sibling(path: Path) -> Path:
     """A fresh private file name next to `path` (created empty, 0600)."""
+    import secrets  # only when a file is made: ~1-2 ms of every start otherwise
+
     return exclusive_name(path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(3)}"))
 
 
