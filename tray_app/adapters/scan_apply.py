@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from tray_app.adapters import roots_ledger
 from tray_app.adapters.scan_results import ScanStats, file_state
-from tray_app.adapters.transcript import FileRead
 from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, ResetNotice
 
 if TYPE_CHECKING:
     from tray_app.adapters.scanner import Engine
+    from tray_app.adapters.transcript import FileRead
 
 log = logging.getLogger(__name__)
 

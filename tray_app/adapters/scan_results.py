@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tray_app.adapters.ledger import FileState
-from tray_app.adapters.transcript import MAX_PLACES, BadLine, FileRead
 from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, ResetNotice
+
+if TYPE_CHECKING:  # the reading modules load only when a file has new bytes (scanner.py)
+    from tray_app.adapters.transcript import BadLine, FileRead
 
 
 @dataclass(slots=True)
@@ -29,6 +32,8 @@ class ScanStats:
 
     def add_read(self, read: FileRead) -> None:
         """Fold one file's read into the totals."""
+        from tray_app.adapters.transcript import MAX_PLACES
+
         self.files_read += 1
         self.bytes_read += read.bytes_read
         self.bad_lines += read.bad_count

@@ -6,9 +6,9 @@ import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tray_app.adapters import bulk_read, limit_notices, roots_ledger
-from tray_app.adapters.bulk_read import RangeResult
+from tray_app.adapters import limit_notices, roots_ledger
 from tray_app.adapters.counted import CountedSet
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileState, Ledger
@@ -16,8 +16,12 @@ from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
 from tray_app.adapters.scan_apply import Apply
 from tray_app.adapters.scan_plan import Job, plan
 from tray_app.adapters.scan_results import Pending, ScanResult, ScanStats
-from tray_app.adapters.transcript import file_place, read_from
 from tray_app.usage.model import Entry, ResetNotice
+
+if TYPE_CHECKING:
+    # The reading modules (transcript, parse, bulk_read: 4-7 ms) are imported only when a
+    # file has new bytes: a report on an up-to-date ledger never needs them.
+    from tray_app.adapters.bulk_read import RangeResult
 
 __all__ = ["Engine", "ScanResult", "ScanStats"]
 log = logging.getLogger(__name__)
@@ -54,6 +58,8 @@ class Engine:
 
     def place(self, path: Path) -> str:
         """The file's id for keying lines without ids: its path below its root."""
+        from tray_app.adapters.transcript import file_place
+
         root = next((r for r in self.roots.dirs if path.is_relative_to(r)), None)
         return file_place(path, root)
 
@@ -115,7 +121,15 @@ class Engine:
         self.pending.gone.update(todo.gone)
         acc = Apply(self, stats)
         to_read = sum(job.size for job in todo.jobs)
-        if not validate and to_read >= bulk_read.PARALLEL_MIN_BYTES and bulk_read.workers() > 1:
+        if todo.jobs:  # something to read: only now the reading modules
+            from tray_app.adapters import bulk_read
+            from tray_app.adapters.transcript import read_from
+        if (
+            todo.jobs
+            and not validate
+            and to_read >= bulk_read.PARALLEL_MIN_BYTES
+            and bulk_read.workers() > 1
+        ):
             # What a bulk read builds has no reference cycles: the collector would only
             # re-walk the growing pending responses (a third of the time spent writing).
             with bulk_read.no_cycle_collection():
@@ -141,6 +155,8 @@ class Engine:
     def _read_bulk(self, jobs: list[Job], acc: Apply, persist: bool) -> None:
         """Read on several processes; each range is folded in (and written) as it arrives,
         in file order, while the readers go on with the next ranges."""
+        from tray_app.adapters import bulk_read
+
         by_path = {str(job.path): job for job in jobs}
         results = bulk_read.read_parallel(
             [(str(j.path), j.offset, j.lines, j.st.st_size, self.place(j.path)) for j in jobs],
