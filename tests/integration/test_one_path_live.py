@@ -11,7 +11,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,13 +76,12 @@ def test_the_live_view_fed_the_same_runs_shows_what_the_cli_shows(
                 assert live_active(live) == cli(db, tree.root, now, ["status"])["active_block"]
                 listed = cli(db, tree.root, now, ["sessions"])
                 assert live_sessions(live) == cli_sessions(listed)
-                # The snapshot's session objects are the CLI's (models, times, totals);
-                # the project path not yet: see the xfail test below (NOTES 21:52).
+                # The snapshot's session objects are the CLI's (project, models, times, totals).
                 snap = build_snapshot(live.state, now, ViewSettings(), {}, live.engine.projects)
-                want = {x["session_id"]: x | {"project_path": ""} for x in listed["sessions"]}
+                want = {x["session_id"]: x for x in listed["sessions"]}
                 for got in snap.recent_sessions:
                     one = want[got.session_id]
-                    assert session_json(got, project=one["project"]) | {"project_path": ""} == one
+                    assert session_json(got, project=one["project"]) == one
                 total = live.state.total.build()
                 assert (total.input_tokens, total.output_tokens, total.responses) == (
                     tree.totals()["input_tokens"],
@@ -154,11 +152,6 @@ def test_the_running_usage_service_publishes_the_cli_s_active_block(
             service.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the live engine learns a session's project only from a line that is a change "
-    "for it: after another run counted it first the tray shows no project (NOTES 21:52)",
-)
 def test_a_session_another_run_counted_first_keeps_its_project_in_the_live_view(
     tmp_path: Path,
 ) -> None:
