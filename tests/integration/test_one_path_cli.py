@@ -61,6 +61,10 @@ def test_every_report_after_every_run_equals_a_count_of_the_truth(
             for report in data.draw(st.permutations(reports)):
                 want = cli(tmp / "t.db", truth, now, [*report, "--no-ledger"])
                 assert cli(db, tree.root, now, report) == want, report
+            if not tree.rotated:  # every line is still on disk: counting in memory agrees
+                report = data.draw(st.sampled_from(reports))
+                want = cli(tmp / "t.db", truth, now, [*report, "--no-ledger"])
+                assert cli(tmp / "t.db", tree.root, now, [*report, "--no-ledger"]) == want
             # The truth's own totals, counted from the lines (no code of the app).
             days = cli(db, tree.root, now, ["export", "--period", "daily"])["daily"]
             got = {k: sum(d[k] for d in days if d["model"] == "") for k in tree.totals()}

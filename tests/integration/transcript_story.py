@@ -120,6 +120,7 @@ class Tree:
     written: dict[Path, bytes] = field(default_factory=dict)  # bytes since the last replace
     truth: dict[str, tuple[Response, Copy, int]] = field(default_factory=dict)  # key → winner
     notices: set[Notice] = field(default_factory=set)  # limit lines read
+    rotated: bool = False  # a file lost lines (the ledger still has them)
 
     def append(self, path: Path, data: bytes) -> None:
         """Append bytes to a file (a chunk may end inside a line)."""
@@ -134,6 +135,7 @@ class Tree:
         or with `keep` the same bytes (a sync tool's copy: all read again, a replay)."""
         data = self.written.get(path, b"")
         tail = data if keep else data.rpartition(b"\n")[2]
+        self.rotated |= tail != data
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(tail)
         os.replace(tmp, path)
