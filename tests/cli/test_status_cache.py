@@ -1,7 +1,7 @@
 """`status` uses the ledger's block cache and drops it when prices change.
 
 That cached reports equal a full recount after any runs is tested end to end in
-tests/integration/test_one_path_properties.py.
+tests/integration/test_one_path_cli.py.
 """
 
 from __future__ import annotations
