@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import assistant, user, write_jsonl
-from tray_app.adapters import scanner as scanner_mod
+from tray_app.adapters import transcript as transcript_mod
 from tray_app.adapters.config import Settings
 from tray_app.adapters.transcript import read_from
 from tray_app.service.aggregator import ServiceOptions
@@ -150,7 +150,7 @@ def test_unreadable_then_readable_file(tmp_path: Path, live: Starter) -> None:
         return read_from(path, *a, **k)  # type: ignore[arg-type]
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(scanner_mod, "read_from", guarded)
+    mp.setattr(transcript_mod, "read_from", guarded)  # the scanner imports it when reading
     try:
         lv = live()
         time.sleep(0.3)
