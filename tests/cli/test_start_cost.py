@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
+from pathlib import Path
 
-from tray_app.cli.main import build_parser
+import pytest
+
+from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.main import build_parser, main
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -27,3 +32,56 @@ def test_only_the_named_command_gets_its_options_and_every_command_is_listed() -
 
 def test_the_listed_commands_help_lines_are_unchanged() -> None:
     assert build_parser([]).format_help() == build_parser().format_help()
+
+
+LINES = [
+    ["status", "--json"],
+    ["--json", "daily", "--since", "2026-01-01"],
+    ["--data-dir", "status", "daily"],  # an option's value that names a command
+    ["blocks", "--active", "--token-limit", "500k"],
+    ["name", "abc", "My session", "--tag", "x"],
+    ["export", "--period", "daily", "--format", "json"],
+    ["forget-root", "/tmp/x", "--yes"],
+    ["session", "status"],
+]
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_a_parser_of_only_the_named_commands_parses_as_the_full_one(line: list[str]) -> None:
+    want = vars(build_parser(line).parse_args(line))
+    got = vars(build_parser(line, only_used=True).parse_args(line))
+    assert got == want
+
+
+def _run(line: list[str], tmp_path: Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(stdout=out, stderr=err, env={"HOME": str(tmp_path)})
+    return main(line, env), out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [["bogus"], ["bogus", "status"], ["status", "--bogus"], ["daily", "--since", "x"], []],
+)
+def test_errors_and_help_still_list_every_command(line: list[str], tmp_path: Path) -> None:
+    code, out, err = _run(line, tmp_path)
+    if line == []:
+        assert code == 0 and out == build_parser().format_help()
+        return
+    assert code == ExitStatus.USAGE
+    if line[0] == "bogus":
+        # argparse names every choice: the message of the parser that lists them all.
+        assert "'bogus' (choose from 'status', 'blocks', 'sessions'" in err
+        assert "'statusline')" in err
+    else:
+        with pytest.raises(CliError) as full:
+            build_parser(line).parse_args(line)
+        assert err == f"token-monitor: error: {full.value}\n"
+
+
+def test_top_level_help_lists_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        _run(["--help", "status"], tmp_path)
+    assert capsys.readouterr().out == build_parser().format_help()
