@@ -69,6 +69,8 @@ def test_a_broken_bundled_file_raises_value_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, words: str
 ) -> None:
     (tmp_path / "prices.json").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(prices, "files", lambda package: tmp_path)
+    monkeypatch.setattr(
+        prices.pkgutil, "get_data", lambda pkg, name: (tmp_path / name).read_bytes()
+    )
     with pytest.raises(ValueError, match=words):
         load_price_table()
