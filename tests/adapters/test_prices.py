@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+import pkgutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tray_app.adapters import prices
 from tray_app.adapters.prices import load_price_table
 from tray_app.usage.model import Entry
 
@@ -69,8 +69,6 @@ def test_a_broken_bundled_file_raises_value_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, words: str
 ) -> None:
     (tmp_path / "prices.json").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(
-        prices.pkgutil, "get_data", lambda pkg, name: (tmp_path / name).read_bytes()
-    )
+    monkeypatch.setattr(pkgutil, "get_data", lambda pkg, name: (tmp_path / name).read_bytes())
     with pytest.raises(ValueError, match=words):
         load_price_table()
