@@ -18,11 +18,11 @@ except SystemExit:
     pass
 # zoneinfo: only for a named --timezone / config zone; secrets: only when a file is made;
 # the reading modules (transcript, bulk_read, limit_messages): only when a file has new
-# bytes; importlib.resources (+ zipfile): the bundled prices come through pkgutil. Each was
-# 1-7 ms of every start.
+# bytes; importlib.resources (+ zipfile): the bundled prices come through pkgutil; the live
+# snapshot's classes: the CLI never builds one. Each was 1-7 ms of every start.
 LIGHT = ("rich", "yaml", "zoneinfo", "secrets", "tray_app.adapters.transcript",
          "tray_app.adapters.bulk_read", "tray_app.usage.limit_messages", "importlib.resources",
-         "zipfile")
+         "zipfile", "tray_app.service.snapshot")
 heavy = sorted(m for m in sys.modules if m in LIGHT or m.startswith(
     ("rich.", "starlette", "uvicorn", "tray_app.web", "tray_app.cli.model_cmd",
      "tray_app.cli.dashboard_cmd", "tray_app.cli.periods_cmd")))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tray_app.service.snapshot import Snapshot
 from tray_app.usage.blocks import Block
 from tray_app.usage.json_fields import round_pct, window_list_json
 from tray_app.usage.limits import Limit
 from tray_app.usage.model import Entry
 from tray_app.usage.official_limits import Counter, LimitSet, OfficialWindow, resolve_limits
+
+if TYPE_CHECKING:  # only annotated here: the CLI's limits/status need not build its classes
+    from tray_app.service.snapshot import Snapshot
 
 
 def block_counter(fixed: Sequence[Block], tail: Mapping[str, Entry]) -> Counter:
