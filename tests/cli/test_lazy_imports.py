@@ -25,7 +25,7 @@ LIGHT = ("rich", "yaml", "zoneinfo", "secrets", "tray_app.adapters.transcript",
          "zipfile", "tray_app.service.snapshot")
 heavy = sorted(m for m in sys.modules if m in LIGHT or m.startswith(
     ("rich.", "starlette", "uvicorn", "tray_app.web", "tray_app.cli.model_cmd",
-     "tray_app.cli.dashboard_cmd", "tray_app.cli.periods_cmd")))
+     "tray_app.cli.dashboard_cmd", "tray_app.cli.periods_cmd", "tray_app.cli.limits_cmd")))
 print("heavy:" + ",".join(heavy))
 """
 
@@ -51,8 +51,12 @@ def test_version_and_status_import_no_table_library_or_web(tmp_path: Path) -> No
     # with nothing new imports none of them.
     first = set(_imported(["status", "--data-dir", str(data)], tmp_path).split(","))
     reading = {"tray_app.adapters.transcript", "tray_app.adapters.bulk_read"}
-    assert first - {""} <= {"secrets", *reading}
+    status = "tray_app.cli.limits_cmd"  # status's own (the limit sources)
+    assert first - {""} <= {"secrets", status, *reading}
     assert "tray_app.adapters.transcript" in first  # (the check sees a read when one happens)
-    assert _imported(["status", "--data-dir", str(data)], tmp_path) == ""
+    assert _imported(["status", "--data-dir", str(data)], tmp_path) == status
     # A table command does load rich (and only then).
-    assert "rich" in _imported(["daily", "--data-dir", str(data)], tmp_path).split(",")
+    daily = _imported(["daily", "--data-dir", str(data)], tmp_path).split(",")
+    assert "rich" in daily
+    # ... but not the limit sources only status/limits need (reports_cmd's helpers do not).
+    assert status not in daily

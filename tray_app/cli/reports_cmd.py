@@ -10,7 +10,6 @@ from typing import Any
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.limits_cmd import limit_phrase, limits_line, official_limits
 from tray_app.cli.table import short_model, terminal_width
 from tray_app.usage import formatting as fmt
 from tray_app.usage.blocks import Block, active_block
@@ -75,6 +74,10 @@ def _block_line(b: Block, limit: Limit, env: Environment, data: Dataset) -> str:
 
 def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Current block, today, last 7 days and all time."""
+    # Here, not at the top: blocks/sessions/daily/models import this module for its
+    # helpers and need not load the limit sources (~2 ms of their start).
+    from tray_app.cli.limits_cmd import limit_phrase, limits_line, official_limits
+
     data = load(args, env)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
     lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
