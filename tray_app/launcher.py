@@ -67,16 +67,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
         return run_tray(tray)
-    from tray_app.cli.environment import Environment
-    from tray_app.cli.main import main as cli_main
+    import gc
 
-    env = Environment()
-    if "doctor" in args:  # also after global options: `token-monitor --json doctor`
-        from tray_app.adapters import menu_deps
-        from tray_app.app import doctor_extras
+    # Loading the modules builds tens of thousands of objects and no garbage: the cyclic
+    # collector would only walk them again and again (~5 ms of every command). The CLI
+    # turns it back on once the command's module is loaded, before the command runs.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from tray_app.cli.environment import Environment
+        from tray_app.cli.main import main as cli_main
 
-        doctor_extras(env)
-        fix = menu_deps.advice(menu_deps.probe())
-        if fix:
-            env.extras.setdefault("tray", {})["fix"] = fix
-    return cli_main(args, env)
+        env = Environment()
+        if "doctor" in args:  # also after global options: `token-monitor --json doctor`
+            from tray_app.adapters import menu_deps
+            from tray_app.app import doctor_extras
+
+            doctor_extras(env)
+            fix = menu_deps.advice(menu_deps.probe())
+            if fix:
+                env.extras.setdefault("tray", {})["fix"] = fix
+        return cli_main(args, env, resume_gc=collecting)
+    finally:
+        if collecting:  # (also after an early exit: help, a usage error)
+            gc.enable()

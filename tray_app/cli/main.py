@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import sys
@@ -177,8 +178,13 @@ def prepare(args: argparse.Namespace, env: Environment) -> None:
 def main(
     argv: Sequence[str] | None = None,
     env: Environment | None = None,
+    resume_gc: bool = False,
 ) -> int:
-    """Run one command; errors are one line on stderr (tracebacks with --debug)."""
+    """Run one command; errors are one line on stderr (tracebacks with --debug).
+
+    `resume_gc`: the launcher paused the cyclic collector for the start; it is turned on
+    (everything loaded so far set aside for good) before the command runs.
+    """
     env = env or Environment()
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
@@ -194,7 +200,11 @@ def main(
             build_parser(()).print_help(env.stdout)
             return ExitStatus.OK
         prepare(args, env)
-        return int(_load(args.func)(args, env))
+        command = _load(args.func)
+        if resume_gc:
+            gc.freeze()  # the modules just loaded live as long as the process
+            gc.enable()
+        return int(command(args, env))
     except CliError as exc:
         print(f"token-monitor: error: {clean(str(exc))}", file=env.stderr)
         return int(exc.status)
