@@ -14,7 +14,9 @@ import math
 from collections.abc import Callable, Iterable, Sequence, Set
 
 from tray_app.adapters.ledger import Ledger, LedgerError
-from tray_app.adapters.response_queries import iter_responses
+from tray_app.adapters.ledger_errors import translated
+from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
+from tray_app.adapters.response_queries import BATCH
 from tray_app.usage.block_builder import BlockBuilder
 from tray_app.usage.blocks import Block, ModelShare
 from tray_app.usage.model import Entry, ResetNotice, Totals
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 CostFn = Callable[[Entry], "float | None"]
 COLUMNS = "start, end, first, last, official, input, output, cache_creation, cache_read, " \
     "cost_usd, responses, unpriced_responses, unpriced_tokens, models"  # fmt: skip
+COLUMNS_OF_RESPONSES = ", ".join(RESPONSE_COLUMNS)
 # Columns added after the first release (ALTERed into an older ledger's cache on first use).
 ADDED = {
     "unpriced_responses": "INTEGER NOT NULL DEFAULT 0",
@@ -85,7 +88,9 @@ class BlockCache:
     ) -> None:
         self.ledger = ledger
         self.loaded = loaded  # responses already in memory: no second copy from SQLite
-        self.cost_of = cost_of
+        self.cost_of = cost_of  # prices as `prices.cost` does (callers may memoize it)
+        # Streamed responses are priced once each: a memo of them would only cost time.
+        self.price: CostFn = prices.cost
         # The cache holds one set of roots' blocks: other roots (or prices) empty it.
         self.fingerprint = price_fingerprint(prices, roots)
         self.exclude = exclude  # responses of other roots (adapters/roots_ledger.py)
@@ -137,20 +142,14 @@ class BlockCache:
 
     def _resume(self, resets: Sequence[ResetNotice]) -> BlockBuilder:
         cached = self._cached()
-        builder = BlockBuilder(self.cost_of, resets, cached)
         last = cached[-1].last_activity if cached else None
         since = -1.0 if last is None else last
         if self.loaded is not None:
+            builder = BlockBuilder(self.cost_of, resets, cached)
             builder.feed(sorted((e for e in self.loaded if e.timestamp > since), key=_time))
         else:
-            # Streamed in time order (ties in key order, as a sorted full read): a first
-            # build never holds every response, only the open block's.
-            exclude = self.exclude
-            # Strictly after `since` in SQL: the cached block's last time may hold many.
-            rows = iter_responses(self.ledger, math.nextafter(since, math.inf), math.inf)
-            if exclude:
-                rows = (e for e in rows if e.key not in exclude)
-            builder.feed(rows)
+            builder = BlockBuilder(self.price, resets, cached)
+            self._stream(builder, since)
         fresh = builder.closed[len(cached) :]
         if fresh:
             marks = ", ".join("?" * 14)
@@ -159,6 +158,21 @@ class BlockCache:
                 [_row(b) for b in fresh],
             )
         return builder
+
+    def _stream(self, builder: BlockBuilder, since: float) -> None:
+        """Feed the responses after `since` in time order (ties in key order, as a sorted
+        full read), a batch at a time: a first build never holds every response."""
+        exclude = self.exclude
+        # Strictly after `since` in SQL: the cached block's last time may hold many.
+        sql = (
+            f"SELECT {COLUMNS_OF_RESPONSES}, '' FROM responses WHERE ts > ? AND ts < ? ORDER BY ts"
+        )
+        make = Entry._make
+        with translated(self.ledger.path):
+            cursor = self.ledger.db.execute_sql(sql, (since, math.inf))
+            while rows := cursor.fetchmany(BATCH):
+                batch = map(make, rows)
+                builder.feed([e for e in batch if e.key not in exclude] if exclude else batch)
 
     def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
         """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL."""
