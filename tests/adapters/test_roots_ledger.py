@@ -175,3 +175,19 @@ def test_doctor_lists_the_roots_the_ledger_remembers(tmp_path: Path) -> None:
     assert ledger["unknown_root_responses"] == 0
     code, out, _ = run(["doctor", "--data-dir", str(b)], tmp_path)
     assert f"  {a / 'projects'}: 2 responses (1 only there), 1 files" in out.splitlines()
+
+
+def test_the_first_scan_stores_the_root_list_so_no_command_scans_the_table(
+    tmp_path: Path,
+) -> None:
+    a, b = _roots(tmp_path)
+    totals(["status", "--data-dir", str(a / "projects")], tmp_path)
+    db = sqlite3.connect(tmp_path / "db" / "l.db")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (rl.ROOTS_KEY,)).fetchone()
+    finally:
+        db.close()
+    # Before, the list was written only when a root was missing from it, and the table
+    # (already holding the new root) made it look present: it was never stored.
+    assert row is not None and json.loads(row[0]) == [rl.root_id(a / "projects")]
+    assert totals(["status", "--data-dir", str(b / "projects")], tmp_path)["output_tokens"] == 2030

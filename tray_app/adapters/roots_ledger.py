@@ -87,17 +87,27 @@ def record(ledger: Ledger, seen: Mapping[str, Iterable[str]]) -> None:
                 cursor.executemany(
                     "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)", rows
                 )
-            known = _known(db)
-            if not set(seen) <= known:
+            stored = _stored(db)
+            known = _known(db) if stored is None else stored
+            # Store the list whenever it is missing too: the table already holds the new
+            # roots, so a subset check alone never wrote it and every later command paid
+            # a DISTINCT over the whole table.
+            if stored is None or not set(seen) <= known:
                 _set_known(db, known | set(seen))
+
+
+def _stored(db: Any) -> set[str] | None:
+    """The root list kept in `meta`, or None for a ledger written before it was kept."""
+    row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (ROOTS_KEY,)).fetchone()
+    return None if row is None else set(json.loads(row[0]))
 
 
 def _known(db: Any) -> set[str]:
     """Every root with responses: kept in `meta` so a restart need not scan the table."""
-    row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (ROOTS_KEY,)).fetchone()
-    if row is None:  # written before the list was kept: ask the table once
+    stored = _stored(db)
+    if stored is None:  # written before the list was kept: ask the table
         return {r[0] for r in db.execute_sql("SELECT DISTINCT root FROM response_roots")}
-    return set(json.loads(row[0]))
+    return stored
 
 
 def _set_known(db: Any, roots: set[str]) -> None:
