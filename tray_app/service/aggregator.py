@@ -8,25 +8,23 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.scanner import Engine
-from tray_app.adapters.spool_files import STATE, write_json
 from tray_app.service.live_state import LiveState
 from tray_app.service.live_sync import LedgerSync
-from tray_app.service.official_view import statusline_state
 from tray_app.service.publish import ViewSettings, build_snapshot
 from tray_app.service.snapshot import Snapshot
-from tray_app.usage.alerts import AlertRules, BlockState, alerts_for_catch_up, check_alerts
+from tray_app.service.snapshot_outputs import StateFileWriter, snapshot_alerts
+from tray_app.usage.alerts import AlertRules
 from tray_app.usage.dedup import Change
 from tray_app.usage.official_limits import with_messages
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.text_safety import name_problem
-from tray_app.usage.window_alerts import weekly_alerts
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +95,11 @@ class UsageService:
         self.ready = threading.Event()  # set after the first catch-up scan
         # Claude Code's official figures, from the spool `token-monitor statusline` fills.
         self.captures = CaptureStore(capture_dir) if capture_dir else None
-        self._state_written = float("-inf")  # monotonic time of the last state-file write
-        self._state_pending: Snapshot | None = None  # skipped by the rate limit, still due
+        self._state_file = (
+            None
+            if self.captures is None
+            else StateFileWriter(self.captures.folder, self.options.state_write_seconds)
+        )
 
     # -- any thread -------------------------------------------------------------------
 
@@ -226,8 +227,8 @@ class UsageService:
                 next_official = time.monotonic() + opts.official_poll_seconds
                 if self.captures.refresh(rotate=True):
                     self._publish()  # a new official figure: show it now, not at the tick
-                elif self._state_pending is not None:
-                    self._write_state(self._state_pending)
+                elif self._state_file is not None:
+                    self._state_file.write_pending()
             if time.monotonic() >= next_tick:
                 # Time alone changes things: a block expires, the countdown moves. Names
                 # given meanwhile with `token-monitor name` show up too.
@@ -340,38 +341,14 @@ class UsageService:
         self.latest = snapshot
         _call_all(self._on_snapshot, snapshot)
         self._alerts(snapshot)
-        self._write_state(snapshot)
-
-    def _write_state(self, snapshot: Snapshot) -> None:
-        """The status line's copy of the latest figures (small, atomic, rate-limited)."""
-        if self.captures is None:
-            return
-        if time.monotonic() - self._state_written < self.options.state_write_seconds:
-            self._state_pending = snapshot  # written on a later pass: the newest must land
-            return
-        self._state_written, self._state_pending = time.monotonic(), None
-        try:
-            write_json(f"{self.captures.folder}/{STATE}", statusline_state(snapshot))
-        except OSError as exc:
-            log.warning("cannot write the status-line state: %s", exc)
+        if self._state_file is not None:
+            self._state_file.write(snapshot)
 
     def _alerts(self, snapshot: Snapshot) -> None:
-        memory = self._ledger
-        if memory is None or not self._on_alert:
-            return
-        b = snapshot.active_block
-        state = None
-        if b is not None:
-            state = BlockState(b.block.start, b.resets_at, b.block.tokens, b.percent,
-                               b.limit_tokens, b.limit_source, b.projected_tokens)  # fmt: skip
-        # Until the start-up catch-up is done, only the highest crossed threshold may speak.
-        decide = check_alerts if self._caught_up else alerts_for_catch_up
-        for alert in decide(memory, state, snapshot.published_at, self.rules, self.tz or UTC):
-            _call_all(self._on_alert, alert)
-        for alert in weekly_alerts(
-            memory, snapshot.limits, snapshot.published_at, self.rules, self.tz or UTC
-        ):
-            _call_all(self._on_alert, alert)
+        if self._ledger is not None and self._on_alert:
+            alerts = snapshot_alerts(self._ledger, snapshot, self._caught_up, self.rules, self.tz)
+            for alert in alerts:
+                _call_all(self._on_alert, alert)
 
 
 def _wake(_: UsageService) -> None:
