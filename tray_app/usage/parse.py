@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC as _UTC
-from datetime import datetime
 from sys import intern
 from typing import Any
 
+from tray_app.usage.line_times import EARLIEST as EARLIEST
+from tray_app.usage.line_times import LATEST as LATEST
+from tray_app.usage.line_times import parse_timestamp as parse_timestamp
+from tray_app.usage.line_times import reset_notice
 from tray_app.usage.model import Entry, ResetNotice
 
 SYNTHETIC = "<synthetic>"
-_LIMIT_TEXT = re.compile(r"usage limit reached\|(\d{9,11})")
 
 # Bounds (docs/input-safety.md): a value outside them makes its line a bad line.
 # Far above any real response (~10^6 tokens), far below SQLite's 2^63 even when summed
 # over millions of responses.
 MAX_COUNT = 1 << 40
-EARLIEST = 946_684_800.0  # 2000-01-01T00:00:00Z: before Claude existed
-LATEST = 4_102_444_800.0  # 2100-01-01T00:00:00Z: the core has no clock, so a fixed end
 MAX_COST_USD = 1e6  # legacy `costUSD` of one response
 # A line without message.id, requestId and uuid gets this key suffix; the reader appends
 # the line's place (file and byte offset) so such lines never merge into one response.
@@ -36,28 +34,6 @@ class Rejected:
 
 class _Invalid(Exception):
     """A value out of bounds inside a usage line (caught in `extract`)."""
-
-
-def parse_timestamp(value: object) -> float | None:
-    """ISO-8601 (with or without ms, `Z` or an offset) or epoch number → epoch seconds.
-
-    None when unparsable or outside [EARLIEST, LATEST).
-    """
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                # Claude Code writes UTC; a naive stamp is taken as UTC too.
-                parsed = parsed.replace(tzinfo=_UTC)
-            seconds = parsed.timestamp()
-        except (ValueError, OverflowError):
-            return None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value) / 1000.0 if value > 1e11 else float(value)
-    else:
-        return None
-    # Written so that NaN fails too.
-    return seconds if EARLIEST <= seconds < LATEST else None
 
 
 def _int(value: object, name: str) -> int:
@@ -87,7 +63,7 @@ def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _entry(
+def full_entry(
     outer: Mapping[str, Any], inner: Mapping[str, Any], sidechain: bool
 ) -> Entry | ResetNotice | Rejected | None:
     """Build an Entry from a `{"message": {...usage}}` object; `outer` holds the session."""
@@ -102,7 +78,7 @@ def _entry(
         return Rejected("timestamp missing, unparsable or out of range")
     model = message.get("model")
     if model == SYNTHETIC or inner.get("isApiErrorMessage") is True:
-        return _reset_notice(inner, message, timestamp)
+        return reset_notice(inner, message, timestamp)
     get = usage.get
     inp = get("input_tokens", 0)
     out = get("output_tokens", 0)
@@ -175,54 +151,108 @@ def _entry(
     )
 
 
-def _reset_notice(
-    inner: Mapping[str, Any], message: Mapping[str, Any], timestamp: float
-) -> ResetNotice | None:
-    """An official reset time from a `<synthetic>` limit message, if it carries one."""
-    quota = inner.get("quotaLimits") or message.get("quotaLimits")
-    if isinstance(quota, dict):
-        resets = parse_timestamp(quota.get("resetsAt"))
-        if resets is not None:
-            return ResetNotice(timestamp, resets)
-    content = message.get("content")
-    texts: list[str] = []
-    if isinstance(content, str):
-        texts.append(content)
-    elif isinstance(content, list):
-        texts.extend(
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    for text in texts:
-        found = _LIMIT_TEXT.search(text)
-        if found:
-            resets_at = parse_timestamp(float(found.group(1)))
-            return None if resets_at is None else ResetNotice(timestamp, resets_at)
-        # The human forms (docs/official-limits.md, usage/limit_messages.py): a 5-hour
-        # reset ends the block; any window is full from the message until its reset.
-        # (Imported here: its regexes cost ~1.7 ms of every start; only `<synthetic>` and
-        # API-error messages reach this line.)
-        from tray_app.usage.limit_messages import parse_limit_message
-
-        hit = parse_limit_message(text, timestamp)
-        if hit is not None and hit.resets_at is not None:
-            return ResetNotice(timestamp, hit.resets_at, hit.window)
-    return None
-
-
 def extract(obj: object) -> Entry | ResetNotice | Rejected | None:
     """The usage a decoded line carries: a response, a progress copy, a bad line, or none."""
+    if type(obj) is dict and obj.get("type") == "assistant":
+        # The common line in one pass; anything unusual takes the full checks below.
+        sidechain = obj.get("isSidechain") is True
+        fast = fast_entry(obj, obj, sidechain)
+        return fast if fast is not None else full_entry(obj, obj, sidechain)
+    return _rare(obj)
+
+
+def _rare(obj: object) -> Entry | ResetNotice | Rejected | None:
+    """`extract` of anything but a plain assistant line."""
     if not isinstance(obj, dict):
         return None
     kind = obj.get("type")
     if kind == "assistant":
-        return _entry(obj, obj, obj.get("isSidechain") is True)
+        return full_entry(obj, obj, obj.get("isSidechain") is True)
     if kind == "progress":
         data = obj.get("data")
         if isinstance(data, dict) and data.get("type") == "agent_progress":
             inner = data.get("message")
             if isinstance(inner, dict) and inner.get("type") == "assistant":
                 # An embedded subagent copy: one more (sidechain) candidate, never extra.
-                return _entry(obj, inner, True)
+                fast = fast_entry(obj, inner, True)
+                return fast if fast is not None else full_entry(obj, inner, True)
     return None
+
+
+_new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
+
+
+def fast_entry(outer: dict[str, Any], inner: dict[str, Any], sidechain: bool) -> Entry | None:
+    """The Entry `_entry` would build for the usual well-formed line; None: ask `_entry`.
+
+    Only exact types and in-range values pass, so each accepted value is one `_entry`
+    accepts unchanged (tests/usage/test_parse_fast.py checks both agree).
+    """
+    message = inner.get("message")
+    if type(message) is not dict:
+        return None
+    usage = message.get("usage")
+    model = message.get("model")
+    stamp = inner.get("timestamp") or outer.get("timestamp")
+    message_id = message.get("id")
+    if (
+        type(usage) is not dict or type(model) is not str or not model or model == SYNTHETIC
+        or type(stamp) is not str or type(message_id) is not str
+        or not message_id.startswith("msg_") or inner.get("isApiErrorMessage") is True
+        or inner.get("costUSD") is not None
+    ):  # fmt: skip
+        return None
+    get = usage.get
+    inp = get("input_tokens", 0)
+    out = get("output_tokens", 0)
+    read = get("cache_read_input_tokens", 0)
+    total = get("cache_creation_input_tokens", 0)
+    breakdown = get("cache_creation")
+    server = get("server_tool_use")
+    if type(breakdown) is dict:
+        hour = breakdown.get("ephemeral_1h_input_tokens")
+        five = breakdown.get("ephemeral_5m_input_tokens")
+    elif breakdown is None:
+        hour, five = 0, total
+    else:
+        return None
+    web = server.get("web_search_requests") if type(server) is dict else 0 if server is None else -1
+    if not (
+        type(inp) is int and type(out) is int and type(read) is int and type(total) is int
+        and type(hour) is int and type(five) is int and type(web) is int
+        and 0 <= inp < MAX_COUNT and 0 <= out < MAX_COUNT and 0 <= read < MAX_COUNT
+        and 0 <= total < MAX_COUNT and 0 <= hour < MAX_COUNT and 0 <= five < MAX_COUNT
+        and 0 <= web < MAX_COUNT
+    ):  # fmt: skip
+        return None
+    if hour + five < total:
+        five = total - hour  # as `_entry`: trust the total, the unexplained rest is 5m
+    session_id = outer.get("sessionId")
+    cwd = outer.get("cwd")
+    request_id = inner.get("requestId")
+    timestamp = parse_timestamp(stamp)
+    if type(session_id) is not str or type(cwd) is not str or timestamp is None:
+        return None
+    entry: Entry = _new_entry(
+        Entry,
+        (
+            message_id,
+            timestamp,
+            intern(session_id),
+            intern(model),
+            inp,
+            out,
+            five,
+            hour,
+            read,
+            web,
+            "fast" if get("speed") == "fast" else "",
+            "us" if get("inference_geo") == "us" else "",
+            None,
+            sidechain,
+            message_id,
+            request_id if isinstance(request_id, str) else "",
+            intern(cwd),
+        ),
+    )
+    return entry
