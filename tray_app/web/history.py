@@ -20,41 +20,13 @@ from tray_app.usage.json_fields import epoch, model_json, round_usd, session_jso
 from tray_app.usage.model import Entry, Totals
 from tray_app.usage.model_activity import busy_by_model, model_summaries
 from tray_app.usage.reports import session_summary, sum_totals, totals_of
-from tray_app.usage.rollup import Part, group_parts
+from tray_app.usage.rollup import group_parts
 from tray_app.web import views
 
 CostFn = Callable[[Entry], "float | None"]
 
 
-def daily_json(parts: list[Part], tz: tzinfo, now: float) -> dict[str, Any]:
-    """views.daily_json from parts of the last HISTORY_DAYS days (lo <= ts <= now)."""
-    today = datetime.fromtimestamp(now, tz).date()
-    days = [(today - timedelta(days=i)).isoformat() for i in range(views.HISTORY_DAYS - 1, -1, -1)]
-    index = {d: i for i, d in enumerate(days)}
-    tokens: dict[str, list[int]] = {}
-    cost: dict[str, list[float]] = {}
-    unpriced: set[str] = set()
-    heat = [[0] * 24 for _ in range(7)]  # [weekday Monday=0][local hour]
-    for p in sorted(parts, key=lambda p: p.first):
-        local = datetime.fromtimestamp(p.first, tz)  # a part lies within one local hour
-        i = index.get(local.date().isoformat())
-        if i is None:
-            continue
-        t = p.totals
-        tokens.setdefault(p.model, [0] * len(days))[i] += t.total_tokens
-        cost.setdefault(p.model, [0.0] * len(days))[i] += t.cost_usd
-        if t.unpriced_responses:
-            unpriced.add(p.model)
-        heat[local.weekday()][local.hour] += t.total_tokens
-    order = sorted(tokens, key=lambda m: -sum(tokens[m]))
-    return {
-        "days": days,
-        "models": order,
-        "tokens": [tokens[m] for m in order],
-        "cost": [[round(v, 6) for v in cost[m]] for m in order],
-        "unpriced_models": sorted(unpriced),
-        "heatmap": heat,
-    }
+daily_json = views.parts_daily_json  # one builder for the ledger's parts and the feed's
 
 
 def _days_start(tz: tzinfo, now: float) -> float:

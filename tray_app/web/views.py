@@ -21,6 +21,7 @@ from tray_app.usage.json_fields import (
 )
 from tray_app.usage.model import Entry, TotalsBuilder
 from tray_app.usage.reports import models, sessions
+from tray_app.usage.rollup import Part, parts_of
 
 CostFn = Callable[[Entry], "float | None"]
 HISTORY_DAYS = 90
@@ -75,27 +76,33 @@ def limits_json(snap: Snapshot) -> list[dict[str, Any]]:
 def daily_json(entries: Sequence[Entry], cost_of: CostFn, tz: tzinfo, now: float) -> dict[str, Any]:
     """Tokens and cost per local day and model over the last HISTORY_DAYS days."""
     today = datetime.fromtimestamp(now, tz).date()
-    days = [(today - timedelta(days=i)).isoformat() for i in range(HISTORY_DAYS - 1, -1, -1)]
-    index = {d: i for i, d in enumerate(days)}
     first = datetime.combine(today - timedelta(days=HISTORY_DAYS - 1), datetime.min.time(), tz)
     lo = first.timestamp()
+    # Rolled up first, so the ledger's parts and a count of responses share one builder.
+    kept = [e for e in entries if lo <= e.timestamp <= now]
+    return parts_daily_json(parts_of(kept, cost_of), tz, now)
+
+
+def parts_daily_json(parts: Sequence[Part], tz: tzinfo, now: float) -> dict[str, Any]:
+    """daily_json from rollup parts of the last HISTORY_DAYS days (lo <= ts <= now)."""
+    today = datetime.fromtimestamp(now, tz).date()
+    days = [(today - timedelta(days=i)).isoformat() for i in range(HISTORY_DAYS - 1, -1, -1)]
+    index = {d: i for i, d in enumerate(days)}
     tokens: dict[str, list[int]] = {}
     cost: dict[str, list[float]] = {}
-    unpriced: dict[str, int] = {}
+    unpriced: set[str] = set()
     heat = [[0] * 24 for _ in range(7)]  # [weekday Monday=0][local hour]
-    for e in entries:
-        if not lo <= e.timestamp <= now:
-            continue
-        local = datetime.fromtimestamp(e.timestamp, tz)
+    for p in sorted(parts, key=lambda p: p.first):
+        local = datetime.fromtimestamp(p.first, tz)  # a part lies within one local hour
         i = index.get(local.date().isoformat())
         if i is None:
             continue
-        tokens.setdefault(e.model, [0] * len(days))[i] += e.total_tokens
-        c = cost_of(e)
-        cost.setdefault(e.model, [0.0] * len(days))[i] += c or 0.0
-        if c is None:
-            unpriced[e.model] = unpriced.get(e.model, 0) + 1
-        heat[local.weekday()][local.hour] += e.total_tokens
+        t = p.totals
+        tokens.setdefault(p.model, [0] * len(days))[i] += t.total_tokens
+        cost.setdefault(p.model, [0.0] * len(days))[i] += t.cost_usd
+        if t.unpriced_responses:
+            unpriced.add(p.model)
+        heat[local.weekday()][local.hour] += t.total_tokens
     order = sorted(tokens, key=lambda m: -sum(tokens[m]))
     return {
         "days": days,
