@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -96,3 +97,27 @@ def test_streamed_blocks_equal_a_build_from_scratch(
     assert got is not None and loaded is not None
     assert _view(got) == want
     assert _view(loaded) == want
+
+
+def test_the_first_build_leaves_a_time_index_so_a_resume_reads_only_the_open_block(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "l.db")
+    try:
+        ledger.write([_entry(i, i * 90.0, 10, 0, False) for i in range(20)])
+        cache = BlockCache(ledger, PRICES, PRICES.cost, None)
+        first = cache.blocks(NOW, [])
+        db: Any = ledger.db  # peewee ships no type hints
+        plan = db.execute_sql(
+            "EXPLAIN QUERY PLAN SELECT key FROM responses WHERE ts > ? AND ts < ? ORDER BY ts",
+            (0.0, 1e18),
+        ).fetchall()
+        # Before, only a rollup build made the index: a `status`-only ledger scanned and
+        # sorted every response on each restart.
+        assert any("responses_ts" in str(row[-1]) for row in plan), plan
+        ledger.write([_entry(99, 20 * 90.0, 10, 0, False)])
+        again = cache.blocks(NOW, [])
+    finally:
+        ledger.close()
+    assert first is not None and again is not None
+    assert sum(b.tokens for b in again) == sum(b.tokens for b in first) + 31

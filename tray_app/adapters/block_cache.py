@@ -24,6 +24,8 @@ from tray_app.usage.pricing import PriceTable
 from tray_app.usage.reports import sum_totals, totals_of
 
 log = logging.getLogger(__name__)
+# Responses by time: narrow reads (the open block, today, the last 7 days, edges).
+TIME_INDEX = "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts)"
 CostFn = Callable[[Entry], "float | None"]
 COLUMNS = "start, end, first, last, official, input, output, cache_creation, cache_read, " \
     "cost_usd, responses, unpriced_responses, unpriced_tokens, models"  # fmt: skip
@@ -150,6 +152,11 @@ class BlockCache:
         else:
             builder = BlockBuilder(self.price, resets, cached)
             self._stream(builder, since)
+        if self.loaded is None:
+            # The time index makes the next resume read only the open block's responses
+            # (without it every restart scans and sorts the whole table: O(history)). Built
+            # once, after the first build's sorted read, which is faster without it.
+            self.ledger.db.execute_sql(TIME_INDEX)
         fresh = builder.closed[len(cached) :]
         if fresh:
             marks = ", ".join("?" * 14)

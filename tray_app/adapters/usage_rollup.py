@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Iterator, Sequence
 
-from tray_app.adapters.block_cache import price_fingerprint
+from tray_app.adapters.block_cache import TIME_INDEX, price_fingerprint
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
@@ -34,7 +34,7 @@ SCHEMA = (
     # dirty: the earliest response time written since the last rebuild (NULL: up to date).
     "CREATE TABLE IF NOT EXISTS usage_rollup_state (id INTEGER PRIMARY KEY CHECK (id = 0), "
     "dirty REAL, prices TEXT)",
-    "CREATE INDEX IF NOT EXISTS responses_ts ON responses (ts)",
+    TIME_INDEX,
     "CREATE TRIGGER IF NOT EXISTS usage_rollup_ins AFTER INSERT ON responses BEGIN "
     "UPDATE usage_rollup_state SET dirty = min(coalesce(dirty, new.ts), new.ts); END",
     "CREATE TRIGGER IF NOT EXISTS usage_rollup_upd AFTER UPDATE ON responses BEGIN "
