@@ -5,31 +5,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from tray_app.adapters import config_values as v
 from tray_app.adapters import locations
+from tray_app.adapters.config_values import LOG_LEVELS, BadValue, Colors, LimitMode
 from tray_app.adapters.small_files import read_small
 
 log = logging.getLogger(__name__)
 
-LimitMode = Literal["max", "p90", "custom"]
 MAX_CONFIG_BYTES = 1 << 20  # a real config.yaml is a few KiB
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-@dataclass(frozen=True)
-class Colors:
-    """Icon colours by state, as #rrggbb."""
-
-    ok: str = "#2e9d4f"
-    warn: str = "#e0a100"
-    danger: str = "#d64541"
-    idle: str = "#7f8c8d"
 
 
 @dataclass(frozen=True)
@@ -44,7 +32,7 @@ class Settings:
     notifications: bool = True
     notify_new_block: bool = False
     notify_projection: bool = True
-    colors: Colors = Colors()
+    colors: Colors = field(default_factory=Colors)
     db_path: str | None = None
     log_level: str = "INFO"
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # USD/MTok
@@ -68,200 +56,41 @@ class Settings:
 _HEADER = "# Token Monitor settings. A bad value falls back to its default, with a warning.\n"
 
 
-class _Bad(ValueError):
-    """A value of the wrong shape; the message says what was expected."""
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _str_list(value: object) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
-        raise _Bad("expected a list of folder paths")
-    return tuple(items)
-
-
-def _seconds(value: object) -> float:
-    number = _number(value)
-    if number is None or not 1 <= number <= 3600:
-        raise _Bad("expected a number of seconds 1-3600")
-    return number
-
-
-def _thresholds(value: object) -> tuple[int, ...]:
-    numbers = [_number(v) for v in value] if isinstance(value, list) else [None]
-    ints = [int(n) for n in numbers if n is not None and n.is_integer() and 1 <= n <= 100]
-    if len(ints) != len(numbers) or not isinstance(value, list):
-        raise _Bad("expected a list of numbers 1-100")
-    return tuple(sorted(set(ints)))
-
-
-def _limit_mode(value: object) -> LimitMode:
-    if value == "max" or value == "p90" or value == "custom":
-        return value
-    raise _Bad("expected one of max, p90, custom")
-
-
-def _limit_tokens(value: object) -> int | None:
-    number = _number(value)
-    if value is None or (number is not None and number.is_integer() and number > 0):
-        return None if number is None else int(number)
-    raise _Bad("expected a whole number of tokens above 0, or null")
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _Bad("expected true or false")
-
-
-def _colors(value: object) -> Colors:
-    names = {f.name for f in dataclasses.fields(Colors)}
-    items = value.items() if isinstance(value, Mapping) else [(None, None)]
-    if not all(k in names and isinstance(v, str) and _COLOR.fullmatch(v) for k, v in items):
-        raise _Bad("expected ok/warn/danger/idle colours like '#e0a100'")
-    return Colors(**value)  # type: ignore[arg-type]
-
-
-def _optional_str(value: object) -> str | None:
-    if value is None or (isinstance(value, str) and value):
-        return value
-    raise _Bad("expected text or null")
-
-
-def _log_level(value: object) -> str:
-    if isinstance(value, str) and value.upper() in LOG_LEVELS:
-        return value.upper()
-    raise _Bad(f"expected one of {', '.join(LOG_LEVELS)}")
-
-
-def _prices(value: object) -> dict[str, dict[str, float]]:
-    prices: dict[str, dict[str, float]] = {}
-    for model, rates in value.items() if isinstance(value, Mapping) else [(None, None)]:
-        parsed = {k: _number(v) for k, v in rates.items()} if isinstance(rates, Mapping) else {}
-        clean = {k: v for k, v in parsed.items() if isinstance(k, str) and v is not None and v >= 0}
-        if not isinstance(model, str) or not isinstance(rates, Mapping) or len(clean) != len(rates):
-            raise _Bad("expected model: {input: 3.0, output: 15.0, ...} in USD per million tokens")
-        prices[model] = clean
-    return prices
-
-
-def _timezone(value: object) -> str | None:
-    from zoneinfo import ZoneInfo  # on use: ~3 ms of every start
-
-    try:
-        return None if value is None else ZoneInfo(str(value)).key
-    except (ValueError, OSError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
-        raise _Bad("expected an IANA time zone like Europe/Paris, or null") from error
-
-
-def _labels(value: object) -> dict[str, str]:
-    items = value.items() if isinstance(value, Mapping) else [(None, None)]
-    ok = all(k in ("user", "host") and isinstance(v, str) and 0 < len(v) <= 100 for k, v in items)
-    if not ok:
-        raise _Bad("expected {user: name, host: name}")
-    return dict(items)
-
-
-def _budgets(value: object) -> dict[str, float]:
-    items = value.items() if isinstance(value, Mapping) else [(None, None)]
-    out = {k: _number(v) for k, v in items if k in ("daily", "weekly", "monthly")}
-    if len(out) != len(items) or not all(v is not None and v > 0 for v in out.values()):
-        raise _Bad("expected {daily: USD, weekly: USD, monthly: USD} (any of them, above 0)")
-    return out  # type: ignore[return-value]
-
-
-def _secret_str(value: object) -> str | None:
-    # Never rejected here: the warning would echo the secret. The webhook checks it.
-    return value if isinstance(value, str) and value else None
-
-
-_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-_MODEL_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@/\[\]-]{0,99}")
-
-
-def _profiles(value: object) -> dict[str, str]:
-    items = value.items() if isinstance(value, Mapping) else [(None, None)]
-    ok = all(
-        isinstance(k, str) and _PROFILE.fullmatch(k) and isinstance(v, str)
-        and _MODEL_VALUE.fullmatch(v)
-        for k, v in items
-    )  # fmt: skip
-    if not ok:
-        raise _Bad("expected {profile-name: model alias or id}, e.g. {fast: haiku}")
-    return dict(items)
-
-
-def _aliases(value: object) -> dict[str, str]:
-    items = list(value.items()) if isinstance(value, Mapping) else [(None, None)]
-    out = {k: v.strip() for k, v in items if isinstance(k, str) and k and isinstance(v, str)}
-    if len(out) != len(items) or not all(out.values()):
-        raise _Bad("expected {project path or folder name: short name}")
-    return out
-
-
-def _percent(value: object) -> int:
-    number = _number(value)
-    if number is None or not number.is_integer() or not 1 <= number <= 100:
-        raise _Bad("expected a whole number 1-100")
-    return int(number)
-
-
-STATUSLINE_ITEMS = ("block", "weekly", "reset", "burn", "cost")
-
-
-def _max_age(value: object) -> float:
-    number = _number(value)
-    if number is None or not 60 <= number <= 86400:
-        raise _Bad("expected a number of seconds 60-86400")
-    return number
-
-
-def _items(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(v in STATUSLINE_ITEMS for v in value):
-        raise _Bad(f"expected a list of {', '.join(STATUSLINE_ITEMS)}")
-    return tuple(value)
-
-
-def _position(value: object) -> str:
-    if value in ("append", "prepend"):
-        return str(value)
-    raise _Bad("expected append or prepend")
-
-
 # Each key's parser and the comment written above it, in file order (the file is edited by hand).
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
-    "data_dirs": (_str_list, "Claude Code dirs to read; [] = ~/.claude and ~/.config/claude"),
-    "refresh_seconds": (_seconds, "seconds between periodic refreshes (1-3600)"),
-    "thresholds": (_thresholds, "alert when the 5-hour block passes these % of its limit"),
-    "limit_mode": (_limit_mode, "block limit when Claude Code reports none: max, p90 or custom"),
-    "limit_tokens": (_limit_tokens, "the limit in tokens for limit_mode: custom"),
-    "notifications": (_flag, "desktop notifications on or off"),
-    "notify_new_block": (_flag, "notify when a new 5-hour block starts"),
-    "notify_projection": (_flag, "notify when the current rate hits the limit before the reset"),
-    "colors": (_colors, "icon colours (#rrggbb) for ok, warn, danger and idle"),
-    "db_path": (_optional_str, "the usage ledger (SQLite); null = the platform data dir"),
-    "log_level": (_log_level, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
-    "prices": (_prices, "per-model price overrides in USD per million tokens"),
-    "timezone": (_timezone, "IANA zone for times shown (e.g. Europe/Paris); null = the system's"),
-    "tracked_session": (_optional_str, "session id to track; null = the latest active one"),
-    "metrics_labels": (_labels, "labels on /metrics: {user: ..., host: ...}; default login/host"),
-    "budgets": (_budgets, "cost budgets in USD: {daily: 10, weekly: 50, monthly: 150}"),
-    "budget_thresholds": (_thresholds, "alert when spending passes these % of a budget"),
-    "webhook_url": (_secret_str, "Slack/Discord incoming webhook for alerts; null = off"),
-    "model_profiles": (_profiles, "your model profiles besides best/balanced/cheap: {name: model}"),
-    "auto_switch": (_flag, "switch new sessions to 'balanced' near a limit, back after its reset"),
-    "auto_switch_percent": (_percent, "% of a limit window at which auto_switch acts"),
-    "project_aliases": (_aliases, "names for projects in reports: {/path/or/folder: name}"),
-    "official_max_age": (_max_age, "seconds Claude Code's own limit figures stay fresh (60-86400)"),
-    "statusline_items": (_items, "status line parts, in order: block, weekly, reset, burn, cost"),
-    "statusline_color": (_flag, "colour the status line's percentages"),
-    "statusline_position": (_position, "our status line after (append) or before (prepend) yours"),
-    "usage_api": (_flag, "poll the account's usage endpoint with Claude Code's sign-in (opt-in)"),
+    "data_dirs": (v.str_list, "Claude Code dirs to read; [] = ~/.claude and ~/.config/claude"),
+    "refresh_seconds": (v.seconds, "seconds between periodic refreshes (1-3600)"),
+    "thresholds": (v.thresholds, "alert when the 5-hour block passes these % of its limit"),
+    "limit_mode": (v.limit_mode, "block limit when Claude Code reports none: max, p90 or custom"),
+    "limit_tokens": (v.limit_tokens, "the limit in tokens for limit_mode: custom"),
+    "notifications": (v.flag, "desktop notifications on or off"),
+    "notify_new_block": (v.flag, "notify when a new 5-hour block starts"),
+    "notify_projection": (v.flag, "notify when the current rate hits the limit before the reset"),
+    "colors": (v.colors, "icon colours (#rrggbb) for ok, warn, danger and idle"),
+    "db_path": (v.optional_str, "the usage ledger (SQLite); null = the platform data dir"),
+    "log_level": (v.log_level, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    "prices": (v.prices, "per-model price overrides in USD per million tokens"),
+    "timezone": (v.timezone, "IANA zone for times shown (e.g. Europe/Paris); null = the system's"),
+    "tracked_session": (v.optional_str, "session id to track; null = the latest active one"),
+    "metrics_labels": (v.labels, "labels on /metrics: {user: ..., host: ...}; default login/host"),
+    "budgets": (v.budgets, "cost budgets in USD: {daily: 10, weekly: 50, monthly: 150}"),
+    "budget_thresholds": (v.thresholds, "alert when spending passes these % of a budget"),
+    "webhook_url": (v.secret_str, "Slack/Discord incoming webhook for alerts; null = off"),
+    "model_profiles": (
+        v.profiles,
+        "your model profiles besides best/balanced/cheap: {name: model}",
+    ),
+    "auto_switch": (v.flag, "switch new sessions to 'balanced' near a limit, back after its reset"),
+    "auto_switch_percent": (v.percent, "% of a limit window at which auto_switch acts"),
+    "project_aliases": (v.aliases, "names for projects in reports: {/path/or/folder: name}"),
+    "official_max_age": (
+        v.max_age,
+        "seconds Claude Code's own limit figures stay fresh (60-86400)",
+    ),
+    "statusline_items": (v.items, "status line parts, in order: block, weekly, reset, burn, cost"),
+    "statusline_color": (v.flag, "colour the status line's percentages"),
+    "statusline_position": (v.position, "our status line after (append) or before (prepend) yours"),
+    "usage_api": (v.flag, "poll the account's usage endpoint with Claude Code's sign-in (opt-in)"),
 }
 
 
@@ -285,7 +114,7 @@ def _from_mapping(data: Mapping[Any, Any], warnings: list[str]) -> Settings:
             continue
         try:
             values[key] = _KEYS[key][0](raw)
-        except _Bad as error:
+        except BadValue as error:
             import yaml  # only for a bad value or a file: most commands never need it
 
             default = yaml.safe_dump(
