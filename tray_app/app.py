@@ -14,7 +14,8 @@ from typing import Any
 
 from tray_app.adapters import instance
 from tray_app.adapters.app_log import setup_logging
-from tray_app.adapters.config import Colors, load_settings
+from tray_app.adapters.config import load_settings
+from tray_app.adapters.config_values import Colors
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.watcher import Watcher
 from tray_app.adapters.webhook import webhook_from

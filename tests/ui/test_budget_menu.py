@@ -11,7 +11,8 @@ from tests.ui.fakes import RecordingController, ScriptedDialog
 from tests.ui.test_controller import env, make  # noqa: F401 (the env fixture)
 from tray_app.adapters.config import load_settings
 from tray_app.ui.budget_menu import budget_rows, parse_usd
-from tray_app.ui.menu import Action, MenuActions, UiState, build_menu, find
+from tray_app.ui.menu import Action, UiState, build_menu, find
+from tray_app.ui.menu_actions import MenuActions
 
 STATE = UiState("max", None, True, False, budgets=(("monthly", 150.0),))
 

@@ -14,14 +14,13 @@ from tests.ui.fakes import RecordingController, ScriptedDialog, dummy_pystray
 from tray_app.ui.menu import (
     Action,
     Entry,
-    MenuActions,
     UiState,
-    Worker,
     build_menu,
     expected_state,
     find,
     to_pystray,
 )
+from tray_app.ui.menu_actions import MenuActions, Worker
 
 pystray = dummy_pystray()  # a headless `import pystray` fails with DisplayNameError
 STATE = UiState(limit_mode="p90", limit_tokens=None, notifications=True, autostart=False)

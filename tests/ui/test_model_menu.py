@@ -13,7 +13,8 @@ from tests.ui.fakes import RecordingController
 from tray_app.adapters import model_history
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.ui.controller import AppController
-from tray_app.ui.menu import Action, MenuActions, UiState, build_menu, expected_state, find
+from tray_app.ui.menu import Action, UiState, build_menu, expected_state, find
+from tray_app.ui.menu_actions import MenuActions
 from tray_app.ui.model_menu import ModelMenuState, menu_state, radio_rows
 
 PROFILES = (("best", "opus"), ("balanced", "sonnet"), ("cheap", "haiku"), ("long", "opus[1m]"))

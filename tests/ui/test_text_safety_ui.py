@@ -20,7 +20,8 @@ from tray_app.cli.watch_cmd import dashboard, frame, one_line
 from tray_app.service.runtime import LiveRuntime
 from tray_app.ui import dialog
 from tray_app.ui.controller import AppController
-from tray_app.ui.menu import MenuActions, UiState, build_menu, find
+from tray_app.ui.menu import UiState, build_menu, find
+from tray_app.ui.menu_actions import MenuActions
 from tray_app.ui.notify import Notifier
 from tray_app.ui.tooltip import tooltip_text
 from tray_app.ui.tray import TrayApp

@@ -30,14 +30,13 @@ from tray_app.ui.menu import (
     Action,
     AskText,
     Entry,
-    MenuActions,
     TrayController,
     UiState,
-    Worker,
     build_menu,
     expected_state,
     to_pystray,
 )
+from tray_app.ui.menu_actions import MenuActions, Worker
 from tray_app.ui.tooltip import WINDOWS_MAX, tooltip_text
 from tray_app.usage.formatting import latin1
 
