@@ -11,7 +11,6 @@ import pytest
 from tray_app.adapters.discovery import (
     IGNORED_DIRS,
     Roots,
-    find_transcripts,
     is_transcript,
     scan_transcripts,
 )
@@ -65,7 +64,6 @@ def test_same_files_stats_and_order_as_the_walk_rules(tmp_path: Path) -> None:
     assert str(root / "p1" / "filelink.jsonl") in dict(got)
     assert not any("dirlink" in p or "tool-results" in p for p, _ in got)
     assert [w.split("/")[-1] for w in warnings] == ["fifo.jsonl: not a regular file"]
-    assert [(str(p), st) for p, st in find_transcripts(roots)] == got
 
 
 def test_non_utf8_names_keep_their_bytes(tmp_path: Path) -> None:

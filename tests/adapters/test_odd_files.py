@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters.discovery import Roots, find_transcripts
+from tray_app.adapters.discovery import Roots, scan_transcripts
 from tray_app.adapters.scanner import Engine
 from tray_app.adapters.transcript import read_from
 
@@ -37,8 +37,8 @@ def odd_root(tmp_path: Path) -> Iterator[Path]:
 
 def test_discovery_lists_regular_files_only(odd_root: Path) -> None:
     warnings: list[str] = []
-    found = find_transcripts(Roots((odd_root,)), warnings)
-    assert [p.name for p, _ in found] == ["real.jsonl"]
+    found = scan_transcripts(Roots((odd_root,)), warnings)
+    assert [Path(p).name for p, _ in found] == ["real.jsonl"]
     skipped = sorted(w.split("/")[-1] for w in warnings)
     assert skipped == [
         "fifo.jsonl: not a regular file",
@@ -90,8 +90,8 @@ def test_non_utf8_names_are_read_and_passed_through(tmp_path: Path) -> None:
     odd_dir = Path(os.fsdecode(bytes(projects) + b"/caf\xe9"))
     path = Path(os.fsdecode(bytes(odd_dir) + b"/s\xff.jsonl"))
     write_jsonl(path, [assistant("msg_1", 5), b"{broken"])
-    found = find_transcripts(Roots((projects,)))
-    assert [p for p, _ in found] == [path]
+    found = scan_transcripts(Roots((projects,)))
+    assert [Path(p) for p, _ in found] == [path]
     assert os.fsencode(found[0][0]).endswith(b"/caf\xe9/s\xff.jsonl")
     engine = Engine(Roots((projects,)))
     result = engine.refresh(validate=True)

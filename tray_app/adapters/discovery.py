@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,11 +125,6 @@ def _spelled(path: str, top: str) -> str:
     return path[2:] if top == "." and path.startswith("./") else path
 
 
-def iter_transcripts(root: Path, warnings: list[str] | None = None) -> Iterable[Path]:
-    """Every transcript under `root`, recursively (subagent layouts included)."""
-    return (Path(entry.path) for entry in _walk(root, warnings))
-
-
 def scan_transcripts(
     roots: Roots, warnings: list[str] | None = None
 ) -> list[tuple[str, os.stat_result]]:
@@ -156,17 +151,6 @@ def scan_transcripts(
             else:
                 _skip(f"skipped {path}: not a regular file", warnings)
     return sorted(found.items(), key=lambda kv: (kv[1].st_mtime_ns, kv[0]))
-
-
-def find_transcripts(
-    roots: Roots, warnings: list[str] | None = None
-) -> list[tuple[Path, os.stat_result]]:
-    """All transcripts with their stat, oldest-modified first (the attribution order).
-
-    Regular files only (a symlink to one is followed): FIFOs, devices and sockets named
-    `*.jsonl` are skipped with a warning, never opened.
-    """
-    return [(Path(path), st) for path, st in scan_transcripts(roots, warnings)]
 
 
 def _skip(problem: str, warnings: list[str] | None) -> None:
