@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.builders import T0
 from tray_app.adapters.ledger import Ledger
-from tray_app.adapters.response_queries import iter_responses, session_responses, spans
+from tray_app.adapters.response_queries import session_responses, spans
 from tray_app.usage.model import Entry
 
 
@@ -18,7 +18,12 @@ def test_iter_responses_is_a_stable_sort_of_the_window(tmp_path: Path) -> None:
     ledger = Ledger.open(tmp_path / "l.db")
     rows = [_e("b", 5), _e("a", 5), _e("c", 1), _e("d", 99), _e("e", 0)]
     ledger.write(rows)
-    got = [e.key for e in iter_responses(ledger, T0.timestamp() + 60, T0.timestamp() + 99 * 60)]
+    got = [
+        e.key
+        for e in ledger.responses_between(
+            T0.timestamp() + 60, T0.timestamp() + 99 * 60, ordered=True
+        )
+    ]
     ledger.close()
     assert got == ["c", "a", "b"]  # 'd' is at the end bound: excluded
 
@@ -27,7 +32,7 @@ def test_iter_responses_after_leaves_out_the_lower_bound(tmp_path: Path) -> None
     ledger = Ledger.open(tmp_path / "l.db")
     ledger.write([_e("a", 5), _e("b", 5), _e("c", 6)])
     lo = _e("x", 5).timestamp
-    got = [e.key for e in iter_responses(ledger, lo, 1e18, after=True)]
+    got = [e.key for e in ledger.responses_between(lo, 1e18, after=True, ordered=True)]
     ledger.close()
     assert got == ["c"]
 

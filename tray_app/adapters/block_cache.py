@@ -13,10 +13,9 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Sequence, Set
 
-from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.adapters.ledger import BATCH, Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
-from tray_app.adapters.response_queries import BATCH
 from tray_app.usage.block_builder import BlockBuilder
 from tray_app.usage.blocks import Block, ModelShare
 from tray_app.usage.model import Entry, ResetNotice, Totals

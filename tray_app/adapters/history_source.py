@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from tray_app.adapters import model_activity, response_queries, rollup_queries, roots_ledger
+from tray_app.adapters import model_activity, rollup_queries, roots_ledger
 from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.usage_rollup import Rollup
@@ -101,7 +101,7 @@ class HistorySource:
 
     def between(self, lo: float, hi: float) -> list[Entry] | None:
         """The responses with lo <= ts < hi, oldest first (a short span: a block, a month)."""
-        return self._ask(lambda ledger: list(response_queries.iter_responses(ledger, lo, hi)))
+        return self._ask(lambda ledger: list(ledger.responses_between(lo, hi, ordered=True)))
 
     def close(self) -> None:
         """Close the connection on its own thread, and end that thread (the server stops)."""

@@ -28,6 +28,7 @@ from tray_app.adapters.ledger_schema import models_for
 from tray_app.usage.model import Entry, ResetNotice
 
 log = logging.getLogger(__name__)
+BATCH = 2000  # rows fetched per step while streaming
 
 __all__ = ["SCHEMA_VERSION", "FileState", "Ledger", "LedgerError", "SessionMeta"]
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's write lock
@@ -138,14 +139,24 @@ class Ledger:
             # Interned like freshly parsed entries: sessions and models repeat across rows.
             return [make((k, ts, intern(sid), intern(m), *rest)) for k, ts, sid, m, *rest in cursor]
 
-    def entries_between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
-        """Responses with lo <= ts < hi (lo < ts with `after`); SQLite filters in C."""
+    def responses_between(
+        self, lo: float, hi: float = 1e18, after: bool = False, ordered: bool = False
+    ) -> Iterator[Entry]:
+        """Responses with lo <= ts < hi (lo < ts with `after`), a batch at a time; oldest
+        first with `ordered` (ties in the table's key order, as a stable sort would)."""
         cols = ", ".join(RESPONSE_COLUMNS)
         op = ">" if after else ">="
-        cursor = self.db.execute_sql(
-            f"SELECT {cols}, '' FROM responses WHERE ts {op} ? AND ts < ?", (lo, hi)
-        )
-        return [Entry._make(row) for row in cursor]
+        order = " ORDER BY ts" if ordered else ""
+        with translated(self.path):
+            cursor = self.db.execute_sql(
+                f"SELECT {cols}, '' FROM responses WHERE ts {op} ? AND ts < ?{order}", (lo, hi)
+            )
+            while rows := cursor.fetchmany(BATCH):
+                yield from map(Entry._make, rows)
+
+    def entries_between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
+        """Responses with lo <= ts < hi (lo < ts with `after`); SQLite filters in C."""
+        return list(self.responses_between(lo, hi, after))
 
     def meta(self, key: str) -> str | None:
         """A value of the meta table."""

@@ -1,13 +1,12 @@
-"""Narrow reads of single responses: by time range (streamed, in time order) or by session.
+"""Narrow reads of single responses: one session's, only in the quarter-hours it used.
 
 Reports answer from the maintained aggregates; these are for the few that must show
-single responses (`export`, one session's rates). Each reads only the rows asked for,
-through the index on `ts`.
+single responses (one session's rates). Time ranges are `Ledger.responses_between`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import translated
@@ -15,25 +14,8 @@ from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
 from tray_app.usage.model import Entry
 from tray_app.usage.rollup import QUARTER
 
-BATCH = 2000  # rows fetched per step while streaming
 # SQLite binds at most 32766 parameters (older builds 999): session ids go in chunks.
 MAX_PARAMS = 900
-
-
-def iter_responses(ledger: Ledger, lo: float, hi: float, after: bool = False) -> Iterator[Entry]:
-    """Responses with lo <= ts < hi (lo < ts with `after`), oldest first, a batch at a time.
-
-    Ties keep the table's key order, as a stable sort of a full read would.
-    """
-    cols = ", ".join(RESPONSE_COLUMNS)
-    op = ">" if after else ">="
-    with translated(ledger.path):
-        cursor = ledger.db.execute_sql(
-            f"SELECT {cols}, '' FROM responses WHERE ts {op} ? AND ts < ? ORDER BY ts",
-            (lo, hi),
-        )
-        while rows := cursor.fetchmany(BATCH):
-            yield from map(Entry._make, rows)
 
 
 def spans(quarters: Iterable[int]) -> list[tuple[float, float]]:

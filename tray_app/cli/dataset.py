@@ -169,7 +169,7 @@ class Dataset:
         ledger = self._narrow()
         if ledger is None:
             return [e for e in self.history if lo <= e.timestamp < hi]
-        return list(response_queries.iter_responses(ledger, lo, hi))
+        return list(ledger.responses_between(lo, hi, ordered=True))
 
     def in_time_order(self) -> Iterator[Entry]:
         """The window's responses oldest first, streamed from the ledger when it can."""
@@ -177,7 +177,7 @@ class Dataset:
         if ledger is None:
             return iter(sorted(self.entries, key=lambda e: e.timestamp))
         lo, hi = self.window
-        return response_queries.iter_responses(ledger, lo, hi)
+        return ledger.responses_between(lo, hi, ordered=True)
 
     def cost(self, entry: Entry) -> float | None:
         """USD of one response, None when unpriced (priced once per run: reports ask often)."""
