@@ -158,6 +158,13 @@ class Ledger:
         """Responses with lo <= ts < hi (lo < ts with `after`); SQLite filters in C."""
         return list(self.responses_between(lo, hi, after))
 
+    def data_version(self) -> int:
+        """A number that moves whenever another connection has committed to the ledger
+        (SQLite's `PRAGMA data_version`: never for this connection's own writes)."""
+        with translated(self.path):
+            row = self.db.execute_sql("PRAGMA data_version").fetchone()
+        return int(row[0])
+
     def meta(self, key: str) -> str | None:
         """A value of the meta table."""
         row = self.db.execute_sql("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from tray_app.adapters.ledger import Ledger, LedgerError
-from tray_app.adapters.ledger_watch import data_version
 from tray_app.adapters.scanner import Engine
 from tray_app.service.live_start import start_state
 from tray_app.service.live_state import LiveState
@@ -37,7 +36,7 @@ class LedgerSync:
         if self.ledger is None:
             return False
         try:
-            version = data_version(self.ledger)
+            version = self.ledger.data_version()
         except LedgerError as exc:
             log.warning("cannot tell whether others wrote to the ledger: %s", exc)
             return False
