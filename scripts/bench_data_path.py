@@ -16,6 +16,13 @@ spreads a new one over that many days), with a private ledger and no config file
 4. the live view (``watch --json``) on the filled ledger: time to its first snapshot,
    and its RSS then and once caught up.
 
+With ``--cleanup-days N`` each set is first counted in full, then the transcripts last
+written more than N days before the newest are deleted, as Claude Code's own clean-up
+(``cleanupPeriodDays``, 30 by default) does: the history stays in the ledger while the
+files on disk cover N days, so a 90-day set shows what a longer history costs. The data
+dir itself is not touched: the runs use a mirror of hard links (the file that gets the
+new lines is a real copy).
+
 Every figure is the median of ``--repeat`` runs, printed next to issue 9's target
 (one new line <= 0.25 s, nothing new <= 0.15 s) with PASS/FAIL; with two or more data
 sets (e.g. 1 GB and a 3 GB / 90-day set) the growth from the first to the last is
@@ -79,6 +86,33 @@ def append_one(data_dir: Path, seed: int) -> None:
 
 
 TIME = Path("/usr/bin/time")  # GNU time
+
+
+def mirror(data_dir: Path, into: Path) -> Path:
+    """A hard-linked copy of data_dir in `into`; the file that gets new lines is copied."""
+    for src in data_dir.rglob("*"):
+        dst = into / src.relative_to(data_dir)
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        elif src.name == "expected.json":
+            shutil.copyfile(src, dst)
+        else:
+            os.link(src, dst)
+    target = gen_data.main_session_files(into)[-1]
+    copy = target.with_suffix(".copy")
+    shutil.copy2(target, copy)  # appends must not reach the shared data set's inode
+    os.replace(copy, target)
+    return into
+
+
+def clean_up(data_dir: Path, days: int) -> tuple[int, int]:
+    """Delete transcripts last written `days` before the newest one: (kept, deleted)."""
+    files = [(p.stat().st_mtime, p) for p in (data_dir / "projects").rglob("*.jsonl")]
+    newest = max(t for t, _ in files)
+    old = [p for t, p in files if t < newest - days * 86400]
+    for p in old:
+        p.unlink()
+    return len(files) - len(old), len(old)
 
 
 def run_cmd(
@@ -203,6 +237,8 @@ def one_set(
         env["TOKEN_MONITOR_CONFIG"] = str(work / "no-such-config.yaml")
         env.pop("CLAUDE_CONFIG_DIR", None)
         rows = []
+        if args.cleanup_days:
+            data_dir = mirror(data_dir, work / "data")
         first = run_cmd(("status",), data_dir, env, args.timeout)
         expected = orjson.loads((data_dir / "expected.json").read_bytes())
         rows.append(f"{'first scan (status, empty ledger)':38} {fig([first])}  "
@@ -210,6 +246,11 @@ def one_set(
         print(rows[-1], flush=True)
         if args.ccusage:
             rows.append(ccusage(data_dir, args.timeout))
+        if args.cleanup_days:
+            kept, deleted = clean_up(data_dir, args.cleanup_days)
+            rows.append(f"clean-up after {args.cleanup_days} days: {kept} transcripts kept, "
+                        f"{deleted} deleted (their history stays in the ledger)")  # fmt: skip
+            print(rows[-1], flush=True)
         # The first report builds the rollup and caches: not what a report costs after.
         for _label, cmd, _targeted in COMMANDS:
             run_cmd(cmd, data_dir, env, args.timeout)
@@ -235,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--ccusage", action="store_true", help="also time ccusage's first scan")
+    ap.add_argument(
+        "--cleanup-days", type=int, default=0,
+        help="after the first scan delete transcripts older than this, as Claude Code does",
+    )  # fmt: skip
     ap.add_argument("--no-live", action="store_true", help="skip the watch start-up")
     args = ap.parse_args(argv)
     names, all_rows, all_medians = [], [], []
