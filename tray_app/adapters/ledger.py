@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import peewee as pw
 
+from tray_app.adapters import write_mark
 from tray_app.adapters.ledger_connect import loaded_path, stored_path
 from tray_app.adapters.ledger_errors import LedgerError, LedgerIOError, LedgerReadOnly, translated
 from tray_app.adapters.ledger_file import Kind, identify
@@ -239,6 +240,7 @@ class Ledger:
             if changed:
                 # A response or reset at t can change the block holding t and later ones.
                 cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
+                write_mark.stamp(self)  # live views elsewhere: someone counted
 
     def name_session(
         self, session_id: str, name: str, tags: str | None = None, description: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from tray_app.adapters import write_mark
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.scanner import Engine
 from tray_app.service.live_start import start_state
@@ -25,11 +26,27 @@ class LedgerSync:
         self.ledger = ledger
         self.prices = prices
         self._version: int | None = None  # the ledger's data version the state has seen
+        # This connection's own marks (written by the engine's flushes) and the one seen.
+        self._marks = write_mark.watch(ledger) if ledger is not None else write_mark.Watch()
+        self.restarts = 0  # how often the live state started again from the ledger
 
     def start(self, now: float) -> None:
         """The first state, from the ledger's aggregates (or every response without one)."""
         self._others_wrote()  # the version the state below is read at (or after)
+        self._look_at_marks()
         start_state(self.state, self.engine, self.ledger, self.prices, now)
+
+    def _look_at_marks(self) -> None:
+        """Remember the ledger's mark before a state is read from it: a write after this
+        changes the mark, so the next look starts again (one too many at worst)."""
+        marks = self._marks
+        marks.others = False
+        if self.ledger is not None:
+            try:
+                marks.seen = write_mark.current(self.ledger)
+            except LedgerError as exc:
+                log.warning("cannot read the ledger's mark: %s", exc)
+                marks.seen = None  # never equal to a mark: the next commit restarts
 
     def _others_wrote(self) -> bool:
         """Whether another process committed to the ledger since the last look."""
@@ -43,26 +60,49 @@ class LedgerSync:
         moved, self._version = version != self._version, version
         return moved
 
+    def _others_counted(self) -> bool:
+        """Whether another process wrote responses or resets the live state lacks.
+
+        Commits that count nothing (the dashboard's rollup, alerts, block cache rows)
+        cost one read of the mark; without a mark (a ledger older than marks) any
+        commit by another connection counts, as before marks.
+        """
+        moved = self._others_wrote()
+        marks = self._marks
+        if marks.others:  # one of our writes replaced a mark we had not seen
+            return True
+        if not moved or self.ledger is None:
+            return False
+        try:
+            mark = write_mark.current(self.ledger)
+        except LedgerError as exc:
+            log.warning("cannot read the ledger's mark: %s", exc)
+            return True
+        return mark is None or mark != marks.seen
+
     def restart_if_others_wrote(self, now: float) -> bool:
         """Start the live state again from the ledger when another process wrote to it.
 
         A response a CLI run (or a second live view) counted first is no change for this
         engine, so it would never reach the live figures: the ledger's aggregates have it.
         """
-        if self.ledger is None or not self._others_wrote():
+        if self.ledger is None or not self._others_counted():
             return False
         try:
             self.engine.flush()  # this engine's own changes first: the ledger then holds all
         except LedgerError as exc:
             log.warning("live figures not restarted from the ledger yet: %s", exc)
-            self._version = None  # look again at the next scan or tick
+            self._marks.others = True  # look again at the next scan or tick
             return False
         # Sessions the other process saw first: their project is in the ledger only.
         projects = self.engine.projects
         for sid, meta in self.ledger.sessions().items():
             if meta.project_path:
                 projects.setdefault(sid, meta.project_path)
+        self._look_at_marks()
         start_state(self.state, self.engine, self.ledger, self.prices, now)
+        self.restarts += 1
+        log.debug("live figures restarted from the ledger (another process counted)")
         return True
 
     def history(self, since: float) -> list[Entry]:
