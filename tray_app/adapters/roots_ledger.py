@@ -22,6 +22,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from tray_app.adapters import write_mark
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_connect import loaded_path
 
@@ -217,4 +218,5 @@ def forget(ledger: Ledger, root: str) -> Forget:
         ]
         db.cursor().executemany("DELETE FROM files WHERE path = ?", drop)
         db.execute_sql("DELETE FROM block_cache")  # every cached block may hold its responses
+        write_mark.stamp(ledger)  # a live view elsewhere starts again without them
     return plan
