@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_the_dashboards_reads_and_others_writes_that_count_nothing_keep_the_live
     tray.engine.flush()
     source = HistorySource(db, PRICES, [root])  # the tray's dashboard, its own connection
     other = Ledger.open(db)  # a CLI run or a second tray
-    writes = {
+    writes: dict[str, Callable[[], object]] = {
         "dashboard rollup": lambda: source.parts(0, 1e12),
         "dashboard activity": lambda: source.activity(0, 1e12),
         "dashboard blocks": lambda: source.blocks(NOW),
@@ -178,7 +179,7 @@ def test_a_write_that_rolled_back_never_hides_a_later_count(
 def test_a_ledger_without_a_mark_restarts_on_any_commit_as_before(
     setup: tuple[Path, Path, Path],
 ) -> None:
-    root, db, f = setup
+    root, db, _ = setup
     tray = _tray(root, db)
     with sqlite3.connect(db) as raw:  # a ledger written before marks
         raw.execute("DELETE FROM meta WHERE key = ?", (write_mark.KEY,))
