@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine
+from tray_app.service.aggregator import ServiceOptions, UsageService
 from tray_app.service.live_state import LiveState
 from tray_app.service.live_sync import LedgerSync
 
@@ -236,3 +238,46 @@ def test_two_real_processes_a_report_keeps_the_live_state_a_count_restarts_it(
     tray.scan()
     assert (tray.sync.restarts, tray.responses) == (1, 2)
     tray.close()
+
+
+def test_the_running_service_keeps_its_state_while_its_dashboard_reads(
+    setup: tuple[Path, Path, Path],
+) -> None:
+    root, db, f = setup
+    service = UsageService(
+        lambda: Roots((root,)), db, PRICES,
+        options=ServiceOptions(tick_seconds=0.02, flush_seconds=0.02), clock=lambda: NOW,
+    )  # fmt: skip
+    source = HistorySource(db, PRICES, [root])
+    service.start()
+    try:
+        assert service.ready.wait(10)
+        write_jsonl(f, [assistant("msg_2", 10, minutes=2)], mode="a")
+        service.notify(f)
+        _wait_for(lambda: _rows(db) == 2)  # counted and written by the service itself
+        assert source.parts(0, 1e12)  # the dashboard brings the rollup up to date
+        ticks = service.latest
+        _wait_for(lambda: service.latest is not ticks)  # a tick looked at the ledger since
+        assert service._sync is not None and service._sync.restarts == 0
+        write_jsonl(f, [assistant("msg_3", 10, minutes=3)], mode="a")
+        _cli_counts(root, db)
+        service.notify(f)
+        _wait_for(lambda: service.latest is not None and service.latest.totals.responses == 3)
+        assert service._sync.restarts == 1
+    finally:
+        source.close()
+        service.stop()
+
+
+def _rows(db: Path) -> int:
+    with sqlite3.connect(db) as raw:
+        (n,) = raw.execute("SELECT count(*) FROM responses").fetchone()
+    raw.close()
+    return int(n)
+
+
+def _wait_for(done: Callable[[], bool]) -> None:
+    end = time.monotonic() + 10
+    while not done():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
