@@ -60,9 +60,10 @@ def test_same_files_stats_and_order_as_the_walk_rules(tmp_path: Path) -> None:
     roots = Roots((root,))
     warnings: list[str] = []
     got = scan_transcripts(roots, warnings)
-    assert [(p, st.st_mtime_ns) for p, st in got] == _reference(roots)
-    assert str(root / "p1" / "filelink.jsonl") in dict(got)
-    assert not any("dirlink" in p or "tool-results" in p for p, _ in got)
+    listed = sorted(((p, st.st_mtime_ns) for p, st in got.items()), key=lambda kv: (kv[1], kv[0]))
+    assert listed == _reference(roots)
+    assert str(root / "p1" / "filelink.jsonl") in got
+    assert not any("dirlink" in p or "tool-results" in p for p in got)
     assert [w.split("/")[-1] for w in warnings] == ["fifo.jsonl: not a regular file"]
 
 
@@ -71,7 +72,7 @@ def test_non_utf8_names_keep_their_bytes(tmp_path: Path) -> None:
     odd = Path(os.fsdecode(bytes(root) + b"/caf\xe9/s\xff.jsonl"))
     odd.parent.mkdir(parents=True)
     odd.write_bytes(b"{}\n")
-    [(path, _)] = scan_transcripts(Roots((root,)))
+    [path] = scan_transcripts(Roots((root,)))
     assert os.fsencode(path).endswith(b"/caf\xe9/s\xff.jsonl") and Path(path) == odd
 
 
@@ -82,7 +83,7 @@ def test_a_relative_root_is_spelled_as_pathlib_spells_it(
     (tmp_path / "p" / "s.jsonl").write_bytes(b"{}\n")
     monkeypatch.chdir(tmp_path)
     for root in (Path("."), Path("p")):
-        [(path, _)] = scan_transcripts(Roots((root,)))
+        [path] = scan_transcripts(Roots((root,)))
         # The ledger keys read positions by this text: it must not change between releases.
         assert path == str(Path(root, "s.jsonl") if root.name else Path("p", "s.jsonl"))
 
@@ -99,5 +100,39 @@ def test_an_unreadable_dir_is_reported_and_the_rest_listed(tmp_path: Path) -> No
         got = scan_transcripts(Roots((root,)), warnings)
     finally:
         (root / "closed").chmod(0o700)
-    assert [Path(p).name for p, _ in got] == ["s.jsonl"]
+    assert [Path(p).name for p in got] == ["s.jsonl"]
     assert warnings == [f"cannot list {root / 'closed'}: Permission denied"]
+
+
+def test_a_dir_that_cannot_be_opened_is_reported_and_the_rest_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same rule as the chmod test above, for runs as root (which may open any folder).
+    root = tmp_path / "projects"
+    for sub in ("ok", "closed"):
+        (root / sub).mkdir(parents=True)
+        (root / sub / "s.jsonl").write_bytes(b"{}\n")
+    real_open = os.open
+
+    def refusing(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        if os.fspath(path) == str(root / "closed"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    warnings: list[str] = []
+    monkeypatch.setattr(os, "open", refusing)
+    got = scan_transcripts(Roots((root,)), warnings)
+    monkeypatch.undo()
+    assert list(got) == [str(root / "ok" / "s.jsonl")]
+    assert warnings == [f"cannot list {root / 'closed'}: Permission denied"]
+
+
+def test_stats_are_those_of_the_files_and_no_descriptor_is_left_open(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    _tree(root, tmp_path / "outside")
+    before = len(os.listdir("/proc/self/fd"))
+    got = scan_transcripts(Roots((root,)), [])
+    assert len(os.listdir("/proc/self/fd")) == before
+    for path, st in got.items():
+        real = os.stat(path)
+        assert (st.st_dev, st.st_ino, st.st_size) == (real.st_dev, real.st_ino, real.st_size)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.adapters.ledger_cases import cli, counts
 from tests.builders import assistant, write_jsonl
 from tray_app.adapters.discovery import find_roots
-from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.ledger_connect import loaded_path, stored_path
 from tray_app.adapters.scanner import Engine
 
@@ -55,7 +55,8 @@ def test_status_on_an_undecodable_folder_counts_it_and_rereads_nothing(tmp_path:
         assert json.loads(out)["totals"]["responses"] == 3
     assert counts(db) == (3, [])
     ledger = Ledger.open(db)
-    (state,) = ledger.file_states().values()
+    (row,) = ledger.file_states().values()
+    state = FileState(*row)
     ledger.close()
     assert state.path == str(transcript) and state.offset == transcript.stat().st_size
 

@@ -38,7 +38,7 @@ def odd_root(tmp_path: Path) -> Iterator[Path]:
 def test_discovery_lists_regular_files_only(odd_root: Path) -> None:
     warnings: list[str] = []
     found = scan_transcripts(Roots((odd_root,)), warnings)
-    assert [Path(p).name for p, _ in found] == ["real.jsonl"]
+    assert [Path(p).name for p in found] == ["real.jsonl"]
     skipped = sorted(w.split("/")[-1] for w in warnings)
     assert skipped == [
         "fifo.jsonl: not a regular file",
@@ -91,8 +91,8 @@ def test_non_utf8_names_are_read_and_passed_through(tmp_path: Path) -> None:
     path = Path(os.fsdecode(bytes(odd_dir) + b"/s\xff.jsonl"))
     write_jsonl(path, [assistant("msg_1", 5), b"{broken"])
     found = scan_transcripts(Roots((projects,)))
-    assert [Path(p) for p, _ in found] == [path]
-    assert os.fsencode(found[0][0]).endswith(b"/caf\xe9/s\xff.jsonl")
+    assert [Path(p) for p in found] == [path]
+    assert os.fsencode(next(iter(found))).endswith(b"/caf\xe9/s\xff.jsonl")
     engine = Engine(Roots((projects,)))
     result = engine.refresh(validate=True)
     assert [e.key for e in engine.entries] == ["msg_1"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,67 +90,73 @@ def is_transcript(name: str) -> bool:
     return name.endswith(".jsonl") and name not in IGNORED_NAMES
 
 
-def _walk(root: Path, warnings: list[str] | None) -> Iterator[os.DirEntry[str]]:
-    """Every transcript entry under `root`, recursively (subagent layouts included).
-
-    Symlinked dirs are not entered (no loops); a symlink to a file is listed (its target
-    is stat'ed by the caller). Names keep their exact bytes (surrogate escapes).
-    """
-    top = os.fspath(root)
-    stack = [top]
-    while stack:
-        where = stack.pop()
-        try:
-            with os.scandir(where) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            log.warning("cannot list %s: %s", exc.filename, exc.strerror)
-            if warnings is not None:
-                warnings.append(f"cannot list {exc.filename}: {exc.strerror}")
-            continue
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if entry.name not in IGNORED_DIRS and not entry.is_symlink():
-                    stack.append(entry.path)
-            elif is_transcript(entry.name):
-                yield entry
+# Each dir is opened once and listed by its descriptor: its files are then stat'ed relative
+# to it (fstatat), so the kernel does not walk the whole path again for every file.
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+_S_IFMT = 0o170000
 
 
-def _spelled(path: str, top: str) -> str:
-    """`path` as `Path` spells it (a root of "." gives "p/s.jsonl", not "./p/s.jsonl")."""
-    return path[2:] if top == "." and path.startswith("./") else path
+def _listing(where: str, warnings: list[str] | None) -> tuple[int, list[os.DirEntry[str]]]:
+    """`where`'s open descriptor and entries; (-1, []) with a warning if it cannot be listed."""
+    try:
+        fd = os.open(where, _DIR_FLAGS)
+    except OSError as exc:
+        _skip(f"cannot list {where}: {exc.strerror}", warnings)
+        return -1, []
+    try:
+        with os.scandir(fd) as listing:
+            return fd, list(listing)
+    except OSError as exc:
+        os.close(fd)
+        _skip(f"cannot list {where}: {exc.strerror}", warnings)
+        return -1, []
 
 
-def scan_transcripts(
-    roots: Roots, warnings: list[str] | None = None
-) -> list[tuple[str, os.stat_result]]:
-    """All transcripts (paths as text) with their stat, oldest-modified first.
+def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[str, os.stat_result]:
+    """All transcripts (paths as text) with their stat, in listing order.
 
     Regular files only (a symlink to one is followed): FIFOs, devices and sockets named
-    `*.jsonl` are skipped with a warning, never opened. One `os.scandir` per dir and one
-    stat per file, no `Path` objects: a restart lists 10K files in a few tens of ms.
+    `*.jsonl` are skipped with a warning, never opened. Symlinked dirs are not entered (no
+    loops); subagent layouts are. Names keep their exact bytes (surrogate escapes). One
+    listing per dir and one stat per file, no `Path` objects: this runs on every start.
     """
     found: dict[str, os.stat_result] = {}
     for root in roots.dirs:
         top = os.fspath(root)
-        for entry in _walk(root, warnings):
-            path = _spelled(entry.path, top)
-            try:
-                st = entry.stat()  # follows a symlink, like Path.stat
-            except FileNotFoundError:
-                continue  # vanished since listed, or a dangling symlink
-            except OSError as exc:
-                _skip(f"cannot stat {path}: {exc.strerror}", warnings)
+        # (dir, prefix of its children) spelled as `Path` spells them: a root of "." lists
+        # "p/s.jsonl", not "./p/s.jsonl" (the ledger keys read positions by this text).
+        stack = [(top, "" if top == "." else os.path.join(top, ""))]
+        while stack:
+            where, prefix = stack.pop()
+            fd, entries = _listing(where, warnings)
+            if fd < 0:
                 continue
-            if stat.S_ISREG(st.st_mode):
-                found[path] = st
-            else:
-                _skip(f"skipped {path}: not a regular file", warnings)
-    return sorted(found.items(), key=lambda kv: (kv[1].st_mtime_ns, kv[0]))
+            try:
+                for entry in entries:
+                    name = entry.name
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        if name not in IGNORED_DIRS and not entry.is_symlink():
+                            stack.append((prefix + name, prefix + name + os.sep))
+                    elif name.endswith(".jsonl") and name not in IGNORED_NAMES:  # is_transcript
+                        path = prefix + name
+                        try:
+                            st = entry.stat()  # follows a symlink, like Path.stat
+                        except FileNotFoundError:
+                            continue  # vanished since listed, or a dangling symlink
+                        except OSError as exc:
+                            _skip(f"cannot stat {path}: {exc.strerror}", warnings)
+                            continue
+                        if st.st_mode & _S_IFMT == stat.S_IFREG:
+                            found[path] = st
+                        else:
+                            _skip(f"skipped {path}: not a regular file", warnings)
+            finally:
+                os.close(fd)  # the entries stat relative to it: closed only when done
+    return found
 
 
 def _skip(problem: str, warnings: list[str] | None) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tray_app.adapters import roots_ledger
 from tray_app.adapters.discovery import Roots, regular_stat, scan_transcripts
-from tray_app.adapters.ledger import FileState
+from tray_app.adapters.ledger import FileRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +37,17 @@ class Plan:
     resets: int = 0  # files truncated or replaced: read again from the start
 
 
-def _listed(
-    roots: Roots, known: Mapping[str, FileState], root_ids: Sequence[str], warnings: list[str]
-) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
-    found = scan_transcripts(roots, warnings)
-    present = {p for p, _ in found}
+def _gone(
+    known: Mapping[str, FileRow], found: Mapping[str, os.stat_result], root_ids: Sequence[str]
+) -> list[str]:
     # Another root's files are not gone: a run on other roots keeps their positions.
-    gone = [p for p in known if p not in present and roots_ledger.root_of(p, root_ids) is not None]
-    return found, gone
+    return [p for p in known if p not in found and roots_ledger.root_of(p, root_ids) is not None]
 
 
 def _named(
     paths: Sequence[Path], warnings: list[str]
-) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
-    found: list[tuple[str, os.stat_result]] = []
+) -> tuple[dict[str, os.stat_result], list[str]]:
+    found: dict[str, os.stat_result] = {}
     gone: list[str] = []
     for path in paths:
         try:
@@ -59,36 +56,49 @@ def _named(
             gone.append(str(path))
             continue
         if st is not None:
-            found.append((str(path), st))
-    found.sort(key=lambda kv: (kv[1].st_mtime_ns, kv[0]))
+            found[str(path)] = st
     return found, gone
 
 
 def plan(
     roots: Roots,
-    known: Mapping[str, FileState],
+    known: Mapping[str, FileRow],
     root_ids: Sequence[str],
     paths: Sequence[Path] | None,
     validate: bool,
     warnings: list[str],
 ) -> Plan:
     """What to read of `paths` (default: every transcript of `roots`) given the positions."""
-    found, gone = (
-        _listed(roots, known, root_ids, warnings) if paths is None else _named(paths, warnings)
-    )
+    gone: list[str] = []
+    if paths is None:
+        found = scan_transcripts(roots, warnings)
+    else:
+        found, gone = _named(paths, warnings)
     result = Plan(seen=len(found), gone=gone)
-    for path, st in found:
-        state = known.get(path)
-        offset = lines = 0
-        if state is not None and not validate:
-            same_file = state.device == st.st_dev and state.inode == st.st_ino
-            if same_file and st.st_size >= state.offset:
-                if st.st_size in (state.offset, state.size):
+    todo: list[tuple[str, os.stat_result, int, int]] = []
+    get = known.get
+    known_found = 0
+    # One pass, no calls per file: a start compares every transcript (10K) with its position.
+    for path, st in found.items():
+        state = get(path)
+        if state is None:
+            todo.append((path, st, 0, 0))
+            continue
+        known_found += 1
+        if not validate:
+            # Indexed, not unpacked: only the fields compared are touched (FileState order).
+            now, offset = st.st_size, state[4]
+            if state[2] == st.st_ino and state[1] == st.st_dev and now >= offset:
+                if now == offset or now == state[3]:
                     # Nothing new: not even opened. Reads stop at the size seen at stat,
                     # so an incomplete last line is rescanned only once the file grows.
                     continue
-                offset, lines = state.offset, state.lines
-            else:
-                result.resets += 1  # truncated or replaced: dedup makes a re-read safe
-        result.jobs.append(Job(Path(path), st, offset, lines))
+                todo.append((path, st, offset, state[5]))
+                continue
+            result.resets += 1  # truncated or replaced: dedup makes a re-read safe
+        todo.append((path, st, 0, 0))
+    if paths is None and known_found < len(known):  # only then can a known file be gone
+        result.gone = _gone(known, found, root_ids)
+    todo.sort(key=lambda t: (t[1].st_mtime_ns, t[0]))  # oldest-modified first
+    result.jobs = [Job(Path(path), st, offset, lines) for path, st, offset, lines in todo]
     return result

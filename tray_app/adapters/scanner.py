@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from tray_app.adapters import limit_notices, roots_ledger
 from tray_app.adapters.counted import CountedSet
 from tray_app.adapters.discovery import Roots
-from tray_app.adapters.ledger import FileState, Ledger
+from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
 from tray_app.adapters.scan_apply import Apply
 from tray_app.adapters.scan_plan import Job, plan
@@ -41,7 +41,7 @@ class Engine:
         self.resets: set[ResetNotice] = set()
         # Limit messages of other windows (weekly, Opus, ...): they mark a window full.
         self.limits: set[ResetNotice] = set()
-        self.files: dict[str, FileState] = {}
+        self.files: dict[str, FileRow] = {}  # read positions by path
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self.pending = Pending()
         self._outside: set[str] | None = None
