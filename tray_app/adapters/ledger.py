@@ -205,15 +205,16 @@ class Ledger:
 
     def write(
         self,
-        entries: Iterable[Entry] = (),
+        entries: Iterable[Entry] | Mapping[str, Entry] = (),
         files: Iterable[FileState] = (),
         resets: Iterable[ResetNotice] = (),
         projects: Mapping[str, str] | None = None,
         forget_files: Iterable[str] = (),
     ) -> None:
-        """Store new or replaced responses, read positions and resets in one transaction."""
+        """Store new or replaced responses (or a dict of them by key), read positions and
+        resets in one transaction."""
         # The last change per key is the winner; sorted keys make B-tree inserts sequential.
-        latest = {e.key: e for e in entries}
+        latest = entries if isinstance(entries, Mapping) else {e.key: e for e in entries}
         by_key = sorted(latest.values(), key=itemgetter(0))  # faster than sorting keys
         # Entry's fields up to request_id, made one at a time as SQLite takes them (a list
         # of 150K row tuples was a third of a first scan's peak memory).

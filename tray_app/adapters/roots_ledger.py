@@ -9,6 +9,13 @@ Ledgers from before this table have responses of unknown root. The first open cl
 read positions once, so the next scan reads every transcript again (dedup keeps that from
 counting twice) and records their roots; responses whose files are gone stay of unknown
 root and are shown in every report (`doctor` says how many).
+
+While every response in the ledger was read from one root only (the usual case: one
+`~/.claude/projects`), that root's rows are not written: meta `response_roots_sole` names
+it and `response_roots` stays empty (a first scan saved ~100K rows per GB). The first
+write that brings a response from another root, or of unknown root, writes the sole
+root's rows for every stored response in SQL first, in the same transaction, and from
+then on the table is complete. Every reader below answers the same in both forms.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -30,6 +37,8 @@ log = logging.getLogger(__name__)
 
 VERSION_KEY = "response_roots"
 ROOTS_KEY = "response_roots_list"
+# The one root every stored response was read from while its rows are not written.
+SOLE_KEY = "response_roots_sole"
 CHUNK = 500  # SQLite's default limit is 999 host parameters per statement
 
 
@@ -62,6 +71,8 @@ def ensure_attributed(ledger: Ledger) -> bool:
         return False
     with ledger.writing() as raw:
         db: Any = raw  # peewee ships no type hints
+        # Without its version mark the ledger vouches for no root of any response.
+        db.execute_sql("DELETE FROM meta WHERE key = ?", (SOLE_KEY,))
         unknown = db.execute_sql(
             "SELECT EXISTS (SELECT 1 FROM responses WHERE key NOT IN "
             "(SELECT key FROM response_roots))"
@@ -75,26 +86,72 @@ def ensure_attributed(ledger: Ledger) -> bool:
     return bool(unknown)
 
 
-def record(ledger: Ledger, seen: Mapping[str, Iterable[str]]) -> None:
-    """Remember that responses (keys) were read from roots: {root id: keys}."""
-    if any(seen.values()):
-        with ledger.writing() as raw:
-            db: Any = raw  # peewee ships no type hints
-            cursor = db.cursor()
-            for root in sorted(seen):
-                # Sorted: inserts in primary-key order are sequential B-tree appends.
-                # (Keys sorted as text and paired in C: 2x faster than sorting pairs.)
-                rows = zip(repeat(root), sorted(seen[root]))
-                cursor.executemany(
-                    "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)", rows
-                )
-            stored = _stored(db)
-            known = _known(db) if stored is None else stored
-            # Store the list whenever it is missing too: the table already holds the new
-            # roots, so a subset check alone never wrote it and every later command paid
-            # a DISTINCT over the whole table.
-            if stored is None or not set(seen) <= known:
-                _set_known(db, known | set(seen))
+def record(ledger: Ledger, seen: Mapping[str, set[str]], written: Collection[str] = ()) -> None:
+    """Remember that responses (keys) were read from roots: {root id: keys}.
+
+    `written` are the keys about to be stored with them (in the same transaction: see
+    `Engine.flush`); while all of them come from the ledger's sole root no row is written.
+    """
+    roots = sorted(root for root, keys in seen.items() if keys)
+    if not roots and not written:
+        return
+    with ledger.writing() as raw:
+        db: Any = raw  # peewee ships no type hints
+        sole = _sole(db)
+        alone = roots[0] if len(roots) == 1 else None
+        if alone is not None and seen[alone].issuperset(written):
+            if sole == alone:
+                return  # still one root: its rows stay implicit
+            if sole is None and _empty(db):
+                db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SOLE_KEY, alone))
+                _set_known(db, {alone})  # the only root with responses from now
+                return
+        if sole is not None:
+            # A second root (or a response of unknown root): from now on rows for all.
+            db.execute_sql(
+                "INSERT OR IGNORE INTO response_roots (root, key) SELECT ?, key FROM responses",
+                (sole,),
+            )
+            db.execute_sql("DELETE FROM meta WHERE key = ?", (SOLE_KEY,))
+        if not roots:
+            return  # responses of unknown root (read from outside every root)
+        cursor = db.cursor()
+        for root in roots:
+            # Sorted: inserts in primary-key order are sequential B-tree appends.
+            # (Keys sorted as text and paired in C: 2x faster than sorting pairs.)
+            rows = zip(repeat(root), sorted(seen[root]))
+            cursor.executemany(
+                "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)", rows
+            )
+        stored = _stored(db)
+        known = _known(db) if stored is None else stored
+        # Store the list whenever it is missing too: the table already holds the new
+        # roots, so a subset check alone never wrote it and every later command paid
+        # a DISTINCT over the whole table.
+        if stored is None or not set(roots) <= known:
+            _set_known(db, known | set(roots))
+
+
+def _sole(db: Any) -> str | None:
+    """The root every stored response came from while its rows are implicit, if so."""
+    row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (SOLE_KEY,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _empty(db: Any) -> bool:
+    """No response and no root row yet: the first write may make its root the sole one."""
+    return (
+        db.execute_sql("SELECT 1 FROM responses LIMIT 1").fetchone() is None
+        and db.execute_sql("SELECT 1 FROM response_roots LIMIT 1").fetchone() is None
+    )
+
+
+def _keys_of(db: Any, root: str) -> list[str]:
+    """The responses read from `root` (every one while it is the sole root)."""
+    if _sole(db) == root:
+        return [row[0] for row in db.execute_sql("SELECT key FROM responses")]
+    return [row[0] for row in db.execute_sql(
+        "SELECT key FROM response_roots WHERE root = ?", (root,))]  # fmt: skip
 
 
 def _stored(db: Any) -> set[str] | None:
@@ -107,6 +164,9 @@ def _known(db: Any) -> set[str]:
     """Every root with responses: kept in `meta` so a restart need not scan the table."""
     stored = _stored(db)
     if stored is None:  # written before the list was kept: ask the table
+        sole = _sole(db)
+        if sole is not None:
+            return {sole}
         return {r[0] for r in db.execute_sql("SELECT DISTINCT root FROM response_roots")}
     return stored
 
@@ -125,6 +185,11 @@ def outside_keys(ledger: Ledger, roots: Sequence[str]) -> set[str]:
     """Responses read only from other roots (unknown-root ones are not among them)."""
     if not roots or _known(_db(ledger)) <= set(roots):
         return set()  # the common case, answered without reading the table
+    sole = _sole(_db(ledger))
+    if sole is not None:  # every response came from that one root
+        if sole in roots:
+            return set()
+        return {row[0] for row in _db(ledger).execute_sql("SELECT key FROM responses")}
     cursor = _db(ledger).execute_sql(
         "SELECT DISTINCT key FROM response_roots WHERE key NOT IN "
         f"(SELECT key FROM response_roots WHERE root IN ({_marks(roots)}))",
@@ -146,19 +211,24 @@ class RootInfo:
 def remembered(ledger: Ledger) -> tuple[list[RootInfo], int]:
     """Every remembered root, and the number of responses of unknown root."""
     db = _db(ledger)
-    counts = db.execute_sql(
-        "SELECT root, COUNT(*), SUM(n = 1) FROM response_roots JOIN "
-        "(SELECT key AS k, COUNT(*) AS n FROM response_roots GROUP BY key) ON k = key "
-        "GROUP BY root ORDER BY root"
-    ).fetchall()
+    sole = _sole(db)
+    if sole is not None:  # each response read from it alone
+        n = db.execute_sql("SELECT COUNT(*) FROM responses").fetchone()[0]
+        counts = [(sole, n, n)] if n else []
+    else:
+        counts = db.execute_sql(
+            "SELECT root, COUNT(*), SUM(n = 1) FROM response_roots JOIN "
+            "(SELECT key AS k, COUNT(*) AS n FROM response_roots GROUP BY key) ON k = key "
+            "GROUP BY root ORDER BY root"
+        ).fetchall()
     paths = [loaded_path(row[0]) for row in db.execute_sql("SELECT path FROM files")]
     out = [
         RootInfo(root, int(n), int(only or 0), sum(1 for p in paths if under(p, root)))
         for root, n, only in counts
     ]
-    unknown = db.execute_sql(
+    unknown = 0 if sole is not None else db.execute_sql(
         "SELECT COUNT(*) FROM responses WHERE key NOT IN (SELECT key FROM response_roots)"
-    ).fetchone()[0]
+    ).fetchone()[0]  # fmt: skip
     return out, int(unknown)
 
 
@@ -176,8 +246,7 @@ class Forget:
 def plan_forget(ledger: Ledger, root: str) -> Forget:
     """What `forget` would remove, without changing anything."""
     db = _db(ledger)
-    keys = [row[0] for row in db.execute_sql("SELECT key FROM response_roots WHERE root = ?",
-                                             (root,))]  # fmt: skip
+    keys = _keys_of(db, root)
     shared: set[str] = set()
     others: set[str] = set()
     for i in range(0, len(keys), CHUNK):
@@ -204,12 +273,13 @@ def forget(ledger: Ledger, root: str) -> Forget:
     plan = plan_forget(ledger, root)
     with ledger.writing() as raw:
         db: Any = raw  # peewee ships no type hints
-        keys = [row[0] for row in db.execute_sql(
-            "SELECT key FROM response_roots WHERE root = ?", (root,))]  # fmt: skip
+        keys = _keys_of(db, root)
         for i in range(0, len(keys), CHUNK):
             part = keys[i : i + CHUNK]
             db.execute_sql(f"DELETE FROM responses WHERE key IN ({_marks(part)})", tuple(part))
         db.execute_sql("DELETE FROM response_roots WHERE root = ?", (root,))
+        if _sole(db) == root:
+            db.execute_sql("DELETE FROM meta WHERE key = ?", (SOLE_KEY,))
         _set_known(db, _known(db) - {root})
         drop = [
             (p,)

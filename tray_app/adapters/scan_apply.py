@@ -71,6 +71,27 @@ class Apply:
             else:
                 stats.replaced += 1
 
+    def written_as_read(self, entries: list[Entry]) -> None:
+        """A bulk range's winners, written as the scan goes: what `items` does, but the
+        caller gets no `changes` (it keeps only the counters), so none are made.
+
+        The roots of their copies come with `keys_from`.
+        """
+        engine, stats = self.engine, self.stats
+        if engine.outside:  # counted before from other roots only: `items` knows how
+            self.items(entries)
+            return
+        counted = engine.counted
+        counted.prefetch(e.key for e in entries)
+        fresh, replaced = counted.offer_all(entries, engine.pending.entries)
+        stats.candidates += len(entries)
+        stats.new_responses += len(fresh)
+        stats.replaced += replaced
+        projects, waiting = engine.projects, engine.pending.projects
+        for entry in fresh:  # the first-seen copy's working dir names a new session
+            if entry.cwd and entry.session_id not in projects:
+                projects[entry.session_id] = waiting[entry.session_id] = entry.cwd
+
     def _notice(self, item: ResetNotice) -> None:
         engine = self.engine
         if item.window != "five_hour":  # only the 5-hour one ends a block

@@ -171,7 +171,10 @@ class Engine:
     ) -> None:
         for part in results:
             acc.items(part.resets)
-            acc.items(part.winners)
+            if persist:
+                acc.written_as_read(part.winners)
+            else:
+                acc.items(part.winners)
             for path_str, keys in part.keys.items():
                 acc.keys_from(by_path[path_str].path, keys)
             for path_str, read in part.reads:  # positions after the responses they cover
@@ -200,13 +203,13 @@ class Engine:
         last commit are read again, and the dedup rule keeps that from counting twice.
         """
         p = self.pending
-        if self.ledger is not None and p.count():
-            # Roots first: a crash in between leaves a root row for a response re-read
-            # later, never a counted response of unknown root.
-            roots_ledger.record(self.ledger, p.seen)
-            limit_notices.store(self.ledger, p.limits)  # before positions: a re-read keeps one
-            self.ledger.write(
-                p.entries.values(), p.files.values(), p.resets, p.projects, sorted(p.gone)
-            )
+        ledger = self.ledger
+        if ledger is not None and p.count():
+            limit_notices.store(ledger, p.limits)  # before positions: a re-read keeps one
+            # Roots and responses in one transaction: whether the roots' rows may stay
+            # implicit (roots_ledger) is decided on what the ledger holds at that moment.
+            with ledger.writing():
+                roots_ledger.record(ledger, p.seen, p.entries.keys())
+                ledger.write(p.entries, p.files.values(), p.resets, p.projects, sorted(p.gone))
         self.counted.written()
         self.pending = Pending()
