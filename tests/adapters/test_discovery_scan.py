@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tray_app.adapters import discovery
 from tray_app.adapters.discovery import (
     IGNORED_DIRS,
     Roots,
@@ -54,7 +55,11 @@ def _tree(root: Path, outside: Path) -> None:
     os.mkfifo(root / "p2" / "fifo.jsonl")
 
 
-def test_same_files_stats_and_order_as_the_walk_rules(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by_fd", [True, False], ids=["posix", "by-path (Windows)"])
+def test_same_files_stats_and_order_as_the_walk_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_fd: bool
+) -> None:
+    monkeypatch.setattr(discovery, "_BY_FD", by_fd)
     root = tmp_path / "projects"
     _tree(root, tmp_path / "outside")
     roots = Roots((root,))

@@ -90,26 +90,26 @@ def is_transcript(name: str) -> bool:
     return name.endswith(".jsonl") and name not in IGNORED_NAMES
 
 
-# Each dir is opened once and listed by its descriptor: its files are then stat'ed relative
-# to it (fstatat), so the kernel does not walk the whole path again for every file.
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+# POSIX lists each dir through an open descriptor, so its files are stat'ed relative to it
+# (fstatat: the kernel does not walk the whole path again per file). Windows lists by path.
+_BY_FD = os.scandir in os.supports_fd
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 _S_IFMT = 0o170000
 
 
-def _listing(where: str, warnings: list[str] | None) -> tuple[int, list[os.DirEntry[str]]]:
-    """`where`'s open descriptor and entries; (-1, []) with a warning if it cannot be listed."""
+def _listing(where: str, warnings: list[str] | None) -> tuple[int, list[os.DirEntry[str]]] | None:
+    """`where`'s entries and the descriptor they stat through (-1: none); None if unlistable."""
+    fd = -1
     try:
-        fd = os.open(where, _DIR_FLAGS)
-    except OSError as exc:
-        _skip(f"cannot list {where}: {exc.strerror}", warnings)
-        return -1, []
-    try:
-        with os.scandir(fd) as listing:
+        if _BY_FD:
+            fd = os.open(where, _DIR_FLAGS)
+        with os.scandir(fd if fd >= 0 else where) as listing:
             return fd, list(listing)
     except OSError as exc:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
         _skip(f"cannot list {where}: {exc.strerror}", warnings)
-        return -1, []
+        return None
 
 
 def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[str, os.stat_result]:
@@ -128,9 +128,10 @@ def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[st
         stack = [(top, "" if top == "." else os.path.join(top, ""))]
         while stack:
             where, prefix = stack.pop()
-            fd, entries = _listing(where, warnings)
-            if fd < 0:
+            listed = _listing(where, warnings)
+            if listed is None:
                 continue
+            fd, entries = listed
             try:
                 for entry in entries:
                     name = entry.name
@@ -155,7 +156,8 @@ def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[st
                         else:
                             _skip(f"skipped {path}: not a regular file", warnings)
             finally:
-                os.close(fd)  # the entries stat relative to it: closed only when done
+                if fd >= 0:
+                    os.close(fd)  # the entries stat relative to it: closed only when done
     return found
 
 
