@@ -1,0 +1,172 @@
+"""`plain_entry` builds what the full rules build, or declines (the reader then asks them)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.builders import assistant
+from tests.usage.test_parse_fast import full_rules_only, real_lines, typed, usage_lines
+from tray_app.usage import plain_line
+from tray_app.usage.model import Entry
+from tray_app.usage.parse import NO_IDS, extract
+from tray_app.usage.plain_line import plain_entry
+
+
+def declines_or_agrees(obj: dict[str, Any]) -> bool:
+    """plain_entry gives None or the very Entry `extract` gives under the full rules."""
+    plain = plain_entry(obj)
+    if plain is None:
+        return True
+    with full_rules_only():
+        full = extract(obj)
+    assert typed(plain) == typed(full)
+    assert not plain.key.endswith(NO_IDS)  # those the reader keys by place
+    return True
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(usage_lines())
+def test_odd_lines_decline_or_agree(line: dict[str, Any]) -> None:
+    assert declines_or_agrees(line)
+    try:  # through JSON too: what the reader really passes in
+        raw = orjson.dumps(line, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return
+    assert declines_or_agrees(orjson.loads(raw))
+
+
+OPTIONAL = st.sampled_from(
+    [
+        ("top", "costUSD", None),
+        ("top", "isApiErrorMessage", False),
+        ("top", "requestId", None),
+        ("top", "isSidechain", "yes"),
+        ("usage", "cache_creation", None),
+        ("usage", "cache_creation_input_tokens", 1000),
+        ("usage", "cache_creation", {"ephemeral_1h_input_tokens": 3}),
+        ("usage", "server_tool_use", None),
+        ("usage", "server_tool_use", {}),
+        ("usage", "speed", None),
+        ("usage", "inference_geo", 1),
+        ("message", "id", f"msg_x{NO_IDS}"),
+        ("top", "timestamp", "2026-02-12T16:02:27+05:45"),
+        ("top", "timestamp", "2026-02-12 16:02:27"),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(OPTIONAL, max_size=4), st.integers(0, 50))
+def test_optional_keys_with_unusual_values_decline_or_agree(
+    changes: list[tuple[str, str, object]], output: int
+) -> None:
+    line = assistant("msg_01A", output, server_tool_use={"web_search_requests": 1})
+    holders = {"top": line, "message": line["message"], "usage": line["message"]["usage"]}
+    for where, key, value in changes:
+        holders[where][key] = value
+    assert declines_or_agrees(line)
+
+
+def test_the_usual_line_takes_the_plain_path() -> None:
+    line = assistant("msg_01A", 42, cache_5m=5, cache_1h=7, speed="fast", inference_geo="us")
+    entry = plain_entry(orjson.loads(orjson.dumps(line)))
+    assert entry is not None
+    assert (entry.key, entry.output_tokens, entry.cache_5m_tokens, entry.cache_1h_tokens) == (
+        "msg_01A", 42, 5, 7,
+    )  # fmt: skip
+    assert (entry.speed, entry.geo, entry.request_id, entry.cwd) == (
+        "fast", "us", "req_1", "/home/u/proj",
+    )  # fmt: skip
+    assert type(entry) is Entry
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [
+        ("top", "type", "progress"),
+        ("top", "costUSD", 0.5),
+        ("top", "isApiErrorMessage", True),
+        ("message", "model", "<synthetic>"),
+        ("message", "id", "req-less-id"),
+        ("message", "id", f"msg_1{NO_IDS}"),
+        ("usage", "output_tokens", 1.0),
+        ("usage", "input_tokens", True),
+        ("usage", "input_tokens", -1),
+        ("usage", "cache_read_input_tokens", 1 << 40),
+        ("top", "timestamp", "1999-12-31T23:59:59Z"),
+        ("top", "sessionId", None),
+    ],
+)
+def test_unusual_values_decline(where: str, key: str, value: object) -> None:
+    line = assistant("msg_1", 10)
+    {"top": line, "message": line["message"], "usage": line["message"]["usage"]}[where][key] = value
+    assert plain_entry(line) is None
+
+
+@pytest.mark.parametrize(
+    ("breakdown", "five", "hour"),
+    [({"ephemeral_5m_input_tokens": 1, "ephemeral_1h_input_tokens": 2}, 8, 2), (None, 10, 0)],
+)
+def test_cache_writes_the_breakdown_leaves_out_are_5m(
+    breakdown: dict[str, int] | None, five: int, hour: int
+) -> None:
+    line = assistant("msg_1", 10)
+    line["message"]["usage"]["cache_creation_input_tokens"] = 10
+    line["message"]["usage"]["cache_creation"] = breakdown
+    entry = plain_entry(line)
+    assert entry is not None and declines_or_agrees(line)
+    assert (entry.cache_5m_tokens, entry.cache_1h_tokens) == (five, hour)
+
+
+def test_a_missing_usage_holder_declines() -> None:
+    line = assistant("msg_1", 10)
+    line["message"] = ["not", "a", "dict"]
+    assert plain_entry(line) is None
+    line["message"] = "text"
+    assert plain_entry(line) is None
+
+
+def test_the_time_memo_starts_over_and_stays_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plain_line, "STAMPS_KEPT", 2)
+    monkeypatch.setattr(plain_line, "_stamps", {})
+    times = []
+    for minutes in [0, 1, 2, 3, 0, 1]:
+        entry = plain_entry(assistant("msg_1", 10, minutes=minutes))
+        assert entry is not None
+        with full_rules_only():
+            full = extract(assistant("msg_1", 10, minutes=minutes))
+        assert isinstance(full, Entry)
+        assert entry.timestamp == full.timestamp
+        times.append(entry.timestamp)
+        assert len(plain_line._stamps) <= 2
+    assert times[0] == times[4] and times[1] == times[5] and times[0] + 60 == times[1]
+
+
+def test_real_lines_take_the_plain_path_and_agree() -> None:
+    decoded = [orjson.loads(raw) for raw in real_lines()]
+    tops = [o for o in decoded if o.get("type") == "assistant"]
+    taken = [o for o in tops if plain_entry(o) is not None]
+    assert len(taken) > 0.8 * len(tops)  # not vacuous: the real shape is the usual one
+    for obj in decoded:
+        assert declines_or_agrees(obj)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32))
+def test_fuzzed_real_lines_decline_or_agree(seed: int) -> None:
+    from scripts.fuzz_input import Mutator
+
+    mutator = Mutator(real_lines(), random.Random(seed))
+    for _ in range(20):
+        try:
+            obj = orjson.loads(mutator.mutate())
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            assert declines_or_agrees(obj)

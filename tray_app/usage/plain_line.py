@@ -1,0 +1,102 @@
+"""The usual assistant line, read in one pass with no calls it can do without (first scans).
+
+`plain_entry(obj)` is `parse.extract(obj)` for a top-level assistant line of the everyday
+shape, and None for anything else: the reader then asks `extract`, which applies the full
+rules (docs/counting-rules.md). tests/usage/test_plain_line.py checks both agree.
+"""
+
+from __future__ import annotations
+
+from sys import intern
+from typing import Any
+
+from tray_app.usage.line_times import parse_timestamp
+from tray_app.usage.model import Entry
+from tray_app.usage.parse import MAX_COUNT, NO_IDS, SYNTHETIC
+
+_new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
+# The same time string parses to the same float; copies of a response often share one.
+_stamps: dict[str, float] = {}
+STAMPS_KEPT = 1 << 16  # then the memo starts over: memory stays flat on any history
+
+
+def plain_entry(obj: dict[str, Any]) -> Entry | None:
+    """`extract(obj)` when `obj` is the usual well-formed assistant line; None: ask `extract`.
+
+    Every required key is read by subscript (a missing one or a non-dict holder raises,
+    which declines), optional ones must be absent or of the usual value, and only exact
+    types and in-range values pass, so what is accepted is exactly what the full rules
+    build. A `msg_` id ending like an id-less key declines too: the reader keys those.
+    """
+    try:
+        if obj["type"] != "assistant" or "costUSD" in obj or "isApiErrorMessage" in obj:
+            return None
+        message = obj["message"]
+        usage = message["usage"]
+        model = message["model"]
+        message_id = message["id"]
+        stamp = obj["timestamp"]
+        session_id = obj["sessionId"]
+        cwd = obj["cwd"]
+        inp = usage["input_tokens"]
+        out = usage["output_tokens"]
+        read = usage["cache_read_input_tokens"]
+        total = usage["cache_creation_input_tokens"]
+        breakdown = usage.get("cache_creation")
+        server = usage.get("server_tool_use")
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if type(breakdown) is dict:
+        hour = breakdown.get("ephemeral_1h_input_tokens")
+        five = breakdown.get("ephemeral_5m_input_tokens")
+    elif breakdown is None:
+        hour, five = 0, total
+    else:
+        return None
+    web = server.get("web_search_requests") if type(server) is dict else 0 if server is None else -1
+    if not (
+        type(inp) is int and type(out) is int and type(read) is int and type(total) is int
+        and type(hour) is int and type(five) is int and type(web) is int
+        and 0 <= inp < MAX_COUNT and 0 <= out < MAX_COUNT and 0 <= read < MAX_COUNT
+        and 0 <= total < MAX_COUNT and 0 <= hour < MAX_COUNT and 0 <= five < MAX_COUNT
+        and 0 <= web < MAX_COUNT
+        and type(model) is str and type(message_id) is str and type(stamp) is str
+        and type(session_id) is str and type(cwd) is str and type(usage) is dict
+        and model and model != SYNTHETIC and message_id.startswith("msg_")
+        and not message_id.endswith(NO_IDS)
+    ):  # fmt: skip
+        return None
+    if hour + five < total:
+        five = total - hour  # as the full rules: trust the total, the unexplained rest is 5m
+    timestamp = _stamps.get(stamp)
+    if timestamp is None:
+        timestamp = parse_timestamp(stamp)
+        if timestamp is None:
+            return None
+        if len(_stamps) >= STAMPS_KEPT:
+            _stamps.clear()
+        _stamps[stamp] = timestamp
+    request_id = obj.get("requestId")
+    entry: Entry = _new_entry(
+        Entry,
+        (
+            message_id,
+            timestamp,
+            intern(session_id),
+            intern(model),
+            inp,
+            out,
+            five,
+            hour,
+            read,
+            web,
+            "fast" if usage.get("speed") == "fast" else "",
+            "us" if usage.get("inference_geo") == "us" else "",
+            None,
+            obj.get("isSidechain") is True,
+            message_id,
+            request_id if type(request_id) is str else "",
+            intern(cwd),
+        ),
+    )
+    return entry
