@@ -14,32 +14,27 @@ just those when an arrival lands before its newest response. Anything older repo
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from tray_app.usage.block_model import Block, HeldResponses, ModelShare, floor_hour
+from tray_app.usage.block_bulk import HeldFn, Row, RowCost, feed_rows
+from tray_app.usage.block_model import (
+    Block,
+    HeldResponses,
+    Stale,
+    active_at,
+    applies,
+    floor_hour,
+    model_shares,
+    notice_order,
+    notice_time,
+)
 from tray_app.usage.model import BLOCK_SECONDS, Entry, ResetNotice, TotalsBuilder
 
+__all__ = ["BlockBuilder", "Stale"]
+
 CostFn = Callable[[Entry], "float | None"]
-
-
-@dataclass(frozen=True, slots=True)
-class Stale:
-    """An arrival older than the last closed block's end: regroup from `since` on."""
-
-    since: float
-
-
-def _models(per_model: dict[str, TotalsBuilder]) -> tuple[ModelShare, ...]:
-    """Per-model totals, most tokens first (ties keep first-seen order)."""
-    built = [(m, acc.build()) for m, acc in per_model.items() if acc.responses > 0]
-    built.sort(key=lambda mt: -mt[1].total_tokens)
-    return tuple(ModelShare(m, t) for m, t in built)
-
-
-def _applies(notice: ResetNotice, start: float, end: float) -> bool:
-    """Whether a reset notice replaces the end of the block [start, end)."""
-    return start <= notice.timestamp < end and notice.resets_at > notice.timestamp
 
 
 class BlockBuilder:
@@ -78,7 +73,9 @@ class BlockBuilder:
         self.after = self.closed[-1].end if self.closed else after
         five_hour = (r for r in resets if r.window == "five_hour")
         # Notices newer than the last closed block: the open block's (sorted by time).
-        self._notices = sorted((r for r in five_hour if r.timestamp >= self.after), key=_order)
+        self._notices = sorted(
+            (r for r in five_hour if r.timestamp >= self.after), key=notice_order
+        )
         self._pending = 0  # index of the first notice not yet weighed against the block
         # The open block's responses by key: the copy, its price, its arrival order.
         self._members: dict[str, tuple[Entry, float | None, int]] = {}
@@ -111,10 +108,7 @@ class BlockBuilder:
             self._first = self._last = ts
             # Notices written before the opening response were weighed against the block
             # before (one that ended earlier); the first block also takes those since its hour.
-            floor = ts if self._follows else self._start
-            notices = self._notices
-            while self._pending < len(notices) and notices[self._pending].timestamp < floor:
-                self._pending += 1
+            self._skip(ts if self._follows else self._start)
         self._count(entry, cost, 1, seq)
         self._last = ts
 
@@ -124,7 +118,7 @@ class BlockBuilder:
         while self._pending < len(notices) and notices[self._pending].timestamp < before:
             notice = notices[self._pending]
             self._pending += 1
-            if _applies(notice, self._start, self._end):
+            if applies(notice, self._start, self._end):
                 self._end, self._official = notice.resets_at, True
 
     def _count(self, entry: Entry, cost: float | None, sign: int = 1, seq: int = -1) -> None:
@@ -142,10 +136,13 @@ class BlockBuilder:
 
     def _close(self) -> None:
         """The open block is final: a newer response opened the next one."""
-        self.closed.append(self._block(self._end, self._official, False))
-        self.after = self._end
+        self._finish(self._block(self._end, self._official, False))
+
+    def _finish(self, block: Block) -> None:
+        self.closed.append(block)
+        self.after = block.end
         # Only notices from its end on can touch the blocks to come.
-        cut = bisect.bisect_left(self._notices, self.after, key=_at)
+        cut = bisect.bisect_left(self._notices, self.after, key=notice_time)
         self._notices = self._notices[cut:]
         self._pending = max(0, self._pending - cut)
         self._members = {}
@@ -154,7 +151,26 @@ class BlockBuilder:
 
     def _block(self, end: float, official: bool, active: bool) -> Block:
         return Block(self._start, end, self._first, self._last, self._total.build(),
-                     _models(self._per_model), active, False, official)  # fmt: skip
+                     model_shares(self._per_model), active, False, official)  # fmt: skip
+
+    def feed_rows(self, rows: Iterable[Row], usd: RowCost, held: HeldFn) -> None:
+        """`feed` for a bulk read: rows in time order, priced by `usd` at `cost_of`'s prices.
+
+        Closed blocks are summed from the rows (no Entry, no member each); the open
+        block's responses, which it holds, are then asked of `held(first, count)`.
+        """
+        feed_rows(self, rows, usd, held)
+
+    def _due(self) -> float:
+        """The time of the next notice not yet weighed (inf when none)."""
+        pending = self._pending
+        return self._notices[pending].timestamp if pending < len(self._notices) else math.inf
+
+    def _skip(self, floor: float) -> None:
+        """Pass over the notices written before `floor` (they touch no later block)."""
+        notices = self._notices
+        while self._pending < len(notices) and notices[self._pending].timestamp < floor:
+            self._pending += 1
 
     # -- live: any order ----------------------------------------------------------------
 
@@ -196,7 +212,7 @@ class BlockBuilder:
             return None
         if notice.timestamp < self.after:
             return Stale(notice.timestamp)
-        at = bisect.bisect_right(self._notices, _order(notice), key=_order)
+        at = bisect.bisect_right(self._notices, notice_order(notice), key=notice_order)
         self._notices.insert(at, notice)
         if self._members and notice.timestamp < self._last:
             self._regroup()  # weighed out of order: regroup the open block
@@ -237,7 +253,7 @@ class BlockBuilder:
             return None
         end, official = self._end, self._official
         for notice in self._notices[self._pending :]:
-            if _applies(notice, self._start, end):
+            if applies(notice, self._start, end):
                 end, official = notice.resets_at, True
         active = now < end and now - self._last < BLOCK_SECONDS
         return self._block(end, official, active)
@@ -246,7 +262,7 @@ class BlockBuilder:
         """Every real block (no gaps), oldest first; the newest may be active."""
         shown = self.closed
         if shown and now < shown[-1].end:  # a clock before the data (a pinned --now)
-            shown = [replace(b, is_active=_active(b, now)) for b in shown]
+            shown = [replace(b, is_active=active_at(b, now)) for b in shown]
         current = self.open_block(now)
         return [*shown, current] if current is not None else list(shown)
 
@@ -279,18 +295,3 @@ class BlockBuilder:
     def _follows(self) -> bool:
         """Whether a block ended before the open one (closed here or before a resume)."""
         return bool(self.closed) or self.after > 0.0
-
-
-def _at(notice: ResetNotice) -> float:
-    return notice.timestamp
-
-
-def _order(notice: ResetNotice) -> tuple[float, float]:
-    # Notices written at one time are weighed earliest reset first, so the latest one
-    # ends the block whatever order they were read in (docs/counting-rules.md).
-    return (notice.timestamp, notice.resets_at)
-
-
-def _active(b: Block, now: float) -> bool:
-    last = b.last_activity
-    return last is not None and now < b.end and now - last < BLOCK_SECONDS

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from tray_app.usage.burn import BurnRate, Projection, burn_rate, project
-from tray_app.usage.model import HOUR, Entry, Totals
+from tray_app.usage.model import BLOCK_SECONDS, HOUR, Entry, ResetNotice, Totals, TotalsBuilder
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,46 @@ class Block:
 def floor_hour(ts: float) -> float:
     """Floor an epoch time to the UTC hour."""
     return ts - (ts % HOUR)
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """An arrival older than the last closed block's end: regroup from `since` on."""
+
+    since: float
+
+
+def model_shares(per_model: Mapping[str, TotalsBuilder]) -> tuple[ModelShare, ...]:
+    """Per-model totals, most tokens first (ties keep first-seen order)."""
+    return ranked([(m, acc.build()) for m, acc in per_model.items() if acc.responses > 0])
+
+
+def ranked(built: list[tuple[str, Totals]]) -> tuple[ModelShare, ...]:
+    """Model shares most tokens first (ties keep the list's order)."""
+    built.sort(key=lambda mt: -mt[1].total_tokens)
+    return tuple(ModelShare(m, t) for m, t in built)
+
+
+def applies(notice: ResetNotice, start: float, end: float) -> bool:
+    """Whether a reset notice replaces the end of the block [start, end)."""
+    return start <= notice.timestamp < end and notice.resets_at > notice.timestamp
+
+
+def notice_time(notice: ResetNotice) -> float:
+    """When a notice was written."""
+    return notice.timestamp
+
+
+def notice_order(notice: ResetNotice) -> tuple[float, float]:
+    """Notices written at one time are weighed earliest reset first, so the latest one
+    ends the block whatever order they were read in (docs/counting-rules.md)."""
+    return (notice.timestamp, notice.resets_at)
+
+
+def active_at(b: Block, now: float) -> bool:
+    """Whether a block is still active at `now`."""
+    last = b.last_activity
+    return last is not None and now < b.end and now - last < BLOCK_SECONDS
 
 
 class HeldResponses(Mapping[str, Entry]):

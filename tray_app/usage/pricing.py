@@ -53,22 +53,24 @@ class ModelPrice:
 
     def token_cost(self, entry: Entry) -> float:
         """USD for the entry's tokens at these rates (tier chosen, no multipliers)."""
-        rates = self
-        if self.long_context is not None:
-            prompt = (
-                entry.input_tokens
-                + entry.cache_5m_tokens
-                + entry.cache_1h_tokens
-                + entry.cache_read_tokens
-            )
-            if prompt > self.long_context_above:  # strictly greater: 200,000 is standard
-                rates = self.long_context
+        e = entry
+        return self.tokens_usd(
+            e.input_tokens, e.cache_5m_tokens, e.cache_1h_tokens, e.cache_read_tokens,
+            e.output_tokens,
+        )  # fmt: skip
+
+    def tokens_usd(self, input_: int, cache_5m: int, cache_1h: int, read: int, out: int) -> float:
+        """USD for these token counts at these rates (tier chosen, no multipliers)."""
+        rates, tier = self, self.long_context
+        # All of the request's tokens strictly above the tier's floor (200,000 is standard).
+        if tier is not None and input_ + cache_5m + cache_1h + read > self.long_context_above:
+            rates = tier
         return (
-            entry.input_tokens * rates.input
-            + entry.cache_5m_tokens * rates.cache_write_5m
-            + entry.cache_1h_tokens * rates.cache_write_1h
-            + entry.cache_read_tokens * rates.cache_read
-            + entry.output_tokens * rates.output
+            input_ * rates.input
+            + cache_5m * rates.cache_write_5m
+            + cache_1h * rates.cache_write_1h
+            + read * rates.cache_read
+            + out * rates.output
         ) / MTOK
 
 
@@ -162,19 +164,30 @@ class PriceTable:
 
     def cost(self, entry: Entry) -> float | None:
         """USD for one response; None when the model is unknown (never a silent 0.0)."""
-        if entry.cost_usd is not None:
-            return entry.cost_usd  # what Claude Code itself computed (legacy costUSD)
-        price = self.price_for(entry.model)
+        e = entry
+        return self.usd(
+            e.model, e.input_tokens, e.cache_5m_tokens, e.cache_1h_tokens, e.cache_read_tokens,
+            e.output_tokens, e.web_search_requests, e.speed, e.geo, e.cost_usd,
+        )  # fmt: skip
+
+    def usd(
+        self, model: str, input_: int, cache_5m: int, cache_1h: int, read: int, out: int,
+        web_search: int, speed: str, geo: str, cost_usd: float | None,
+    ) -> float | None:  # fmt: skip
+        """`cost` from a response's fields (the block cache's bulk read has no Entry)."""
+        if cost_usd is not None:
+            return cost_usd  # what Claude Code itself computed (legacy costUSD)
+        price = self.price_for(model)
         if price is None:
             return None
-        usd = price.token_cost(entry)
-        if entry.speed == "fast":
+        usd = price.tokens_usd(input_, cache_5m, cache_1h, read, out)
+        if speed == "fast":
             usd *= price.fast_multiplier
-        if entry.geo == "us":
+        if geo == "us":
             usd *= self.us_only_multiplier
         # Web search is a separate per-request charge: fast mode and US-only inference
         # multiply token prices only, so it is added after the multipliers.
-        return usd + entry.web_search_requests * self.web_search_per_1000 / 1000.0
+        return usd + web_search * self.web_search_per_1000 / 1000.0
 
     def with_overrides(self, overrides: Mapping[str, Mapping[str, float]]) -> PriceTable:
         """A copy where the user's per-model prices extend or replace these; ValueError if bad."""
