@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.builders import assistant
+from tests.builders import assistant, progress_copy
 from tests.usage.test_parse_fast import full_rules_only, real_lines, typed, usage_lines
 from tray_app.usage import plain_line
 from tray_app.usage.model import Entry
@@ -73,6 +73,11 @@ def test_optional_keys_with_unusual_values_decline_or_agree(
     assert declines_or_agrees(line)
 
 
+def test_the_bound_is_a_power_of_two() -> None:
+    # plain_entry checks the bound with one shift of the OR of all counts.
+    assert plain_line.MAX_COUNT == 1 << plain_line.COUNT_BITS
+
+
 def test_the_usual_line_takes_the_plain_path() -> None:
     line = assistant("msg_01A", 42, cache_5m=5, cache_1h=7, speed="fast", inference_geo="us")
     entry = plain_entry(orjson.loads(orjson.dumps(line)))
@@ -84,6 +89,17 @@ def test_the_usual_line_takes_the_plain_path() -> None:
         "fast", "us", "req_1", "/home/u/proj",
     )  # fmt: skip
     assert type(entry) is Entry
+
+
+def test_a_progress_copy_takes_the_plain_path_as_a_sidechain_copy() -> None:
+    inner = assistant("msg_01A", 42, minutes=3)
+    inner["uuid"] = "u1"
+    line = progress_copy(inner, session="parent")
+    entry = plain_entry(line)
+    assert entry is not None and declines_or_agrees(line)
+    assert (entry.sidechain, entry.session_id, entry.output_tokens) == (True, "parent", 42)
+    line["data"]["type"] = "hook_progress"
+    assert plain_entry(line) is None and extract(line) is None
 
 
 @pytest.mark.parametrize(

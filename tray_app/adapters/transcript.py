@@ -159,18 +159,19 @@ class _Reader:
             self.line_base += buf.count(b"\n", 0, end)
 
     def candidates(self, buf: Buffer, end: int) -> None:
-        """Keep what the lines of buf[:end] holding `"usage":` and `"assistant"` carry."""
+        """Keep what the lines of buf[:end] holding both `"usage":` and `"assistant"` carry."""
         # The hot loop of a first scan: one search per candidate, no copy of other lines,
         # the usual line built in one pass (plain_entry), anything else by the full rules.
         find, rfind = buf.find, buf.rfind
         loads, plain = orjson.loads, plain_entry
         append = self.result.items.append
-        hit = find(USAGE, 0, end)
+        # `"assistant"` first: a longer needle is found faster, and only assistant lines
+        # and agent_progress copies (which hold it) carry counted usage.
+        hit = find(ASSISTANT, 0, end)
         while hit >= 0:
             line_start = rfind(b"\n", 0, hit) + 1
             line_end = find(b"\n", hit, end)
-            # Only assistant lines and agent_progress copies carry counted usage.
-            if find(ASSISTANT, line_start, line_end) >= 0:
+            if find(USAGE, line_start, line_end) >= 0:
                 line = buf[line_start:line_end]
                 try:
                     obj = loads(line)
@@ -182,7 +183,7 @@ class _Reader:
                         self.keep(obj, buf, line_start)
                     else:
                         append(entry)
-            hit = find(USAGE, line_end + 1, end)
+            hit = find(ASSISTANT, line_end + 1, end)
 
     @property
     def lines(self) -> int:

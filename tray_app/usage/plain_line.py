@@ -1,8 +1,9 @@
 """The usual assistant line, read in one pass with no calls it can do without (first scans).
 
-`plain_entry(obj)` is `parse.extract(obj)` for a top-level assistant line of the everyday
-shape, and None for anything else: the reader then asks `extract`, which applies the full
-rules (docs/counting-rules.md). tests/usage/test_plain_line.py checks both agree.
+`plain_entry(obj)` is `parse.extract(obj)` for an assistant line (or a subagent's progress
+copy of one) of the everyday shape, and None for anything else: the reader then asks
+`extract`, which applies the full rules (docs/counting-rules.md).
+tests/usage/test_plain_line.py checks both agree.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from tray_app.usage.line_times import parse_timestamp
 from tray_app.usage.model import Entry
 from tray_app.usage.parse import MAX_COUNT, NO_IDS, SYNTHETIC
 
+COUNT_BITS = MAX_COUNT.bit_length() - 1  # MAX_COUNT is a power of two (tests check)
 _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 # The same time string parses to the same float; copies of a response often share one.
 _stamps: dict[str, float] = {}
@@ -21,7 +23,7 @@ STAMPS_KEPT = 1 << 16  # then the memo starts over: memory stays flat on any his
 
 
 def plain_entry(obj: dict[str, Any]) -> Entry | None:
-    """`extract(obj)` when `obj` is the usual well-formed assistant line; None: ask `extract`.
+    """`extract(obj)` for the usual well-formed assistant line or progress copy; None: ask it.
 
     Every required key is read by subscript (a missing one or a non-dict holder raises,
     which declines), optional ones must be absent or of the usual value, and only exact
@@ -29,13 +31,23 @@ def plain_entry(obj: dict[str, Any]) -> Entry | None:
     build. A `msg_` id ending like an id-less key declines too: the reader keys those.
     """
     try:
-        if obj["type"] != "assistant" or "costUSD" in obj or "isApiErrorMessage" in obj:
+        kind = obj["type"]
+        if kind == "assistant":
+            inner = obj
+        elif kind == "progress":  # a subagent's copy (agent_progress): a sidechain candidate
+            data = obj["data"]
+            inner = data["message"]
+            if data["type"] != "agent_progress" or inner["type"] != "assistant":
+                return None
+        else:
             return None
-        message = obj["message"]
+        if "costUSD" in inner or "isApiErrorMessage" in inner:
+            return None
+        message = inner["message"]
         usage = message["usage"]
         model = message["model"]
         message_id = message["id"]
-        stamp = obj["timestamp"]
+        stamp = inner["timestamp"]  # the full rules fall back to the outer one if it is empty
         session_id = obj["sessionId"]
         cwd = obj["cwd"]
         inp = usage["input_tokens"]
@@ -57,12 +69,11 @@ def plain_entry(obj: dict[str, Any]) -> Entry | None:
     if not (
         type(inp) is int and type(out) is int and type(read) is int and type(total) is int
         and type(hour) is int and type(five) is int and type(web) is int
-        and 0 <= inp < MAX_COUNT and 0 <= out < MAX_COUNT and 0 <= read < MAX_COUNT
-        and 0 <= total < MAX_COUNT and 0 <= hour < MAX_COUNT and 0 <= five < MAX_COUNT
-        and 0 <= web < MAX_COUNT
+        # Exact ints (no bools) all in [0, MAX_COUNT): a negative one makes the OR negative.
+        and not (inp | out | read | total | hour | five | web) >> COUNT_BITS
         and type(model) is str and type(message_id) is str and type(stamp) is str
         and type(session_id) is str and type(cwd) is str and type(usage) is dict
-        and model and model != SYNTHETIC and message_id.startswith("msg_")
+        and model and model != SYNTHETIC and message_id[:4] == "msg_"
         and not message_id.endswith(NO_IDS)
     ):  # fmt: skip
         return None
@@ -76,7 +87,7 @@ def plain_entry(obj: dict[str, Any]) -> Entry | None:
         if len(_stamps) >= STAMPS_KEPT:
             _stamps.clear()
         _stamps[stamp] = timestamp
-    request_id = obj.get("requestId")
+    request_id = inner.get("requestId")
     entry: Entry = _new_entry(
         Entry,
         (
@@ -93,7 +104,7 @@ def plain_entry(obj: dict[str, Any]) -> Entry | None:
             "fast" if usage.get("speed") == "fast" else "",
             "us" if usage.get("inference_geo") == "us" else "",
             None,
-            obj.get("isSidechain") is True,
+            inner is not obj or obj.get("isSidechain") is True,
             message_id,
             request_id if type(request_id) is str else "",
             intern(cwd),
