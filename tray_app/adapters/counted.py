@@ -84,10 +84,15 @@ class CountedSet:
         if not self._stored:
             return
         recent = self.recent
-        unseen = {k for k in keys if k not in recent}
-        if self._written is not None:
+        if self._written is not None:  # one pass: keys of a history are many
             bits, mask = self._written, FRESH_BITS - 1
-            unseen = {k for k in unseen if bits[(h := hash(k) & mask) >> 3] >> (h & 7) & 1}
+            unseen = {
+                k
+                for k in keys
+                if k not in recent and bits[(h := hash(k) & mask) >> 3] >> (h & 7) & 1
+            }
+        else:
+            unseen = {k for k in keys if k not in recent}
         wanted = sorted(unseen)
         for entry in lookup(self.ledger, wanted):
             recent[entry.key] = entry
@@ -138,8 +143,8 @@ class CountedSet:
         if self.ledger is not None:
             if self._written is not None:
                 bits, mask = self._written, FRESH_BITS - 1
-                for key in self.recent:
-                    h = hash(key) & mask
+                for h in map(hash, self.recent):
+                    h &= mask
                     bits[h >> 3] |= 1 << (h & 7)
             self.recent = {}
             self._stored = True

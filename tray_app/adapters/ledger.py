@@ -227,7 +227,9 @@ class Ledger:
         reset_rows = [(r.timestamp, r.resets_at) for r in resets]
         changed = [r[0] for r in reset_rows]
         if by_key:
-            changed.append(min(e.timestamp for e in by_key))
+            # The earliest time, in the dict's order: walking 100K responses in key order
+            # (scattered in memory) took ten times as long.
+            changed.append(min(map(itemgetter(1), latest.values())))
         with self.writing():
             cursor = self.db.cursor()
             if by_key:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,10 @@ class Apply:
         self.stats = stats
         self.changes: list[Change] = []
         self.new_resets: list[ResetNotice] = []
+        # The root of each folder read (all files of a folder share it): one look-up per
+        # folder, not per file.
+        self._roots: dict[str, str | None] = {}
+        self._root_ids = engine.root_ids
 
     def items(self, items: Iterable[Entry | ResetNotice], path: Path | None = None) -> None:
         """Offer responses to the deduper (in first-seen order) and keep new resets.
@@ -82,7 +87,7 @@ class Apply:
             self.items(entries)
             return
         counted = engine.counted
-        counted.prefetch(e.key for e in entries)
+        counted.prefetch(map(itemgetter(0), entries))  # their keys
         fresh, replaced = counted.offer_all(entries, engine.pending.entries)
         stats.candidates += len(entries)
         stats.new_responses += len(fresh)
@@ -105,7 +110,12 @@ class Apply:
 
     def _seen(self, path: Path) -> set[str]:
         """The keys read from `path`'s root in this scan (a throwaway set outside roots)."""
-        root = roots_ledger.root_of(str(path), self.engine.root_ids)
+        text = str(path)
+        folder = os.path.dirname(text)
+        if folder in self._roots:
+            root = self._roots[folder]
+        else:
+            root = self._roots[folder] = roots_ledger.root_of(text, self._root_ids)
         return set() if root is None else self.engine.pending.seen.setdefault(root, set())
 
     def keys_from(self, path: Path, keys: Iterable[str]) -> None:
