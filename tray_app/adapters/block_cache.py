@@ -7,6 +7,7 @@ table, so a different table (a new bundled file, a user override) empties the ca
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -202,10 +203,17 @@ class BlockCache:
             # Ties in key order, as the sorted read above: its last `count` are the block's.
             return list(self.ledger.responses_between(first, ordered=True))[-count:]
 
-        with translated(self.ledger.path):
-            cursor = db.execute_sql(sql, (since, math.inf))
-            rows = chain.from_iterable(iter(lambda: cursor.fetchmany(BATCH), []))
-            builder.feed_rows(rows, self.usd, held)
+        collecting = gc.isenabled()
+        # Rows make no cycles; a block's rows held until it closes would only be walked.
+        gc.disable()
+        try:
+            with translated(self.ledger.path):
+                cursor = db.execute_sql(sql, (since, math.inf))
+                rows = chain.from_iterable(iter(lambda: cursor.fetchmany(BATCH), []))
+                builder.feed_rows(rows, self.usd, held)
+        finally:
+            if collecting:
+                gc.enable()
 
     def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
         """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL."""
