@@ -30,12 +30,24 @@ log = logging.getLogger(__name__)
 # A bulk read writes once this many responses wait (about 50 MB): rarely more than once,
 # because responses' keys are random, so each write touches pages all over the table.
 FLUSH_ENTRIES = 100_000
+OVERSHOOT = 1.25  # how far past FLUSH_ENTRIES the last write of a bulk read may grow
 
 
 @functools.lru_cache(maxsize=4)  # the tray replaces its engine's roots when they change
 def _prefixes(dirs: tuple[Path, ...]) -> list[tuple[Path, str]]:
     """Each root with the text every path inside it starts with."""
     return [(r, os.path.join(str(r), "")) for r in dirs]
+
+
+def _fits(waiting: int, read: int, rest: int) -> bool:
+    """Whether the rest of a bulk read is expected to fit in one write with what waits.
+
+    Each write after the first touches pages all over the table (keys are random), so a
+    small last write costs nearly as much as a full one: up to a quarter more responses
+    wait instead (expected from the bytes left at the rate of those read since the last
+    write).
+    """
+    return read > 0 and waiting + waiting * rest / read <= FLUSH_ENTRIES * OVERSHOOT
 
 
 class Engine:
@@ -180,6 +192,8 @@ class Engine:
     def _fold(
         self, results: Iterable[RangeResult], by_path: dict[str, Job], acc: Apply, persist: bool
     ) -> None:
+        total = sum(job.size for job in by_path.values())
+        done = written = 0  # bytes folded in, and up to the last write
         for part in results:
             acc.items(part.resets)
             if persist:
@@ -190,6 +204,7 @@ class Engine:
                 acc.keys_from(by_path[path_str].path, keys)
             for path_str, read in part.reads:  # positions after the responses they cover
                 job = by_path[path_str]
+                done += job.size
                 if isinstance(read, str):
                     acc.unreadable(job.path, read)
                 else:
@@ -198,9 +213,11 @@ class Engine:
                 # Written as it goes: the caller is told the counters, not every change
                 # (holding them would hold every response of the history).
                 acc.changes.clear()
-                if len(self.pending.entries) >= FLUSH_ENTRIES:
+                waiting = len(self.pending.entries)
+                if waiting >= FLUSH_ENTRIES and not _fits(waiting, done - written, total - done):
                     # Responses commit with their files' positions: a crash re-reads the rest.
                     self.flush()
+                    written = done
 
     @property
     def unflushed(self) -> int:

@@ -1,0 +1,72 @@
+"""How often a bulk first scan writes: a small rest waits for the last write."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import assistant, write_jsonl
+from tray_app.adapters import bulk_read, scanner
+from tray_app.adapters.discovery import Roots
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.scanner import Engine
+
+
+def test_the_rest_fits_when_at_most_a_quarter_more_is_expected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scanner, "FLUSH_ENTRIES", 100)
+    assert scanner._fits(100, 1000, 250)  # 100 waiting + 25 expected
+    assert not scanner._fits(100, 1000, 260)  # 126 > 125
+    assert scanner._fits(120, 1000, 0)  # nothing left to read
+    assert not scanner._fits(126, 1000, 0)  # never past the bound, whatever is left
+    assert not scanner._fits(100, 0, 10)  # no rate known
+
+
+def _data(root: Path) -> None:
+    """Four files of five responses, then one small file of one."""
+    for i in range(5):
+        count = 5 if i < 4 else 1
+        lines = [assistant(f"msg_{i}_{j}", 5 + j, session=f"s{i}") for j in range(count)]
+        f = write_jsonl(root / "p" / f"s{i}.jsonl", lines)  # type: ignore[arg-type]
+        os.utime(f, (1000 + i, 1000 + i))
+
+
+def _rows(db: Path) -> list[Any]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT * FROM responses ORDER BY key").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("bound", "writes"), [(18, 1), (16, 2), (4, 5)])
+def test_a_small_rest_is_written_with_the_rest_not_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int, writes: int
+) -> None:
+    root = tmp_path / "projects"
+    _data(root)
+    want = tmp_path / "one.db"
+    Engine(Roots((root,)), Ledger.open(want)).refresh()  # one sequential pass
+    monkeypatch.setattr(bulk_read, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(bulk_read, "RANGE_BYTES", 1)  # every file its own range
+    monkeypatch.setattr(bulk_read, "workers", lambda: 2)
+    monkeypatch.setattr(scanner, "FLUSH_ENTRIES", bound)
+    sizes: list[int] = []
+    write = Ledger.write
+
+    def counting(self: Ledger, entries: Any = (), *args: Any, **kwargs: Any) -> None:
+        sizes.append(len(entries))
+        write(self, entries, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "write", counting)
+    db = tmp_path / "bulk.db"
+    Engine(Roots((root,)), Ledger.open(db)).refresh()
+    # 18: 20 wait after four files and one more is expected (<= 22.5): one write of 21.
+    # 16: 20 wait, 21 expected > 20: written, then the last response on its own.
+    assert len(sizes) == writes and sum(sizes) == 21
+    assert _rows(db) == _rows(want)
