@@ -177,7 +177,10 @@ class PriceTable:
         """`cost` from a response's fields (the block cache's bulk read has no Entry)."""
         if cost_usd is not None:
             return cost_usd  # what Claude Code itself computed (legacy costUSD)
-        price = self.price_for(model)
+        try:
+            price = self._cache[model]  # price_for's memo: one call less per response
+        except KeyError:
+            price = self.price_for(model)
         if price is None:
             return None
         usd = price.tokens_usd(input_, cache_5m, cache_1h, read, out)
