@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ from tests.builders import assistant, progress_copy
 from tests.usage.test_parse_fast import full_rules_only, real_lines, typed, usage_lines
 from tray_app.usage import plain_line
 from tray_app.usage.model import Entry
-from tray_app.usage.parse import NO_IDS, extract
+from tray_app.usage.parse import NO_IDS, extract, parse_timestamp
 from tray_app.usage.plain_line import plain_entry
 
 
@@ -186,3 +187,25 @@ def test_fuzzed_real_lines_decline_or_agree(seed: int) -> None:
             continue
         if isinstance(obj, dict):
             assert declines_or_agrees(obj)
+
+
+STAMPS = st.one_of(
+    st.datetimes(
+        min_value=datetime(1990, 1, 1), max_value=datetime(2110, 1, 1), timezones=st.just(UTC)
+    ).map(lambda t: t.isoformat().replace("+00:00", "Z")),
+    st.datetimes(timezones=st.timezones()).map(lambda t: t.isoformat()),
+    st.datetimes().map(lambda t: t.isoformat(timespec="milliseconds")),
+    st.text(alphabet="0123456789-T:.Z+ ", max_size=30),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(STAMPS)
+def test_times_are_exactly_what_the_full_rules_read(stamp: str) -> None:
+    plain_line._stamps.clear()
+    line = assistant("msg_1", 10)
+    line["timestamp"] = stamp
+    assert declines_or_agrees(line)
+    entry = plain_entry(line)
+    if entry is not None:
+        assert entry.timestamp == parse_timestamp(stamp)

@@ -8,10 +8,11 @@ tests/usage/test_plain_line.py checks both agree.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from sys import intern
 from typing import Any
 
-from tray_app.usage.line_times import parse_timestamp
+from tray_app.usage.line_times import EARLIEST, LATEST
 from tray_app.usage.model import Entry
 from tray_app.usage.parse import MAX_COUNT, NO_IDS, SYNTHETIC
 
@@ -19,6 +20,9 @@ COUNT_BITS = MAX_COUNT.bit_length() - 1  # MAX_COUNT is a power of two (tests ch
 _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 # The same time string parses to the same float; copies of a response often share one.
 _stamps: dict[str, float] = {}
+_from_iso = datetime.fromisoformat
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 STAMPS_KEPT = 1 << 16  # then the memo starts over: memory stays flat on any history
 
 
@@ -81,8 +85,15 @@ def plain_entry(obj: dict[str, Any]) -> Entry | None:
         five = total - hour  # as the full rules: trust the total, the unexplained rest is 5m
     timestamp = _stamps.get(stamp)
     if timestamp is None:
-        timestamp = parse_timestamp(stamp)
-        if timestamp is None:
+        try:
+            parsed = _from_iso(stamp)
+        except ValueError:
+            return None
+        if parsed.tzinfo is not UTC:
+            return None  # an offset or a naive time: the full rules (rare)
+        # Exactly `parsed.timestamp()` (both divide whole microseconds by 10**6), ~2x faster.
+        timestamp = (parsed - _EPOCH) / _SECOND
+        if not EARLIEST <= timestamp < LATEST:
             return None
         if len(_stamps) >= STAMPS_KEPT:
             _stamps.clear()
