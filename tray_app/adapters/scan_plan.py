@@ -86,14 +86,14 @@ def plan(
             continue
         known_found += 1
         if not validate:
-            # Indexed, not unpacked: only the fields compared are touched (FileState order).
-            now, offset = st.st_size, state[4]
-            if state[2] == st.st_ino and state[1] == st.st_dev and now >= offset:
-                if now == offset or now == state[3]:
+            _, device, inode, size, offset, lines, _ = state  # FileState's order
+            now = st.st_size
+            if inode == st.st_ino and device == st.st_dev and now >= offset:
+                if now in (offset, size):
                     # Nothing new: not even opened. Reads stop at the size seen at stat,
                     # so an incomplete last line is rescanned only once the file grows.
                     continue
-                todo.append((path, st, offset, state[5]))
+                todo.append((path, st, offset, lines))
                 continue
             result.resets += 1  # truncated or replaced: dedup makes a re-read safe
         todo.append((path, st, 0, 0))
