@@ -140,3 +140,16 @@ def test_stored_positions_load_as_plain_rows_in_file_state_order(tmp_path: Path)
     again = Ledger.open(tmp_path / "l.db")
     assert Engine(Roots((root,)), again).refresh().stats.files_read == 0
     again.close()
+
+
+def test_a_new_engine_knows_every_stored_sessions_project_as_before(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    write_jsonl(root / "p" / "a.jsonl", [assistant("msg_1", 5, session="s-a", cwd="/home/u/a")])
+    ledger = Ledger.open(tmp_path / "l.db")
+    Engine(Roots((root,)), ledger).refresh()
+    ledger.name_session("s-named", "a name")  # named, never seen in a transcript: no project
+    by_meta = {m.session_id: m.project_path for m in ledger.sessions().values()}
+    assert by_meta == {"s-a": "/home/u/a", "s-named": ""}
+    assert ledger.projects() == by_meta
+    assert Engine(Roots((root,)), ledger).projects == by_meta
+    ledger.close()

@@ -201,6 +201,12 @@ class Ledger:
             )
             return {row[0]: SessionMeta(*row) for row in cursor}
 
+    def projects(self) -> dict[str, str]:
+        """Each session's project folder ('' if none): what every start needs of `sessions`."""
+        with translated(self.path):
+            # Two columns straight into a dict: no SessionMeta per session on every start.
+            return dict(self.db.execute_sql("SELECT session_id, project_path FROM sessions"))
+
     # -- writes ------------------------------------------------------------------------
 
     def write(

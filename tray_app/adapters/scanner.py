@@ -74,7 +74,7 @@ class Engine:
             self.resets = set(ledger.load_resets())
             self.limits = limit_notices.load(ledger)
             self.files = ledger.file_states()
-            self.projects = {m.session_id: m.project_path for m in ledger.sessions().values()}
+            self.projects = ledger.projects()
 
     def place(self, path: Path) -> str:
         """The file's id for keying lines without ids: its path below its root."""
