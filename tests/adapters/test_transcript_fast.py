@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.builders import REAL_FIXTURES, assistant, progress_copy, user
 from tray_app.adapters import transcript
 from tray_app.adapters.transcript import FileRead, read_from
+from tray_app.usage.model import Entry
 
 
 @contextmanager
@@ -39,6 +40,13 @@ def both(path: Path, scratch: bytearray | None = None, **kw: object) -> FileRead
     with full_rules_only():
         full = read_from(path, **kw)  # type: ignore[arg-type]
     assert summary(fast) == summary(full)
+    # A bulk read's rows: the same fields as plain tuples.
+    rows = read_from(path, scratch=scratch, rows=True, **kw)  # type: ignore[arg-type]
+    rows.items = [
+        tuple.__new__(Entry, i) if type(i) is tuple else i  # type: ignore[misc]
+        for i in rows.items
+    ]
+    assert summary(rows) == summary(fast)
     return fast
 
 
@@ -50,12 +58,14 @@ def real_files() -> list[Path]:
 
 def test_real_transcripts_read_the_same_with_one_reused_buffer() -> None:
     scratch = bytearray()
-    counted = 0
+    counted = plain = 0
     for path in real_files():
         read = both(path, scratch)
         assert summary(read_from(path)) == summary(read)  # a fresh buffer: the same
         counted += len(read.items)
+        plain += sum(type(i) is tuple for i in read_from(path, rows=True).items)
     assert counted > 300  # not vacuous
+    assert plain > 0.8 * counted  # the real shape takes the plain path
 
 
 @pytest.mark.parametrize("chunk", [7, 256, 4096])

@@ -38,30 +38,24 @@ _buffers = threading.local()  # one per thread: readers are processes, tests may
 Job = tuple[str, int, int, int, str]  # path, offset, first line number, size at stat, place
 
 
+Row = tuple[Any, ...]  # an Entry's fields as a plain tuple (what a reader sends)
+
+
 @dataclass(frozen=True, slots=True)
 class RangeResult:
     """One worker's contiguous range: per-file reads (no items) plus its local winners."""
 
     reads: list[tuple[str, FileRead | str]]  # path → read metadata, or an OSError message
-    winners: list[Entry]  # first-seen order within the range
+    # Plain tuples: a NamedTuple pickles through a reduce call per response and unpickles
+    # through Entry's Python-level __new__, ~4x slower on both ends of the pipe.
+    rows: list[Row]  # the winners' fields, first-seen order within the range
     resets: list[ResetNotice]
     keys: dict[str, list[str]]  # path → keys of every copy in it (the roots of responses)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Sent as plain tuples: a NamedTuple pickles through a reduce call per response,
-        # ~4x slower on both ends of the pipe. The receiver still gets Entry objects.
-        rows = [entry[:] for entry in self.winners]  # a slice of a tuple subclass: a tuple
-        return (_received, (self.reads, rows, self.resets, self.keys))
-
-
-def _received(
-    reads: list[tuple[str, FileRead | str]],
-    rows: list[tuple[Any, ...]],
-    resets: list[ResetNotice],
-    keys: dict[str, list[str]],
-) -> RangeResult:
-    """A RangeResult unpickled from `RangeResult.__reduce__`."""
-    return RangeResult(reads, [_new_entry(Entry, row) for row in rows], resets, keys)
+    @property
+    def winners(self) -> list[Entry]:
+        """The range's winning copies (first-seen order), built anew on each access."""
+        return [_new_entry(Entry, row) for row in self.rows]
 
 
 def _watch_parent(parent: int) -> None:
@@ -114,7 +108,7 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
 def _read_range(jobs: Sequence[Job]) -> RangeResult:
     # The Deduper's rule (usage/dedup.merge) without a Change object per copy: a range
     # offers ~3 copies per response and only its winners leave the process.
-    winners: dict[str, Entry] = {}
+    winners: dict[str, Row] = {}
     reads: list[tuple[str, FileRead | str]] = []
     resets: list[ResetNotice] = []
     keys: dict[str, list[str]] = {}
@@ -123,16 +117,22 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
         try:
             # Lines are not counted on (a bad line still gets its number): ~9 % faster.
             read = read_from(
-                Path(path), offset, lines, limit=size, place=place, count=False, scratch=scratch
-            )
+                Path(path), offset, lines, limit=size, place=place, count=False,
+                scratch=scratch, rows=True,
+            )  # fmt: skip
         except OSError as exc:
             reads.append((path, str(exc.strerror)))
             continue
         here: dict[str, None] = {}
-        for item in read.items:
-            if type(item) is not Entry:
-                resets.append(item)  # type: ignore[arg-type]  # a ResetNotice
+        item: Row
+        for found in read.items:  # plain rows, and what the full rules built
+            if type(found) is tuple:
+                item = found
+            elif isinstance(found, ResetNotice):
+                resets.append(found)
                 continue
+            else:
+                item = found[:]  # an Entry: its fields as a plain tuple
             key = item[0]
             here[key] = None
             old = winners.get(key)
@@ -143,14 +143,14 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
                 # usage and model from the candidate, session and cwd from the first copy,
                 # the earliest time.
                 earliest = item[1] if item[1] < old[1] else old[1]
-                winners[key] = _new_entry(Entry, (key, earliest, old[2], *item[3:16], old[16]))
+                winners[key] = (key, earliest, old[2], *item[3:16], old[16])
             elif item[5] < old[5]:
                 if item[1] < old[1]:  # loses, but an earlier copy still moves the time
-                    winners[key] = _new_entry(Entry, (key, item[1], *old[2:]))
+                    winners[key] = (key, item[1], *old[2:])
             else:
-                won = merge(old, item)
+                won = merge(_new_entry(Entry, old), _new_entry(Entry, item))
                 if won is not None:
-                    winners[key] = won
+                    winners[key] = won[:]
         keys[path] = list(here)
         read.items = []
         reads.append((path, read))

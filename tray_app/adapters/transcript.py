@@ -7,14 +7,16 @@ import hashlib
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from tray_app.usage.model import Entry, ResetNotice
 from tray_app.usage.parse import NO_IDS, Rejected, extract
-from tray_app.usage.plain_line import plain_entry
+from tray_app.usage.plain_line import plain_entry, plain_row
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class BadLine:
 class FileRead:
     """What one read of a file produced."""
 
+    # read_from(rows=True): an Entry's fields may be a plain tuple (bulk_read's own use).
     items: list[Entry | ResetNotice] = field(default_factory=list)
     end_offset: int = 0  # just past the last complete line consumed
     lines: int = 0  # lines before end_offset (for line numbers next time); UNKNOWN: not counted
@@ -81,8 +84,10 @@ class _Reader:
         validate: bool,
         place: str,
         count: bool,
+        rows: bool = False,
     ) -> None:
         self.path = path
+        self.rows = rows
         self.result = result
         offset, first_line = start
         # Lines before the buffer (None: not tracked). Counting every newline costs ~9 %
@@ -163,7 +168,10 @@ class _Reader:
         # The hot loop of a first scan: one search per candidate, no copy of other lines,
         # the usual line built in one pass (plain_entry), anything else by the full rules.
         find, rfind = buf.find, buf.rfind
-        loads, plain = orjson.loads, plain_entry
+        loads = orjson.loads
+        # A bulk read takes the usual line's fields as a plain tuple (cheaper to build and
+        # to send between processes); bulk_read folds those as they are.
+        plain = _as_entry(plain_row) if self.rows else plain_entry
         append = self.result.items.append
         # `"assistant"` first: a longer needle is found faster, and only assistant lines
         # and agent_progress copies (which hold it) carry counted usage.
@@ -189,6 +197,13 @@ class _Reader:
     def lines(self) -> int:
         """Lines before the buffer, or UNKNOWN."""
         return UNKNOWN if self.line_base is None else self.line_base
+
+
+def _as_entry(
+    build: Callable[[dict[str, Any]], tuple[Any, ...] | None],
+) -> Callable[[dict[str, Any]], Entry | None]:
+    """`plain_row` where an Entry is expected: its rows go where FileRead.items says."""
+    return build  # type: ignore[return-value]
 
 
 def count_newlines(path: str, start: int, end: int) -> int:
@@ -227,6 +242,7 @@ def read_from(
     place: str | None = None,
     count: bool = True,
     scratch: bytearray | None = None,
+    rows: bool = False,
 ) -> FileRead:
     """Read complete lines of `path` from `offset` up to `limit` bytes (the size at stat).
 
@@ -234,11 +250,12 @@ def read_from(
     `first_line` is the number of lines before `offset` (UNKNOWN if not counted); without
     `count` they are not counted on (the result's `lines` is UNKNOWN) unless a bad line
     needs a number. `scratch` is a buffer to read into (grown when needed), so that many
-    reads in a row reuse one (a bulk read); nothing read keeps a reference to it.
+    reads in a row reuse one (a bulk read); nothing read keeps a reference to it. With
+    `rows` the usual lines' entries are plain tuples of Entry's fields (see FileRead.items).
     """
     result = FileRead(end_offset=offset, lines=first_line)
     where = file_place(path) if place is None else place
-    reader = _Reader(str(path), result, (offset, first_line), validate, where, count)
+    reader = _Reader(str(path), result, (offset, first_line), validate, where, count, rows)
     fd, st = open_regular(path)
     end = st.st_size if limit is None else min(limit, st.st_size)
     # One buffer for the whole read, filled in place: a new bytes object per chunk cost a

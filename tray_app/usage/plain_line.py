@@ -27,7 +27,13 @@ STAMPS_KEPT = 1 << 16  # then the memo starts over: memory stays flat on any his
 
 
 def plain_entry(obj: dict[str, Any]) -> Entry | None:
-    """`extract(obj)` for the usual well-formed assistant line or progress copy; None: ask it.
+    """`extract(obj)` for the usual well-formed assistant line or progress copy; None: ask it."""
+    row = plain_row(obj)
+    return None if row is None else _new_entry(Entry, row)
+
+
+def plain_row(obj: dict[str, Any]) -> tuple[Any, ...] | None:
+    """`plain_entry`'s fields as a plain tuple (~3x cheaper to build; a bulk read's choice).
 
     Every required key is read by subscript (a missing one or a non-dict holder raises,
     which declines), optional ones must be absent or of the usual value, and only exact
@@ -99,26 +105,22 @@ def plain_entry(obj: dict[str, Any]) -> Entry | None:
             _stamps.clear()
         _stamps[stamp] = timestamp
     request_id = inner.get("requestId")
-    entry: Entry = _new_entry(
-        Entry,
-        (
-            message_id,
-            timestamp,
-            intern(session_id),
-            intern(model),
-            inp,
-            out,
-            five,
-            hour,
-            read,
-            web,
-            "fast" if usage.get("speed") == "fast" else "",
-            "us" if usage.get("inference_geo") == "us" else "",
-            None,
-            inner is not obj or obj.get("isSidechain") is True,
-            message_id,
-            request_id if type(request_id) is str else "",
-            intern(cwd),
-        ),
+    return (
+        message_id,
+        timestamp,
+        intern(session_id),
+        intern(model),
+        inp,
+        out,
+        five,
+        hour,
+        read,
+        web,
+        "fast" if usage.get("speed") == "fast" else "",
+        "us" if usage.get("inference_geo") == "us" else "",
+        None,
+        inner is not obj or obj.get("isSidechain") is True,
+        message_id,
+        request_id if type(request_id) is str else "",
+        intern(cwd),
     )
-    return entry
