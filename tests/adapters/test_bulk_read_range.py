@@ -45,6 +45,8 @@ COPY = st.tuples(
     st.sampled_from(["msg_A", "msg_B", "msg_C"]),
     st.integers(0, 3),  # output tokens: ties are common
     st.integers(0, 2),  # input tokens: decides ties of output
+    st.integers(0, 1),  # cache reads: equal totals made of different parts
+    st.sampled_from(["claude-a", "claude-b"]),  # shows which copy of a tie won
     st.integers(-3, 3),  # minutes: earlier copies move the time
     st.sampled_from(["s1", "s2"]),
     st.booleans(),  # sidechain
@@ -52,17 +54,18 @@ COPY = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(COPY, min_size=1, max_size=8), min_size=1, max_size=3))
 def test_winners_follow_the_counting_rule(files: list[list[tuple[Any, ...]]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for n, copies in enumerate(files):
             lines = []
-            for key, out, inp, minutes, session, side, wrapped in copies:
+            for key, out, inp, cached, model, minutes, session, side, wrapped in copies:
                 line = assistant(
-                    key, out, input_tokens=inp, minutes=minutes, session=session, sidechain=side
-                )
+                    key, out, input_tokens=inp, cache_read=cached, model=model,
+                    minutes=minutes, session=session, sidechain=side,
+                )  # fmt: skip
                 lines.append(progress_copy(line, session) if wrapped else line)
             path = Path(tmp) / f"{n}.jsonl"
             path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))

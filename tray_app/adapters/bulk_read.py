@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from tray_app.adapters.transcript import CHUNK, FileRead, read_from
-from tray_app.usage.dedup import merge
 from tray_app.usage.model import Entry, ResetNotice
 
 log = logging.getLogger(__name__)
@@ -138,19 +137,21 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
             old = winners.get(key)
             if old is None:
                 winners[key] = item
-            elif item[5] > old[5]:
-                # `merge` when the candidate has more output (its usual outcome, inlined):
-                # usage and model from the candidate, session and cwd from the first copy,
-                # the earliest time.
-                earliest = item[1] if item[1] < old[1] else old[1]
-                winners[key] = (key, earliest, old[2], *item[3:16], old[16])
-            elif item[5] < old[5]:
-                if item[1] < old[1]:  # loses, but an earlier copy still moves the time
-                    winners[key] = (key, item[1], *old[2:])
             else:
-                won = merge(_new_entry(Entry, old), _new_entry(Entry, item))
-                if won is not None:
-                    winners[key] = won[:]
+                # usage/dedup.merge inlined. Rank: output, then the total of the four kinds,
+                # then the copy that is not a sidechain copy; a tie keeps the first copy.
+                more = item[5] - old[5]
+                if more == 0:
+                    more = item[4] + item[6] + item[7] + item[8] - old[4] - old[6] - old[7] - old[8]
+                    if more == 0 and old[13] and not item[13]:
+                        more = 1
+                if more > 0:
+                    # Usage and model from the winner, session and cwd from the first copy,
+                    # the earliest time of both.
+                    earliest = item[1] if item[1] < old[1] else old[1]
+                    winners[key] = (key, earliest, old[2], *item[3:16], old[16])
+                elif item[1] < old[1]:  # loses, but an earlier copy still moves the time
+                    winners[key] = (key, item[1], *old[2:])
         keys[path] = list(here)
         read.items = []
         reads.append((path, read))
