@@ -19,8 +19,8 @@ from tray_app.adapters.config_values import Colors
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.watcher import Watcher
 from tray_app.adapters.webhook import webhook_from
-from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import Environment, ExitStatus
+from tray_app.cli.time_args import local_tz
 from tray_app.service.budget_watch import BudgetWatch
 from tray_app.service.model_auto import ModelAutoSwitch
 from tray_app.service.runtime import LiveRuntime

@@ -5,26 +5,29 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import tzinfo
 from math import inf, nextafter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tray_app.adapters import model_activity, response_queries, rollup_queries
-from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.discovery import find_roots
 from tray_app.adapters.ledger import Ledger, LedgerError, SessionMeta
 from tray_app.adapters.locations import db_file
 from tray_app.adapters.prices import load_price_table
 from tray_app.adapters.scanner import Engine, ScanStats
-from tray_app.adapters.usage_rollup import Rollup
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.environment import CliError, Environment, ExitStatus
-from tray_app.usage.blocks import Block, build_blocks, with_gaps
+from tray_app.cli.time_args import local_tz, parse_when, window_label
 from tray_app.usage.model import Entry, ResetNotice
-from tray_app.usage.model_activity import Activity, activity_of, stamps_of
-from tray_app.usage.pricing import PriceTable
-from tray_app.usage.rollup import Part, parts_of
+
+if TYPE_CHECKING:  # what only some reports use is imported on use (start-up cost)
+    from tray_app.adapters.block_cache import BlockCache
+    from tray_app.adapters.usage_rollup import Rollup
+    from tray_app.usage.blocks import Block
+    from tray_app.usage.model_activity import Activity
+    from tray_app.usage.pricing import PriceTable
+    from tray_app.usage.rollup import Part
 
 
 @dataclass
@@ -80,6 +83,8 @@ class Dataset:
     def parts(self) -> list[Part]:
         """The window's usage per quarter-hour, session and model: O(result) from the ledger."""
         if self._parts is None:
+            from tray_app.usage.rollup import parts_of
+
             lo, hi = self.window
             rollup = self._rollup()
             self._parts = (
@@ -91,6 +96,8 @@ class Dataset:
         """The ledger's cache of finished blocks, when it answers for this report."""
         if self.ledger is None or self.horizon != inf:
             return None  # a pinned clock must not see responses after it
+        from tray_app.adapters.block_cache import BlockCache
+
         engine = self.engine
         return BlockCache(
             self.ledger, self.prices, self.cost, None, engine.root_ids, engine.outside
@@ -100,6 +107,8 @@ class Dataset:
         """Every block (with gaps) up to the clock: the block cache when it can say."""
         cache = self.block_cache()
         cached = None if cache is None else cache.blocks(now, self.resets)
+        from tray_app.usage.blocks import build_blocks, with_gaps
+
         if cached is not None:
             return with_gaps(cached)
         return build_blocks(self.history, now, self.cost, self.resets)
@@ -109,6 +118,8 @@ class Dataset:
         if self._rolled is None:
             rollup = None
             if self.ledger is not None and not self.engine.outside:
+                from tray_app.adapters.usage_rollup import Rollup
+
                 # (Responses of other roots share the ledger: those reports count the list.)
                 rollup = Rollup(self.ledger, self.prices, self.prices.cost)
                 rollup = rollup if rollup.update() else None
@@ -124,11 +135,15 @@ class Dataset:
         rollup = self._rollup()
         if rollup is None:
             return self.parts
+        from tray_app.adapters import rollup_queries
+
         lo, hi = self.window
         return rollup_queries.merged_parts(rollup, lo, hi, by)
 
     def day_parts(self) -> list[Part]:
         """The window's parts summed per local day and model (days, weeks, months)."""
+        from tray_app.adapters import rollup_queries
+
         rollup = self._rollup()
         lo, hi = self.window
         got = None if rollup is None else rollup_queries.day_parts(rollup, lo, hi, self.tz)
@@ -144,12 +159,17 @@ class Dataset:
         rollup = self._rollup()
         if rollup is None:
             return [e for e in self.entries if e.session_id in sessions]
+        from tray_app.adapters import response_queries, rollup_queries
+
         lo, hi = self.window
         quarters = rollup_queries.session_quarters(rollup, sorted(sessions), lo, hi)
         return response_queries.session_responses(rollup.ledger, sessions, quarters, lo, hi)
 
     def activity(self) -> list[Activity]:
         """Per quarter-hour and model busy time of the window (models' average rates)."""
+        from tray_app.adapters import model_activity
+        from tray_app.usage.model_activity import activity_of, stamps_of
+
         ledger = self._narrow()
         if ledger is None or not model_activity.update(ledger):
             return activity_of(stamps_of(self.entries))
@@ -191,33 +211,6 @@ class Dataset:
     def names(self) -> dict[str, str]:
         """Session names by id."""
         return {sid: m.name for sid, m in self.sessions.items() if m.name}
-
-
-def local_tz(name: str | None) -> tzinfo:
-    """`--timezone`/config zone, else the system's local zone."""
-    if name:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on use: ~3 ms of every start
-
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise CliError(f"unknown timezone: {name}", ExitStatus.USAGE) from exc
-    local = datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local
-
-
-def parse_when(text: str, tz: tzinfo, end_of_day: bool = False) -> float:
-    """YYYY-MM-DD (a local day; inclusive for --until) or an ISO-8601 time → epoch."""
-    try:
-        if len(text) == 10:
-            day = datetime.strptime(text, "%Y-%m-%d").date()
-            moment = datetime.combine(day, time(), tz)
-            return (moment + timedelta(days=1 if end_of_day else 0)).timestamp()
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise CliError(f"not a date or time: {text!r} (use YYYY-MM-DD)", ExitStatus.USAGE) from exc
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).timestamp()
 
 
 def open_ledger(env: Environment, settings: Settings) -> Ledger:
@@ -283,15 +276,6 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
         horizon,
         window_label(getattr(args, "since", None), getattr(args, "until", None)),
     )
-
-
-def window_label(since: str | None, until: str | None) -> str:
-    """What --since/--until cover, as the user typed them: `2026-11-01 – 2026-11-20`."""
-    if since and until:
-        return f"{since} – {until}"
-    if since:
-        return f"Since {since}"
-    return f"Until {until}" if until else "All time"
 
 
 def ledger_path(env: Environment, settings: Settings) -> Path:

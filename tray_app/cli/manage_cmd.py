@@ -10,15 +10,10 @@ from typing import Any
 from tray_app import __version__
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.locations import config_file
-from tray_app.adapters.response_queries import response_count
 from tray_app.cli import render as r
-from tray_app.cli import statusline_setup
 from tray_app.cli.data_dirs import data_dir_problems
 from tray_app.cli.dataset import Dataset, ledger_path, load
 from tray_app.cli.environment import CliError, Environment, ExitStatus
-from tray_app.cli.export_periods import export_periods
-from tray_app.cli.roots_cmd import remembered_json, remembered_lines
-from tray_app.cli.sessions_cmd import resolve_session
 from tray_app.usage.model import Entry, TotalsBuilder
 from tray_app.usage.reports import unpriced_models
 from tray_app.usage.text_safety import (
@@ -54,6 +49,10 @@ EXPORT_FIELDS = [
 
 def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Name (or rename, or with "" unname) a session; tags and description optional."""
+    # Each command imports its own helpers: `export` never loads the session, roots and
+    # status-line modules (and what they import: ~10 ms of its start).
+    from tray_app.cli.sessions_cmd import resolve_session
+
     if args.no_ledger:
         raise CliError("`name` stores the name in the ledger; drop --no-ledger", ExitStatus.USAGE)
     tags = [t.strip() for t in args.tag or () if t.strip()]
@@ -124,6 +123,8 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """
     data = load(args, env)
     if getattr(args, "period", "responses") != "responses":
+        from tray_app.cli.export_periods import export_periods
+
         return export_periods(args.period, data, env, args.format == "json" or args.json)
     out = env.stdout
     totals = TotalsBuilder()
@@ -165,6 +166,10 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
 
 def cmd_doctor(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Check the setup: data dirs, files, bad lines, ledger, prices, tray support."""
+    from tray_app.adapters.response_queries import response_count
+    from tray_app.cli import statusline_setup
+    from tray_app.cli.roots_cmd import remembered_json, remembered_lines
+
     data = load(args, env, validate=True)  # a full validating pass over every line
     # Named data dirs that are missing, not dirs or unreadable: listed here, exit 3 elsewhere.
     dir_problems = data_dir_problems(args.data_dir or data.settings.data_dirs, env.env)

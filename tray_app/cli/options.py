@@ -224,7 +224,7 @@ def check_range(args: argparse.Namespace, env: Environment) -> None:
     """`--since` after `--until` is a mistake to report, not an empty table."""
     if not (args.since and args.until):
         return
-    from tray_app.cli.dataset import local_tz, parse_when  # the data layer: only when needed
+    from tray_app.cli.time_args import local_tz, parse_when
 
     tz = local_tz(args.timezone)
     if parse_when(args.since, tz) >= parse_when(args.until, tz, end_of_day=True):

@@ -5,26 +5,29 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, time, timedelta
 from math import inf, nextafter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tray_app.cli import render as r
 from tray_app.cli.dataset import Dataset, load
 from tray_app.cli.environment import Environment, ExitStatus
-from tray_app.cli.table import short_model, terminal_width
 from tray_app.usage import formatting as fmt
-from tray_app.usage.blocks import Block, active_block
-from tray_app.usage.burn import MIN_RATE_SPAN
-from tray_app.usage.limits import Limit, compute_limit
 from tray_app.usage.reports import (
     sum_totals,
     totals_of,
 )
-from tray_app.usage.rollup import unpriced_in
 from tray_app.usage.text_safety import clean
+
+# daily/sessions/models import this module for warn_unpriced: the blocks, limits, rollup
+# and table modules load where they are used (each is start-up time of every command).
+if TYPE_CHECKING:
+    from tray_app.usage.blocks import Block
+    from tray_app.usage.limits import Limit
 
 
 def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = None) -> list[str]:
     if missing is None:
+        from tray_app.usage.rollup import unpriced_in
+
         missing = unpriced_in(data.parts)  # the ledger's rollup: no load of every response
     for model in missing:
         env.warn(
@@ -36,6 +39,8 @@ def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = N
 
 def _blocks(data: Dataset, env: Environment) -> tuple[list[Block], Limit]:
     """Blocks of all history (a window never cuts one) and the limit they give."""
+    from tray_app.usage.limits import compute_limit
+
     # The limit is the account's: --since/--until only choose what is listed.
     blocks = data.all_blocks(env.now)  # the ledger's block cache when it can
     s = data.settings
@@ -77,6 +82,9 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     # Here, not at the top: blocks/sessions/daily/models import this module for its
     # helpers and need not load the limit sources (~2 ms of their start).
     from tray_app.cli.limits_cmd import limit_phrase, limits_line, official_limits
+    from tray_app.usage.blocks import active_block
+    from tray_app.usage.burn import MIN_RATE_SPAN
+    from tray_app.usage.limits import compute_limit
 
     data = load(args, env)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
@@ -156,6 +164,8 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         if proj is not None:
             usd = fmt.cost(proj.cost_usd, proj.cost_complete, active.totals.priced_any)
             lines.append(f"  Projection  {proj.tokens:,} tokens · {usd} by the reset")
+        from tray_app.cli.table import short_model, terminal_width
+
         models_line = "  Models      " + ", ".join(clean(m.model) for m in active.models)
         if len(models_line) > terminal_width(env.env, env.stdout):  # short names fit 80 columns
             models_line = "  Models      " + ", ".join(

@@ -11,8 +11,8 @@ from datetime import tzinfo
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.history_source import HistorySource
 from tray_app.adapters.webhook import webhook_from
-from tray_app.cli.dataset import local_tz
 from tray_app.cli.environment import CliError, Environment, ExitStatus
+from tray_app.cli.time_args import local_tz
 from tray_app.service.budget_watch import BudgetWatch
 from tray_app.service.runtime import LiveRuntime
 from tray_app.usage.alerts import Alert

@@ -12,9 +12,10 @@ from typing import Any
 from tray_app.adapters.config import load_settings
 from tray_app.cli import render as r
 from tray_app.cli.data_dirs import data_dir_problems
-from tray_app.cli.dataset import local_tz, open_ledger
+from tray_app.cli.dataset import open_ledger
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.limits_cmd import limits_line
+from tray_app.cli.time_args import local_tz
 from tray_app.service.runtime import LiveRuntime
 from tray_app.service.snapshot import SessionSummary, Snapshot
 from tray_app.usage import formatting as fmt

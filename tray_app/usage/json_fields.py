@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tray_app.usage.blocks import Block
-from tray_app.usage.limits import Limit, LimitSource
-from tray_app.usage.model import Totals
-from tray_app.usage.reports import ModelSummary, SessionSummary
+if TYPE_CHECKING:  # (annotations only: `daily --json` need not build the block classes)
+    from tray_app.usage.blocks import Block
+    from tray_app.usage.limits import Limit, LimitSource
+    from tray_app.usage.model import Totals
+    from tray_app.usage.reports import ModelSummary, SessionSummary
 
 TimeFn = Callable[[float | None], Any]
 
