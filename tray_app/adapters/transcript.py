@@ -260,7 +260,7 @@ def read_from(
     end = st.st_size if limit is None else min(limit, st.st_size)
     # One buffer for the whole read, filled in place: a new bytes object per chunk cost a
     # page fault per 4 KiB (~0.1 s of kernel time per 200 MB in a first scan).
-    data = bytearray() if scratch is None else scratch
+    data = bytearray(min(CHUNK, max(end - offset, 0))) if scratch is None else scratch
     with open(fd, "rb", buffering=0) as handle:
         handle.seek(offset)
         filled = 0  # data[:filled] holds the unfinished line carried over
