@@ -163,7 +163,7 @@ class BlockCache:
         if self.loaded is None:
             # The time index makes the next resume read only the open block's responses
             # (without it every restart scans and sorts the whole table: O(history)). Built
-            # once, after the first build's sorted read, which is faster without it.
+            # once, after the first build's sorted read (`_bulk` reads the open block by it).
             self.ledger.db.execute_sql(TIME_INDEX)
         fresh = builder.closed[len(cached) :]
         if fresh:

@@ -42,8 +42,10 @@ def _cost(costs: list[float | None], unpriced: int) -> float:
     return round(reduce(add, priced, 0.0), 9)
 
 
-def _block(b: BlockBuilder, span: tuple[float, float, float, float, bool], per: Per,
-           costs: list[float | None]) -> Block:  # fmt: skip
+Span = tuple[float, float, float, float, bool]  # start, end, first, last, official
+
+
+def _block(span: Span, per: Per, costs: list[float | None]) -> Block:
     """A closed block from its rows per model and its prices in feed order."""
     start, end, first, last, official = span
     built = [(m, _totals(rows, model_costs)) for m, (rows, model_costs) in per.items()]
@@ -76,7 +78,7 @@ def feed_rows(b: BlockBuilder, rows: Iterable[Row], usd: RowCost, held: HeldFn) 
                 end, official, due = b._end, b._official, b._due()
             expired = ts >= end if official else ts - start > BLOCK_SECONDS
             if expired or ts - last > BLOCK_SECONDS:
-                b._finish(_block(b, (start, end, first, last, official), per, costs))
+                b._finish(_block((start, end, first, last, official), per, costs))
                 count, due = 0, b._due()
         if not count:  # opened as `_push` opens a block
             start = max(ts - ts % HOUR, b.after)
