@@ -179,7 +179,8 @@ class _Reader:
         while hit >= 0:
             line_start = rfind(b"\n", 0, hit) + 1
             line_end = find(b"\n", hit, end)
-            if find(USAGE, line_start, line_end) >= 0:
+            # The usage object follows the role in Claude Code's lines: looked for there first.
+            if find(USAGE, hit, line_end) >= 0 or find(USAGE, line_start, hit) >= 0:
                 line = buf[line_start:line_end]
                 try:
                     obj = loads(line)
