@@ -65,6 +65,25 @@ class SessionMeta:
     project_path: str = ""
 
 
+def _upsert_sql() -> str:
+    """The one statement `write` runs per response (executemany: peewee's per-row SQL
+    generation would dominate a first scan, DESKTOP-NOTES §4)."""
+    # An empty string stands for a missing cost: Python's sqlite3 binds None (and a bool)
+    # through its adapter look-up, a tenth of a first scan's insert time; '' equals no
+    # number, so NULLIF never turns a real cost into NULL.
+    values = ["NULLIF(?, '')" if c == "cost_usd" else "?" for c in RESPONSE_COLUMNS]
+    # ts too: a copy read later may be earlier (usage/dedup.py keeps the earliest time).
+    update = [f'"{c}" = excluded."{c}"' for c in RESPONSE_COLUMNS if c not in ("key", "session_id")]
+    names = ", ".join(f'"{c}"' for c in RESPONSE_COLUMNS)
+    return (
+        f"INSERT INTO responses ({names}) VALUES ({', '.join(values)}) "
+        f'ON CONFLICT ("key") DO UPDATE SET {", ".join(update)}'
+    )
+
+
+UPSERT_SQL = _upsert_sql()
+
+
 class Ledger:
     """One SQLite file; all writes go through `write` in a single transaction."""
 
@@ -77,16 +96,6 @@ class Ledger:
         self.salvaged: Salvaged | None = None
         self.notes: list[str] = []  # what the user should be told about this open
         self._identity = self._stat_identity() if not readonly else None
-        r = self.m["response"]
-        cols = [getattr(r, "key" if c == "key" else c) for c in RESPONSE_COLUMNS]
-        row = dict.fromkeys(cols, 0)
-        # ts too: a copy read later may be earlier (usage/dedup.py keeps the earliest time).
-        update = [c for c in cols if c.name not in ("key", "session_id")]
-        # One compiled statement run with executemany: peewee's per-row SQL generation
-        # would dominate a first scan (DESKTOP-NOTES §4).
-        self._upsert_sql = (
-            r.insert(row).on_conflict(conflict_target=[r.key], preserve=update).sql()[0]
-        )
         self._session_sql = (
             "INSERT INTO sessions (session_id, name, tags, description, project_path) "
             "VALUES (?, '', '', '', ?) ON CONFLICT (session_id) DO UPDATE SET "
@@ -223,8 +232,12 @@ class Ledger:
         latest = entries if isinstance(entries, Mapping) else {e.key: e for e in entries}
         by_key = sorted(latest.values(), key=itemgetter(0))  # faster than sorting keys
         # Entry's fields up to request_id, made one at a time as SQLite takes them (a list
-        # of 150K row tuples was a third of a first scan's peak memory).
-        rows = (e[:16] for e in by_key)
+        # of 150K row tuples was a third of a first scan's peak memory); see UPSERT_SQL
+        # for the cost's '' and the flag's int.
+        rows = (
+            (k, t, s, m, i, o, c5, c1, cr, w, sp, g, "" if c is None else c, 1 if sc else 0, mi, r)
+            for k, t, s, m, i, o, c5, c1, cr, w, sp, g, c, sc, mi, r, _ in by_key
+        )  # fmt: skip
         file_rows = [
             (stored_path(f.path), f.device, f.inode, f.size, f.offset, f.lines, f.mtime_ns)
             for f in files
@@ -239,7 +252,7 @@ class Ledger:
         with self.writing():
             cursor = self.db.cursor()
             if by_key:
-                cursor.executemany(self._upsert_sql, rows)
+                cursor.executemany(UPSERT_SQL, rows)
             if file_rows:
                 cursor.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows
