@@ -116,3 +116,24 @@ def test_fuzzed_real_lines_read_the_same(tmp_path: Path, seed: int, chunk: int) 
     with mock.patch.object(transcript, "CHUNK", chunk):
         both(path, bytearray(), count=False)
         both(path)
+
+
+def test_usage_before_or_after_the_first_assistant_is_found(tmp_path: Path) -> None:
+    after = assistant("msg_after", 3)
+    before = {"message": {"usage": {"input_tokens": 1, "output_tokens": 7}}}
+    before["message"].update(model="claude-x", id="msg_before")
+    before.update(type="assistant", sessionId="s", cwd="/p", timestamp=after["timestamp"])
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(
+        orjson.dumps(after)
+        + b"\n"
+        + orjson.dumps(before)
+        + b"\n"
+        # candidates only when both tokens are there: these two are not decoded, so their
+        # damage is not reported
+        + b'{"type":"assistant","message":{"role":"assistant"\n'
+        + b'{"usage": {"x": 1}, "cut\n'
+    )
+    read = both(path, bytearray(), count=False)
+    assert [i.key for i in read.items] == ["msg_after", "msg_before"]  # type: ignore[union-attr]
+    assert read.bad_count == 0
