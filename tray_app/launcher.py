@@ -74,20 +74,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # turns it back on once the command's module is loaded, before the command runs.
     collecting = gc.isenabled()
     gc.disable()
-    try:
-        from tray_app.cli.environment import Environment
-        from tray_app.cli.main import main as cli_main
+    from tray_app.cli.deferred_methods import deferred
 
-        env = Environment()
-        if "doctor" in args:  # also after global options: `token-monitor --json doctor`
-            from tray_app.adapters import menu_deps
-            from tray_app.app import doctor_extras
+    # Dataclass methods other than __init__ compile when first called (~15 ms a command).
+    with deferred():
+        try:
+            from tray_app.cli.environment import Environment
+            from tray_app.cli.main import main as cli_main
 
-            doctor_extras(env)
-            fix = menu_deps.advice(menu_deps.probe())
-            if fix:
-                env.extras.setdefault("tray", {})["fix"] = fix
-        return cli_main(args, env, resume_gc=collecting)
-    finally:
-        if collecting:  # (also after an early exit: help, a usage error)
-            gc.enable()
+            env = Environment()
+            if "doctor" in args:  # also after global options: `token-monitor --json doctor`
+                from tray_app.adapters import menu_deps
+                from tray_app.app import doctor_extras
+
+                doctor_extras(env)
+                fix = menu_deps.advice(menu_deps.probe())
+                if fix:
+                    env.extras.setdefault("tray", {})["fix"] = fix
+            return cli_main(args, env, resume_gc=collecting)
+        finally:
+            if collecting:  # (also after an early exit: help, a usage error)
+                gc.enable()
