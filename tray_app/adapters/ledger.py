@@ -65,23 +65,18 @@ class SessionMeta:
     project_path: str = ""
 
 
-def _upsert_sql() -> str:
-    """The one statement `write` runs per response (executemany: peewee's per-row SQL
-    generation would dominate a first scan, DESKTOP-NOTES §4)."""
-    # An empty string stands for a missing cost: Python's sqlite3 binds None (and a bool)
-    # through its adapter look-up, a tenth of a first scan's insert time; '' equals no
-    # number, so NULLIF never turns a real cost into NULL.
-    values = ["NULLIF(?, '')" if c == "cost_usd" else "?" for c in RESPONSE_COLUMNS]
-    # ts too: a copy read later may be earlier (usage/dedup.py keeps the earliest time).
-    update = [f'"{c}" = excluded."{c}"' for c in RESPONSE_COLUMNS if c not in ("key", "session_id")]
-    names = ", ".join(f'"{c}"' for c in RESPONSE_COLUMNS)
-    return (
-        f"INSERT INTO responses ({names}) VALUES ({', '.join(values)}) "
-        f'ON CONFLICT ("key") DO UPDATE SET {", ".join(update)}'
-    )
-
-
-UPSERT_SQL = _upsert_sql()
+# The one statement `write` runs per response with executemany (peewee's per-row SQL
+# would dominate a first scan, DESKTOP-NOTES §4). A missing cost comes as '': Python's
+# sqlite3 binds None (and a bool) through its adapter look-up, a sixth of the insert
+# time; '' equals no number, so NULLIF never turns a real cost into NULL. ts is updated
+# too: a copy read later may be earlier (usage/dedup.py keeps the earliest time).
+UPSERT_SQL = 'INSERT INTO responses ({}) VALUES ({}) ON CONFLICT ("key") DO UPDATE SET {}'.format(
+    ", ".join(f'"{c}"' for c in RESPONSE_COLUMNS),
+    ", ".join("NULLIF(?, '')" if c == "cost_usd" else "?" for c in RESPONSE_COLUMNS),
+    ", ".join(
+        f'"{c}" = excluded."{c}"' for c in RESPONSE_COLUMNS if c not in ("key", "session_id")
+    ),
+)
 
 
 class Ledger:
