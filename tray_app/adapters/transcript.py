@@ -10,7 +10,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -28,6 +28,7 @@ MAX_PLACES = 20
 UNKNOWN = -1  # a line count not kept (a bulk read): counted from the file if a bad line needs it
 BOM = b"\xef\xbb\xbf"
 Buffer = bytes | bytearray  # lines are cut from a reused bytearray
+PlainLine = Callable[[dict[str, Any]], Entry | None]
 # Never block on open: a FIFO named *.jsonl would otherwise wait for a writer forever.
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
@@ -167,11 +168,9 @@ class _Reader:
         """Keep what the lines of buf[:end] holding both `"usage":` and `"assistant"` carry."""
         # The hot loop of a first scan: one search per candidate, no copy of other lines,
         # the usual line built in one pass (plain_entry), anything else by the full rules.
-        find, rfind = buf.find, buf.rfind
-        loads = orjson.loads
-        # A bulk read takes the usual line's fields as a plain tuple (cheaper to build and
-        # to send between processes); bulk_read folds those as they are.
-        plain = _as_entry(plain_row) if self.rows else plain_entry
+        find, rfind, loads = buf.find, buf.rfind, orjson.loads
+        # A bulk read takes plain tuples (cheaper to build and to send between processes).
+        plain = cast(PlainLine, plain_row) if self.rows else plain_entry  # see FileRead.items
         append = self.result.items.append
         # `"assistant"` first: a longer needle is found faster, and only assistant lines
         # and agent_progress copies (which hold it) carry counted usage.
@@ -198,13 +197,6 @@ class _Reader:
     def lines(self) -> int:
         """Lines before the buffer, or UNKNOWN."""
         return UNKNOWN if self.line_base is None else self.line_base
-
-
-def _as_entry(
-    build: Callable[[dict[str, Any]], tuple[Any, ...] | None],
-) -> Callable[[dict[str, Any]], Entry | None]:
-    """`plain_row` where an Entry is expected: its rows go where FileRead.items says."""
-    return build  # type: ignore[return-value]
 
 
 def count_newlines(path: str, start: int, end: int) -> int:
