@@ -23,7 +23,7 @@ _stamps: dict[str, float] = {}
 _from_iso = datetime.fromisoformat
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
-STAMPS_KEPT = 1 << 16  # then the memo starts over: memory stays flat on any history
+STAMPS_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most, also in a long-lived tray
 
 
 def plain_entry(obj: dict[str, Any]) -> Entry | None:
