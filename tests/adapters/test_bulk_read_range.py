@@ -111,3 +111,16 @@ def test_the_read_buffer_is_kept_between_ranges_unless_a_long_line_grew_it(
     assert len(bulk_read._buffers.scratch) > 2 * 512  # grown for the 3000-byte line ...
     assert len(bulk_read._scratch()) == 512  # ... and dropped for the next range
     assert _typed(read_range(_jobs([good])).winners) == _typed(first.winners)
+
+
+def test_a_reader_keeps_a_larger_time_memo_than_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.usage import plain_line
+
+    monkeypatch.setattr(plain_line, "STAMPS_KEPT", plain_line.STAMPS_KEPT)
+    assert plain_line.STAMPS_KEPT < bulk_read.BULK_TIMES_KEPT  # a tray keeps the small one
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(orjson.dumps(assistant("msg_1", 1)) + b"\n")
+    read_range(_jobs([path]))
+    assert plain_line.STAMPS_KEPT == bulk_read.BULK_TIMES_KEPT

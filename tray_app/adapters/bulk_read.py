@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tray_app.adapters.transcript import CHUNK, FileRead, read_from
+from tray_app.usage import plain_line
 from tray_app.usage.model import Entry, ResetNotice
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ PARENT_CHECK_SECONDS = 1.0
 
 _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 SCRATCH_BYTES = CHUNK + (1 << 20)  # a reader's read buffer: a chunk after an unfinished line
+BULK_TIMES_KEPT = 1 << 16  # a reader's time memo (~8 MB): resumed copies sit files apart
 _buffers = threading.local()  # one per thread: readers are processes, tests may be threads
 Job = tuple[str, int, int, int, str]  # path, offset, first line number, size at stat, place
 
@@ -112,6 +114,7 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
     resets: list[ResetNotice] = []
     keys: dict[str, list[str]] = {}
     scratch = _scratch()
+    plain_line.keep_times(BULK_TIMES_KEPT)
     for path, offset, lines, size, place in jobs:
         try:
             # Lines are not counted on (a bad line still gets its number): ~9 % faster.

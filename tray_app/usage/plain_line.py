@@ -18,12 +18,19 @@ from tray_app.usage.parse import MAX_COUNT, NO_IDS, SYNTHETIC
 
 COUNT_BITS = MAX_COUNT.bit_length() - 1  # MAX_COUNT is a power of two (tests check)
 _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
-# The same time string parses to the same float; copies of a response often share one.
+# The same time string parses to the same float: copies of a response share one, also
+# the copies a resumed session makes in another file.
 _stamps: dict[str, float] = {}
 _from_iso = datetime.fromisoformat
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
-STAMPS_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most, also in a long-lived tray
+STAMPS_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most in a long-lived tray
+
+
+def keep_times(count: int) -> None:
+    """Let the time memo hold `count` strings (a bulk reader, a process of its own: more)."""
+    global STAMPS_KEPT
+    STAMPS_KEPT = count
 
 
 def plain_entry(obj: dict[str, Any]) -> Entry | None:
