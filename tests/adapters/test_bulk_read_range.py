@@ -118,8 +118,8 @@ def test_a_reader_keeps_a_larger_time_memo_than_the_default(
 ) -> None:
     from tray_app.usage import plain_line
 
-    monkeypatch.setattr(plain_line, "STAMPS_KEPT", plain_line.STAMPS_KEPT)
-    assert plain_line.STAMPS_KEPT < bulk_read.BULK_TIMES_KEPT  # a tray keeps the small one
+    monkeypatch.setattr(plain_line, "STAMPS_KEPT", plain_line.TIMES_KEPT)
+    assert plain_line.TIMES_KEPT < bulk_read.BULK_TIMES_KEPT  # a tray keeps the small one
     path = tmp_path / "a.jsonl"
     path.write_bytes(orjson.dumps(assistant("msg_1", 1)) + b"\n")
     read_range(_jobs([path]))

@@ -24,7 +24,8 @@ _stamps: dict[str, float] = {}
 _from_iso = datetime.fromisoformat
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
-STAMPS_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most in a long-lived tray
+TIMES_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most in a long-lived tray
+STAMPS_KEPT = TIMES_KEPT  # keep_times changes it
 
 
 def keep_times(count: int) -> None:
