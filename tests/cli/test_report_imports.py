@@ -17,7 +17,7 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print("loaded:" + ",".join(sorted(m for m in sys.modules if m.startswith("tray_app."))))
+print("loaded:" + ",".join(sorted(m for m in sys.modules if m.startswith(("tray_app.", "orjson")))))
 """
 
 # Parts of one report or command that another report never needs.
@@ -53,6 +53,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     run("status", "--json")  # the first run counts the file and builds the caches
     commands = {
         "status": ("status", "--json"),
+        # Inside the block of the two responses: status lists its models (text only).
+        "status_active": ("status", "--json", "--now", "2026-02-10T22:00:00+00:00"),
+        "status_text": ("status", "--now", "2026-02-10T22:00:00+00:00"),
         "daily": ("daily", "--json"),
         "sessions": ("sessions", "--json"),
         "export": ("export", "--period", "daily", "--json"),
@@ -77,3 +80,12 @@ def test_sessions_loads_no_model_activity(loaded: dict[str, set[str]]) -> None:
 def test_export_loads_no_other_commands_modules(loaded: dict[str, set[str]]) -> None:
     assert "tray_app.cli.export_periods" in loaded["export"]
     assert loaded["export"] & (OTHER_COMMANDS | LIMIT_SOURCES | ACTIVITY) == set()
+
+
+def test_json_needs_no_table_module_and_a_table_no_json_library(
+    loaded: dict[str, set[str]],
+) -> None:
+    assert "tray_app.cli.table" not in loaded["status_active"]
+    assert "orjson" in loaded["status_active"]
+    assert "tray_app.cli.table" in loaded["status_text"]  # (its models line may shorten)
+    assert "orjson" not in loaded["status_text"]

@@ -10,7 +10,7 @@ from typing import Literal
 
 LimitMode = Literal["max", "p90", "custom"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_COLOR = r"#[0-9a-fA-F]{6}"  # patterns compile on first use (re caches them)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def flag(value: object) -> bool:
 def colors(value: object) -> Colors:
     names = {f.name for f in dataclasses.fields(Colors)}
     items = value.items() if isinstance(value, Mapping) else [(None, None)]
-    if not all(k in names and isinstance(v, str) and _COLOR.fullmatch(v) for k, v in items):
+    if not all(k in names and isinstance(v, str) and re.fullmatch(_COLOR, v) for k, v in items):
         raise BadValue("expected ok/warn/danger/idle colours like '#e0a100'")
     return Colors(**value)  # type: ignore[arg-type]
 
@@ -137,15 +137,15 @@ def secret_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-_MODEL_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@/\[\]-]{0,99}")
+_PROFILE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}"
+_MODEL_VALUE = r"[A-Za-z0-9][A-Za-z0-9_.:@/\[\]-]{0,99}"
 
 
 def profiles(value: object) -> dict[str, str]:
     items = value.items() if isinstance(value, Mapping) else [(None, None)]
     ok = all(
-        isinstance(k, str) and _PROFILE.fullmatch(k) and isinstance(v, str)
-        and _MODEL_VALUE.fullmatch(v)
+        isinstance(k, str) and re.fullmatch(_PROFILE, k) and isinstance(v, str)
+        and re.fullmatch(_MODEL_VALUE, v)
         for k, v in items
     )  # fmt: skip
     if not ok:

@@ -11,7 +11,7 @@ from typing import Any
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.usage.formatting import parse_tokens
 
-_DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+_DAY = r"(\d{4})-?(\d{2})-?(\d{2})"  # compiled on first use (re caches it)
 
 
 def nonempty(text: str) -> str:
@@ -24,7 +24,7 @@ def nonempty(text: str) -> str:
 def date_arg(text: str) -> str:
     """YYYYMMDD, YYYY-MM-DD or an ISO-8601 time; days come back as YYYY-MM-DD."""
     text = nonempty(text).strip()
-    day = _DAY.fullmatch(text)
+    day = re.fullmatch(_DAY, text)
     try:
         if day:
             return date(int(day[1]), int(day[2]), int(day[3])).isoformat()

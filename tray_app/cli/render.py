@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-import orjson
-
 # The JSON objects are built in the core (one renderer for the CLI, watch and dashboard).
 from tray_app.usage.json_fields import block_json as block_json
 from tray_app.usage.json_fields import iso as iso
@@ -34,6 +32,8 @@ def dumps(obj: Any, indent: bool = True) -> str:
     refuses; such output falls back to ASCII-only JSON, where they round-trip as
     `\\udcXX` escapes (`os.fsencode(json.loads(...))` gives the original bytes back).
     """
+    import orjson  # here: a table never loads it (~1 ms of a text report's start)
+
     try:
         text = orjson.dumps(obj, option=orjson.OPT_INDENT_2 if indent else 0).decode()
     except orjson.JSONEncodeError:

@@ -164,13 +164,14 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         if proj is not None:
             usd = fmt.cost(proj.cost_usd, proj.cost_complete, active.totals.priced_any)
             lines.append(f"  Projection  {proj.tokens:,} tokens · {usd} by the reset")
-        from tray_app.cli.table import short_model, terminal_width
-
         models_line = "  Models      " + ", ".join(clean(m.model) for m in active.models)
-        if len(models_line) > terminal_width(env.env, env.stdout):  # short names fit 80 columns
-            models_line = "  Models      " + ", ".join(
-                short_model(clean(m.model)) for m in active.models
-            )
+        if not args.json:  # (--json prints no text: the table module stays unloaded)
+            from tray_app.cli.table import short_model, terminal_width
+
+            if len(models_line) > terminal_width(env.env, env.stdout):  # short names fit 80
+                models_line = "  Models      " + ", ".join(
+                    short_model(clean(m.model)) for m in active.models
+                )
         lines.append(models_line)
     lines.append(f"Limits        {limits_line(official.windows, env.now)}")
     for label, t in (("Today", today), ("Last 7 days", week), (data.label, total)):

@@ -8,8 +8,9 @@ import re
 from tray_app.usage.model import Totals
 
 _SUFFIXES = ((1_000_000_000_000, "T"), (1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k"))
-_PARSE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmb]?)\s*$", re.IGNORECASE)
-_THOUSANDS = re.compile(r",(\d{3})(?!\d)")
+# parse_tokens (a typed limit) only: compiled on first use (re caches them).
+_PARSE = r"^\s*(\d+(?:\.\d+)?)\s*([kmb]?)\s*$"
+_THOUSANDS = r",(\d{3})(?!\d)"
 _MULTIPLIER = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 
 
@@ -43,8 +44,8 @@ def parse_tokens(text: str) -> int | None:
     """Read a limit as typed: `500000`, `500 000`, `500,000`, `1.5M`, `1,5M`, `500k`."""
     cleaned = text.replace("_", "").replace(" ", "").replace("\u00a0", "")
     # A comma before exactly three digits groups thousands; any other comma is a decimal mark.
-    cleaned = _THOUSANDS.sub(r"\1", cleaned).replace(",", ".")
-    match = _PARSE.match(cleaned)
+    cleaned = re.sub(_THOUSANDS, r"\1", cleaned).replace(",", ".")
+    match = re.match(_PARSE, cleaned, re.IGNORECASE)
     if match is None:
         return None
     value = round(float(match.group(1)) * _MULTIPLIER[match.group(2).lower()])

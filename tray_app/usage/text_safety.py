@@ -29,7 +29,7 @@ _SEQUENCE = re.compile(
 _BREAKS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 # Joiners shape emoji and Indic scripts and cannot reorder or control anything.
 _ALLOWED_FORMAT = frozenset("\u200c\u200d")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # used rarely
 # CSV cells starting with these are formulas in spreadsheets (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NON_ASCII = re.compile(r"[^\x00-\x7e]+")  # DEL and everything above ASCII
@@ -109,7 +109,7 @@ def text_problem(text: str, what: str, max_len: int) -> str | None:
 def looks_like_id(name: str, session_ids: Iterable[str]) -> str | None:
     """The id `name` could be mistaken for (a uuid, or a unique prefix of a known id)."""
     folded = name.casefold()
-    if _UUID.match(folded):
+    if re.match(_UUID, folded):
         return folded
     matches = [sid for sid in session_ids if sid.casefold().startswith(folded)]
     return matches[0] if len(matches) == 1 else None
