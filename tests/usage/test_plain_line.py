@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import assistant, progress_copy
-from tests.usage.test_parse_fast import full_rules_only, real_lines, typed, usage_lines
+from tests.usage.usage_lines import real_lines, typed, usage_lines
 from tray_app.usage import plain_line
 from tray_app.usage.model import Entry
 from tray_app.usage.parse import NO_IDS, extract, parse_timestamp
@@ -24,9 +24,7 @@ def declines_or_agrees(obj: dict[str, Any]) -> bool:
     plain = plain_entry(obj)
     if plain is None:
         return True
-    with full_rules_only():
-        full = extract(obj)
-    assert typed(plain) == typed(full)
+    assert typed(plain) == typed(extract(obj))  # extract: the full rules
     assert not plain.key.endswith(NO_IDS)  # those the reader keys by place
     return True
 
@@ -156,8 +154,7 @@ def test_the_time_memo_starts_over_and_stays_exact(monkeypatch: pytest.MonkeyPat
     for minutes in [0, 1, 2, 3, 0, 1]:
         entry = plain_entry(assistant("msg_1", 10, minutes=minutes))
         assert entry is not None
-        with full_rules_only():
-            full = extract(assistant("msg_1", 10, minutes=minutes))
+        full = extract(assistant("msg_1", 10, minutes=minutes))
         assert isinstance(full, Entry)
         assert entry.timestamp == full.timestamp
         times.append(entry.timestamp)

@@ -152,17 +152,11 @@ def full_entry(
 
 
 def extract(obj: object) -> Entry | ResetNotice | Rejected | None:
-    """The usage a decoded line carries: a response, a progress copy, a bad line, or none."""
-    if type(obj) is dict and obj.get("type") == "assistant":
-        # The common line in one pass; anything unusual takes the full checks below.
-        sidechain = obj.get("isSidechain") is True
-        fast = fast_entry(obj, obj, sidechain)
-        return fast if fast is not None else full_entry(obj, obj, sidechain)
-    return _rare(obj)
+    """The usage a decoded line carries: a response, a progress copy, a bad line, or none.
 
-
-def _rare(obj: object) -> Entry | ResetNotice | Rejected | None:
-    """`extract` of anything but a plain assistant line."""
+    The full rules: a read builds the usual line with `plain_line.plain_row` and asks
+    this only for what that declines (and for every line when validating).
+    """
     if not isinstance(obj, dict):
         return None
     kind = obj.get("type")
@@ -174,85 +168,5 @@ def _rare(obj: object) -> Entry | ResetNotice | Rejected | None:
             inner = data.get("message")
             if isinstance(inner, dict) and inner.get("type") == "assistant":
                 # An embedded subagent copy: one more (sidechain) candidate, never extra.
-                fast = fast_entry(obj, inner, True)
-                return fast if fast is not None else full_entry(obj, inner, True)
+                return full_entry(obj, inner, True)
     return None
-
-
-_new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
-
-
-def fast_entry(outer: dict[str, Any], inner: dict[str, Any], sidechain: bool) -> Entry | None:
-    """The Entry `_entry` would build for the usual well-formed line; None: ask `_entry`.
-
-    Only exact types and in-range values pass, so each accepted value is one `_entry`
-    accepts unchanged (tests/usage/test_parse_fast.py checks both agree).
-    """
-    message = inner.get("message")
-    if type(message) is not dict:
-        return None
-    usage = message.get("usage")
-    model = message.get("model")
-    stamp = inner.get("timestamp") or outer.get("timestamp")
-    message_id = message.get("id")
-    if (
-        type(usage) is not dict or type(model) is not str or not model or model == SYNTHETIC
-        or type(stamp) is not str or type(message_id) is not str
-        or not message_id.startswith("msg_") or inner.get("isApiErrorMessage") is True
-        or inner.get("costUSD") is not None
-    ):  # fmt: skip
-        return None
-    get = usage.get
-    inp = get("input_tokens", 0)
-    out = get("output_tokens", 0)
-    read = get("cache_read_input_tokens", 0)
-    total = get("cache_creation_input_tokens", 0)
-    breakdown = get("cache_creation")
-    server = get("server_tool_use")
-    if type(breakdown) is dict:
-        hour = breakdown.get("ephemeral_1h_input_tokens")
-        five = breakdown.get("ephemeral_5m_input_tokens")
-    elif breakdown is None:
-        hour, five = 0, total
-    else:
-        return None
-    web = server.get("web_search_requests") if type(server) is dict else 0 if server is None else -1
-    if not (
-        type(inp) is int and type(out) is int and type(read) is int and type(total) is int
-        and type(hour) is int and type(five) is int and type(web) is int
-        and 0 <= inp < MAX_COUNT and 0 <= out < MAX_COUNT and 0 <= read < MAX_COUNT
-        and 0 <= total < MAX_COUNT and 0 <= hour < MAX_COUNT and 0 <= five < MAX_COUNT
-        and 0 <= web < MAX_COUNT
-    ):  # fmt: skip
-        return None
-    if hour + five < total:
-        five = total - hour  # as `_entry`: trust the total, the unexplained rest is 5m
-    session_id = outer.get("sessionId")
-    cwd = outer.get("cwd")
-    request_id = inner.get("requestId")
-    timestamp = parse_timestamp(stamp)
-    if type(session_id) is not str or type(cwd) is not str or timestamp is None:
-        return None
-    entry: Entry = _new_entry(
-        Entry,
-        (
-            message_id,
-            timestamp,
-            intern(session_id),
-            intern(model),
-            inp,
-            out,
-            five,
-            hour,
-            read,
-            web,
-            "fast" if get("speed") == "fast" else "",
-            "us" if get("inference_geo") == "us" else "",
-            None,
-            sidechain,
-            message_id,
-            request_id if isinstance(request_id, str) else "",
-            intern(cwd),
-        ),
-    )
-    return entry
