@@ -27,6 +27,8 @@ ACTIVITY = {"tray_app.usage.model_activity", "tray_app.adapters.model_activity"}
 SESSION_READS = {"tray_app.adapters.response_queries"}
 LIMIT_SOURCES = {"tray_app.usage.limits", "tray_app.usage.official_limits",
                  "tray_app.cli.limits_cmd"}  # fmt: skip
+BLOCK_CLASSES = {"tray_app.usage.blocks", "tray_app.usage.block_model",
+                 "tray_app.usage.block_builder"}  # fmt: skip
 OTHER_COMMANDS = {"tray_app.cli.statusline_setup", "tray_app.cli.roots_cmd",
                   "tray_app.cli.sessions_cmd", "tray_app.cli.reports_cmd",
                   "tray_app.adapters.claude_settings"}  # fmt: skip
@@ -71,6 +73,13 @@ def test_status_reads_no_rollup_activity_or_session_queries(loaded: dict[str, se
 def test_daily_loads_no_limit_sources_and_no_model_activity(loaded: dict[str, set[str]]) -> None:
     assert "tray_app.adapters.rollup_queries" in loaded["daily"]  # (its sums come from there)
     assert loaded["daily"] & (LIMIT_SOURCES | ACTIVITY | SESSION_READS) == set()
+
+
+def test_reports_without_blocks_build_no_block_classes(loaded: dict[str, set[str]]) -> None:
+    for name in ("daily", "sessions", "export"):
+        assert "tray_app.adapters.block_cache" in loaded[name]  # (the rollup's index, prices)
+        assert loaded[name] & BLOCK_CLASSES == set(), name
+    assert loaded["status"] >= BLOCK_CLASSES
 
 
 def test_sessions_loads_no_model_activity(loaded: dict[str, set[str]]) -> None:

@@ -14,15 +14,20 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Sequence, Set
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from tray_app.adapters.ledger import BATCH, Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
-from tray_app.usage.block_builder import BlockBuilder
-from tray_app.usage.blocks import Block, ModelShare
 from tray_app.usage.model import Entry, ResetNotice, Totals
 from tray_app.usage.pricing import PriceTable
 from tray_app.usage.reports import sum_totals, totals_of
+
+# The block classes load when blocks are read or built: daily/sessions/models reach this
+# module only for the rollup's TIME_INDEX and price_fingerprint (~1 ms of their start).
+if TYPE_CHECKING:
+    from tray_app.usage.block_builder import BlockBuilder
+    from tray_app.usage.blocks import Block
 
 log = logging.getLogger(__name__)
 # Responses by time: narrow reads (the open block, today, the last 7 days, edges).
@@ -73,6 +78,8 @@ def _time(e: Entry) -> float:
 
 
 def _block(row: Sequence[object]) -> Block:
+    from tray_app.usage.blocks import Block, ModelShare
+
     start, end, first, last, official, i, o, cc, cr, cost, n, un, ut, models = row
     totals = Totals(i, o, cc, cr, cost or 0.0, n, un, ut)  # type: ignore[arg-type]
     # Per model, in the order the block was built with (most tokens first).
@@ -148,6 +155,8 @@ class BlockCache:
             return None
 
     def _resume(self, resets: Sequence[ResetNotice]) -> BlockBuilder:
+        from tray_app.usage.block_builder import BlockBuilder
+
         cached = self._cached()
         last = cached[-1].last_activity if cached else None
         since = -1.0 if last is None else last
