@@ -53,6 +53,7 @@ class Dataset:
     _history: list[Entry] | None = None
     _parts: list[Part] | None = None
     _rolled: tuple[Rollup | None] | None = None  # the rollup once asked (None inside: no)
+    _names: dict[str, str] | None = None
 
     @property
     def filtered(self) -> bool:
@@ -209,8 +210,10 @@ class Dataset:
 
     @property
     def names(self) -> dict[str, str]:
-        """Session names by id."""
-        return {sid: m.name for sid, m in self.sessions.items() if m.name}
+        """Session names by id (made once: reports ask for it per row)."""
+        if self._names is None:
+            self._names = {sid: m.name for sid, m in self.sessions.items() if m.name}
+        return self._names
 
 
 def open_ledger(env: Environment, settings: Settings) -> Ledger:
