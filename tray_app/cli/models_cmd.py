@@ -16,7 +16,7 @@ from tray_app.cli.table import Col, Line, render
 from tray_app.usage.model import Entry
 from tray_app.usage.model_activity import activity_of, busy_by_model, model_summaries, stamps_of
 from tray_app.usage.reports import ModelSummary, sum_totals, totals_of
-from tray_app.usage.rollup import Part, group_parts
+from tray_app.usage.rollup import Part, group_parts, unpriced_in
 
 
 def without_cache_reads(m: ModelSummary) -> float | None:
@@ -64,8 +64,8 @@ def cmd_models(args: argparse.Namespace, env: Environment) -> ExitStatus:
     else:  # per model, summed by the ledger
         parts, narrowed = data.merged("model"), None
     items, recent = summaries(data, parts, narrowed, env.now)
-    if not args.no_cost:
-        warn_unpriced(env, data)
+    if not args.no_cost:  # (the per-model sums name the same models as every part)
+        warn_unpriced(env, data, None if narrowed is not None else unpriced_in(parts))
     total = sum_totals(m.totals for m in items)
     # A last-minute rate only means something for a model used in the last minute.
     live = {e.model for e in recent}
