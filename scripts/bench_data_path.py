@@ -106,10 +106,15 @@ def mirror(data_dir: Path, into: Path) -> Path:
 
 
 def clean_up(data_dir: Path, days: int) -> tuple[int, int]:
-    """Delete transcripts last written `days` before the newest one: (kept, deleted)."""
+    """Delete transcripts last written `days` before the data's end: (kept, deleted).
+
+    The data's end is the newest file but the one new lines go to (earlier runs may
+    have appended to it today, long after the generated history ends); that one stays.
+    """
+    target = gen_data.main_session_files(data_dir)[-1]
     files = [(p.stat().st_mtime, p) for p in (data_dir / "projects").rglob("*.jsonl")]
-    newest = max(t for t, _ in files)
-    old = [p for t, p in files if t < newest - days * 86400]
+    end = max(t for t, p in files if p != target)
+    old = [p for t, p in files if t < end - days * 86400 and p != target]
     for p in old:
         p.unlink()
     return len(files) - len(old), len(old)

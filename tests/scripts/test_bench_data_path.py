@@ -20,12 +20,15 @@ def test_mirror_then_clean_up_keeps_the_data_set_and_deletes_old_files(tmp_path:
     target = gen_data.main_session_files(into)[-1]
     original = src / target.relative_to(into)
     assert not os.path.samefile(target, original)  # the appended file is a copy
-    kept, deleted = bench_data_path.clean_up(into, 30)
+    kept, deleted = bench_data_path.clean_up(into, 20)
     left = {p.relative_to(into) for p in (into / "projects").rglob("*.jsonl")}
-    newest = max(before.values())
-    assert {p.relative_to(src) for p, t in before.items() if t >= newest - 30 * 86400} == left
+    end = max(t for p, t in before.items() if p != original)
+    kept_now = {p for p, t in before.items() if t >= end - 20 * 86400 or p == original}
+    assert {p.relative_to(src) for p in kept_now} == left
     assert (kept, deleted) == (len(left), len(before) - len(left)) and deleted > 0
     assert set(before) == set((src / "projects").rglob("*.jsonl"))  # the source is whole
     size = original.stat().st_size
     bench_data_path.append_one(into, seed=1)  # the bench's new lines
     assert original.stat().st_size == size and target.stat().st_size > size
+    # Appended today, long after the history ends: the end is still the history's.
+    assert bench_data_path.clean_up(into, 20) == (kept, 0)
