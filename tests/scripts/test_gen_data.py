@@ -302,7 +302,7 @@ def test_append_adds_complete_responses(tmp_path: Path) -> None:
     for k in HEADLINE:
         assert mid[k] == before[k] + getattr(added, k), k
     assert target.read_bytes().endswith(b"\n")
-    delta = gen.append(out, 200_000, seed=2)
+    delta = gen.append(out, 200_000, seed=2, start=1_800_000_500.0)  # sizes fixed by the seed
     assert 200_000 <= delta.stats["bytes"] < 300_000
     newest = gen.main_session_files(out)[-1]
     assert str(newest) == delta.stats["file"]
