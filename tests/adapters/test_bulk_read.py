@@ -158,3 +158,33 @@ def test_without_prctl_the_watchdog_ends_an_orphaned_reader() -> None:
     if alive:
         os.kill(child, signal.SIGKILL)
     assert not alive
+
+
+def _started_marker(jobs: list[bulk_read.Job]) -> bulk_read.RangeResult:
+    """read_range that first leaves a file named after its range (seen across processes)."""
+    path = jobs[0][0]
+    Path(os.environ["TM_TEST_STARTED"], Path(path).name).touch()
+    return bulk_read.RangeResult([], [], [], {})
+
+
+def test_readers_work_only_a_few_ranges_ahead_of_the_caller(tmp_path: Path) -> None:
+    """Ranges finished while the caller writes do not pile up: memory stays one window."""
+    started = tmp_path / "started"
+    started.mkdir()
+    jobs = [(str(tmp_path / f"r{i:02}"), 0, 0, 1, "") for i in range(20)]
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TM_TEST_STARTED", str(started))
+    mp.setattr(bulk_read, "read_range", _started_marker)  # forked readers inherit it
+    mp.setattr(bulk_read, "workers", lambda: 2)
+    mp.setattr(bulk_read, "RANGE_BYTES", 1)  # one file per range
+    try:
+        results = bulk_read.read_parallel(jobs, [1] * len(jobs))
+        window = bulk_read.AHEAD_PER_READER * 2 + 1
+        for done in range(1, len(jobs) + 1):
+            next(results)
+            time.sleep(0.05)  # a slow caller (a write): readers would run on
+            assert len(list(started.iterdir())) <= min(done + window - 1, len(jobs))
+        assert len(list(started.iterdir())) == len(jobs)
+        results.close()
+    finally:
+        mp.undo()
