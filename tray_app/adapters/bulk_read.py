@@ -2,8 +2,8 @@
 
 The files are cut into contiguous ranges of about `RANGE_BYTES`, more ranges than readers,
 and each range's result is handed over as soon as it and the ranges before it are done:
-the caller folds in and writes one range while the readers go on with the next ones, and
-holds one range's results at a time, not the whole history.
+the caller folds in and writes one range while the readers go on with the next ones (a
+few ranges ahead, not all), and holds a few ranges' results at a time, not the history.
 """
 
 from __future__ import annotations
