@@ -1,11 +1,12 @@
 """Every report on restart with nothing new: this checkout vs a baseline rev, interleaved.
 
-Usage: ``python -m scripts.bench_report_start --data DIR [--baseline REV] [--runs 15]``
+Usage: ``python -m scripts.bench_report_start [--data DIR] [--baseline REV] [--runs 15]``
 
 Each report command (`status`, `blocks`, `sessions`, `daily`, `weekly`, `monthly`,
 `models`, `limits`, `export --period daily`, all `--json`, and `status` as text) runs as a
 fresh process through the launcher, alternating between a `git worktree` of REV and this
-checkout, each with its own warmed-up private ledger and no config file. Both trees are
+checkout, each with its own warmed-up private ledger and no config file, on DIR (default:
+the real fixtures next to the repository). Both trees are
 byte-compiled first (with PYTHONDONTWRITEBYTECODE a tree without .pyc files would compile
 every module on every run). Prints the median and minimum of wall time and of user+sys CPU
 per command. Not a test: figures for the README.
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "fixtures" / "claude-code-real"
 COMMANDS = [
     ["status", "--json"], ["blocks", "--json"], ["sessions", "--json"], ["daily", "--json"],
     ["weekly", "--json"], ["monthly", "--json"], ["models", "--json"], ["limits", "--json"],
@@ -48,7 +50,7 @@ def _run(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, float
 def main() -> int:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="a Claude data dir")
+    parser.add_argument("--data", type=Path, default=FIXTURES, help="a Claude data dir")
     parser.add_argument("--baseline", default="HEAD", help="git rev to compare with")
     parser.add_argument("--runs", type=int, default=15)
     opts = parser.parse_args()
