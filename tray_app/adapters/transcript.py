@@ -56,12 +56,12 @@ class FileRead:
 
 
 def file_place(path: Path, root: Path | None = None) -> str:
-    """A short stable id of a file: its path below `root` (bytes, so any name works)."""
-    rel = path
-    if root is not None and path.is_relative_to(root):
-        # Relative: the same transcript seen through two roots, or after the data dir
-        # moved, keeps its place, so id-less lines are still counted once.
-        rel = path.relative_to(root)
+    """A file's id for its id-less lines: its path below `root` (same through any root)."""
+    return place_id(path.relative_to(root) if root and path.is_relative_to(root) else path)
+
+
+def place_id(rel: str | Path) -> str:
+    """`file_place`'s id of a path as given (below its root, or whole)."""
     return hashlib.blake2b(os.fsencode(rel), digest_size=8).hexdigest()
 
 
