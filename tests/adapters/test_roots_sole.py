@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters import bulk_read, scanner
+from tray_app.adapters import bulk_read, scanner, write_mark
 from tray_app.adapters import roots_ledger as rl
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger
@@ -156,4 +156,48 @@ def test_an_old_ledger_without_its_version_mark_forgets_the_sole_root(tmp_path: 
     assert rl.ensure_attributed(ledger) is True  # unknown roots: read everything again
     assert ledger.meta(rl.SOLE_KEY) is None
     assert rl.remembered(ledger)[1] == 6
+    ledger.close()
+
+
+def _old_release_record(ledger: Ledger, seen: Any, written: Any = ()) -> None:
+    """How the release before the sole mark recorded roots: a row per key, mark unseen."""
+    with ledger.writing() as raw:
+        db: Any = raw
+        for root in sorted(seen):
+            db.cursor().executemany(
+                "INSERT OR IGNORE INTO response_roots (root, key) VALUES (?, ?)",
+                [(root, key) for key in sorted(seen[root])],
+            )
+        rl._set_known(db, rl._known(db) | {r for r in seen if seen[r]})
+
+
+def test_an_older_release_reading_a_second_root_in_is_made_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, _ = _data(tmp_path / "mixed")
+    db = tmp_path / "mixed.db"
+    _scan(db, (a,))  # this release: A's root is implicit
+    with monkeypatch.context() as mp:
+        mp.setattr(rl, "record", _old_release_record)
+        _scan(db, (b,))  # an older release reads B in, rows for B only, the mark left
+    assert _table(db, f"SELECT value FROM meta WHERE key = '{rl.SOLE_KEY}'") == [(rl.root_id(a),)]
+    ledger = Ledger.open(db)
+    mark = write_mark.current(ledger)
+    assert rl.outside_keys(ledger, [rl.root_id(a)]) == set()  # wrong: B's msg_b counted for A
+    ledger.close()
+
+    _scan(db, (a,))  # this release again: rows made whole, A read once more
+    got = _answers(db, [a, b])
+    with monkeypatch.context() as mp:
+        _never_sole(mp)
+        a2, b2, _ = _data(tmp_path / "rows")
+        _scan(tmp_path / "rows.db", (a2,))
+        _scan(tmp_path / "rows.db", (b2,))
+        want = _answers(tmp_path / "rows.db", [a2, b2])
+    strip = str(tmp_path / "rows")
+    assert repr(got).replace(str(tmp_path / "mixed"), strip) == repr(want)
+    assert _table(db, f"SELECT value FROM meta WHERE key = '{rl.SOLE_KEY}'") == []
+    ledger = Ledger.open(db)
+    assert write_mark.current(ledger) != mark  # a running tray starts again
+    assert rl.outside_keys(ledger, [rl.root_id(a)]) == {"msg_b"}
     ledger.close()

@@ -68,7 +68,7 @@ def ensure_attributed(ledger: Ledger) -> bool:
     Returns True when read positions were cleared (the caller's file states are stale).
     """
     if ledger.meta(VERSION_KEY) is not None:
-        return False
+        return _after_old_release(ledger)
     with ledger.writing() as raw:
         db: Any = raw  # peewee ships no type hints
         # Without its version mark the ledger vouches for no root of any response.
@@ -84,6 +84,34 @@ def ensure_attributed(ledger: Ledger) -> bool:
             log.info("ledger: reading every transcript once to learn each response's root")
         db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, '1')", (VERSION_KEY,))
     return bool(unknown)
+
+
+def _after_old_release(ledger: Ledger) -> bool:
+    """Rows next to the sole mark: a release unaware of it read another root in. Made whole.
+
+    Responses without rows were written under the mark (the sole root's); the sole root's
+    files are read again, so a response it shares with the other root gets its row too.
+    """
+    if (
+        _sole(_db(ledger)) is None
+        or not _db(ledger).execute_sql("SELECT 1 FROM response_roots").fetchone()
+    ):
+        return False
+    with ledger.writing() as raw:
+        db: Any = raw  # peewee ships no type hints
+        sole = _sole(db)
+        if sole is None:
+            return False
+        db.execute_sql(
+            "INSERT OR IGNORE INTO response_roots (root, key) SELECT ?, key FROM responses "
+            "WHERE key NOT IN (SELECT key FROM response_roots)", (sole,)
+        )  # fmt: skip
+        db.execute_sql("DELETE FROM meta WHERE key = ?", (SOLE_KEY,))
+        _set_known(db, {r for (r,) in db.execute_sql("SELECT DISTINCT root FROM response_roots")})
+        _drop_positions(db, (sole,))
+        write_mark.stamp(ledger)  # a live view elsewhere starts again with the roots right
+    log.info("ledger: an older release read another root in; reading %s once more", sole)
+    return True
 
 
 def record(ledger: Ledger, seen: Mapping[str, set[str]], written: Collection[str] = ()) -> None:
@@ -281,12 +309,16 @@ def forget(ledger: Ledger, root: str) -> Forget:
         if _sole(db) == root:
             db.execute_sql("DELETE FROM meta WHERE key = ?", (SOLE_KEY,))
         _set_known(db, _known(db) - {root})
-        drop = [
-            (p,)
-            for (p,) in db.execute_sql("SELECT path FROM files")
-            if any(under(loaded_path(p), r) for r in (root, *plan.rescan))
-        ]
-        db.cursor().executemany("DELETE FROM files WHERE path = ?", drop)
+        _drop_positions(db, (root, *plan.rescan))
         db.execute_sql("DELETE FROM block_cache")  # every cached block may hold its responses
         write_mark.stamp(ledger)  # a live view elsewhere starts again without them
     return plan
+
+
+def _drop_positions(db: Any, roots: Sequence[str]) -> None:
+    """Forget the read positions of files inside `roots`: the next scan reads them again."""
+    drop = [
+        (p,) for (p,) in db.execute_sql("SELECT path FROM files")
+        if any(under(loaded_path(p), r) for r in roots)
+    ]  # fmt: skip
+    db.cursor().executemany("DELETE FROM files WHERE path = ?", drop)
