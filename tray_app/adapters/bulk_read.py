@@ -20,10 +20,11 @@ from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tray_app.adapters.transcript import CHUNK, FileRead, read_from
 from tray_app.usage import plain_line
+from tray_app.usage.dedup import Row, merge_row
 from tray_app.usage.model import Entry, ResetNotice
 
 if TYPE_CHECKING:
@@ -42,9 +43,6 @@ SCRATCH_BYTES = CHUNK + (1 << 20)  # a reader's read buffer: a chunk after an un
 BULK_TIMES_KEPT = 1 << 16  # a reader's time memo (~8 MB): resumed copies sit files apart
 _buffers = threading.local()  # one per thread: readers are processes, tests may be threads
 Job = tuple[str, int, int, int, str]  # path, offset, first line number, size at stat, place
-
-
-Row = tuple[Any, ...]  # an Entry's fields as a plain tuple (what a reader sends)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +110,8 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
 
 
 def _read_range(jobs: Sequence[Job]) -> RangeResult:
-    # The Deduper's rule (usage/dedup.merge) without a Change object per copy: a range
-    # offers ~3 copies per response and only its winners leave the process.
+    # The Deduper's rule (usage/dedup.merge_row) on plain rows, no Change per copy: a
+    # range offers ~3 copies per response and only its winners leave the process.
     winners: dict[str, Row] = {}
     reads: list[tuple[str, FileRead | str]] = []
     resets: list[ResetNotice] = []
@@ -145,21 +143,8 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
             old = winners.get(key)
             if old is None:
                 winners[key] = item
-            else:
-                # usage/dedup.merge inlined. Rank: output, then the total of the four kinds,
-                # then the copy that is not a sidechain copy; a tie keeps the first copy.
-                more = item[5] - old[5]
-                if more == 0:
-                    more = item[4] + item[6] + item[7] + item[8] - old[4] - old[6] - old[7] - old[8]
-                    if more == 0 and old[13] and not item[13]:
-                        more = 1
-                if more > 0:
-                    # Usage and model from the winner, session and cwd from the first copy,
-                    # the earliest time of both.
-                    earliest = item[1] if item[1] < old[1] else old[1]
-                    winners[key] = (key, earliest, old[2], *item[3:16], old[16])
-                elif item[1] < old[1]:  # loses, but an earlier copy still moves the time
-                    winners[key] = (key, item[1], *old[2:])
+            elif (won := merge_row(old, item)) is not None:
+                winners[key] = won
         keys[path] = list(here)
         read.items = []
         reads.append((path, read))

@@ -15,7 +15,7 @@ from sys import intern
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
-from tray_app.usage.dedup import Change, merge
+from tray_app.usage.dedup import Change, Deduper
 from tray_app.usage.model import Entry
 
 LOOKUP_BATCH = 500  # keys per SELECT … IN (…): under SQLite's default variable limit
@@ -51,9 +51,9 @@ class CountedSet:
 
     def __init__(self, ledger: Ledger | None) -> None:
         self.ledger = ledger
-        # Counted copies by key offered since the last write (or all, no ledger), and
-        # the ledger's copies of keys looked up for them.
-        self.recent: dict[str, Entry] = {}
+        # Counted copies offered since the last write (or all, no ledger), and the
+        # ledger's copies of keys looked up for them.
+        self.recent = Deduper()
         # None until the first look-up: an empty ledger (a first scan) needs none at all.
         self._stored: bool | None = None if ledger is not None else False
         # During one bulk read that found the ledger empty: a bit per key hash written
@@ -83,7 +83,7 @@ class CountedSet:
                 self._written = bytearray(FRESH_BITS >> 3)
         if not self._stored:
             return
-        recent = self.recent
+        recent = self.recent.keys()
         if self._written is not None:  # one pass: keys of a history are many
             bits, mask = self._written, FRESH_BITS - 1
             unseen = {
@@ -95,44 +95,17 @@ class CountedSet:
             unseen = {k for k in keys if k not in recent}
         wanted = sorted(unseen)
         for entry in lookup(self.ledger, wanted):
-            recent[entry.key] = entry
+            self.recent.keep(entry)
 
     def offer(self, candidate: Entry) -> Change | None:
         """Merge one copy (its key prefetched); what changed in the counted set, if anything."""
-        key = candidate.key
-        old = self.recent.get(key)
-        if old is None:
-            self.recent[key] = candidate
-            return Change(None, candidate)
-        winner = merge(old, candidate)
-        if winner is None:
-            return None
-        self.recent[key] = winner
-        return Change(old, winner)
+        return self.recent.offer(candidate)
 
     def offer_all(
         self, candidates: Iterable[Entry], changed: MutableMapping[str, Entry]
     ) -> tuple[list[Entry], int]:
-        """Merge copies in order (keys prefetched), as `offer` one by one: each changed
-        key's counted copy goes into `changed`. Returns the responses counted anew (in
-        order) and how many counted ones a copy replaced. No `Change` per response: a
-        bulk read that writes as it goes needs only these (a tenth of its fold).
-        """
-        recent = self.recent
-        get = recent.get
-        fresh: list[Entry] = []
-        add = fresh.append
-        replaced = 0
-        for candidate in candidates:
-            key = candidate[0]
-            old = get(key)
-            if old is None:
-                recent[key] = changed[key] = candidate
-                add(candidate)
-            elif (winner := merge(old, candidate)) is not None:
-                recent[key] = changed[key] = winner
-                replaced += 1
-        return fresh, replaced
+        """`offer` each copy (keys prefetched), no `Change` made: see `Deduper.offer_all`."""
+        return self.recent.offer_all(candidates, changed)
 
     def get(self, key: str) -> Entry | None:
         """The counted copy of a prefetched or recently offered key."""
@@ -143,12 +116,12 @@ class CountedSet:
         if self.ledger is not None:
             if self._written is not None:
                 bits, mask = self._written, FRESH_BITS - 1
-                for h in map(hash, self.recent):
+                for h in map(hash, self.recent.keys()):
                     h &= mask
                     bits[h >> 3] |= 1 << (h & 7)
-            self.recent = {}
+            self.recent = Deduper()
             self._stored = True
 
     def __iter__(self) -> Iterator[Entry]:
         """Without a ledger: every counted response."""
-        return iter(self.recent.values())
+        return iter(self.recent)

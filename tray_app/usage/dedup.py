@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, KeysView, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 from tray_app.usage.model import Entry
 
+Row = tuple[Any, ...]  # an Entry's fields as a plain tuple (what a reader process sends)
+_new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 
-def rank(entry: Entry) -> tuple[int, int, int]:
-    """Larger output, then larger 4-field total, then the non-sidechain copy."""
-    return (entry.output_tokens, entry.total_tokens, 0 if entry.sidechain else 1)
+
+def rank(entry: Row) -> tuple[int, int, int]:
+    """Larger output, then larger total of the other three kinds, then the non-sidechain
+    copy (on Entry's fields by position: an Entry or a reader's plain row)."""
+    return (entry[5], entry[4] + entry[6] + entry[7] + entry[8], 0 if entry[13] else 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,23 +26,25 @@ class Change:
     new: Entry
 
 
+def merge_row(old: Row, candidate: Row) -> Row | None:
+    """The counted copy after seeing `candidate`, or None when nothing changes.
+
+    On Entry's fields by position, so a reader process can merge plain tuples with it.
+    """
+    # The time is the earliest copy's (a response happened when its first line was
+    # written, whichever copy is counted and in whatever order files are read).
+    earliest = candidate[1] if candidate[1] < old[1] else old[1]
+    if rank(candidate) <= rank(old):  # a tie keeps the first copy; an earlier one moves the time
+        return (old[0], earliest, *old[2:]) if earliest < old[1] else None
+    # Usage and model come whole from the winner; session and cwd stay with the copy
+    # seen first, so a resumed session's copies of old messages stay with the original.
+    return (old[0], earliest, old[2], *candidate[3:16], old[16])
+
+
 def merge(old: Entry, candidate: Entry) -> Entry | None:
-    """The counted copy after seeing `candidate`, or None when nothing changes."""
-    # Usage and model come whole from the max-output copy; session and cwd stay with the
-    # copy seen first; the time is the earliest copy's (a response happened when its first
-    # line was written, whichever copy is counted and in whatever order files are read).
-    earliest = min(old.timestamp, candidate.timestamp)
-    if rank(candidate) <= rank(old):
-        # Ties keep the copy seen first, but an earlier copy still moves the time.
-        return old._replace(timestamp=earliest) if earliest < old.timestamp else None
-    # Attribution stays with the first-seen copy so a resumed session's copies of old
-    # messages stay with the original session; usage and model come whole from the winner.
-    c = candidate
-    return Entry(
-        c.key, earliest, old.session_id, c.model, c.input_tokens, c.output_tokens,
-        c.cache_5m_tokens, c.cache_1h_tokens, c.cache_read_tokens, c.web_search_requests,
-        c.speed, c.geo, c.cost_usd, c.sidechain, c.message_id, c.request_id, old.cwd,
-    )  # fmt: skip
+    """`merge_row` of two Entries, as an Entry."""
+    row = merge_row(old, candidate)
+    return None if row is None else _new_entry(Entry, row)
 
 
 class Deduper:
@@ -59,6 +66,33 @@ class Deduper:
             return None
         self._by_key[candidate.key] = winner
         return Change(old, winner)
+
+    def offer_all(
+        self, candidates: Iterable[Entry], changed: MutableMapping[str, Entry]
+    ) -> tuple[list[Entry], int]:
+        """`offer` each copy in order, without a `Change` per copy: each changed key's
+        counted copy also goes into `changed`. Returns the responses counted anew (in
+        order) and how many counted ones a copy replaced (a bulk read needs only these).
+        """
+        by_key = self._by_key
+        get = by_key.get
+        fresh: list[Entry] = []
+        add = fresh.append
+        replaced = 0
+        for candidate in candidates:
+            key = candidate[0]
+            old = get(key)
+            if old is None:
+                by_key[key] = changed[key] = candidate
+                add(candidate)
+            elif (winner := merge(old, candidate)) is not None:
+                by_key[key] = changed[key] = winner
+                replaced += 1
+        return fresh, replaced
+
+    def keys(self) -> KeysView[str]:
+        """The keys held (a live view: membership tests at C speed)."""
+        return self._by_key.keys()
 
     def keep(self, counted: Entry) -> None:
         """Hold an already-counted copy (read back from the ledger) without a change."""
