@@ -25,6 +25,7 @@ from tray_app.usage.block_model import (
     Stale,
     active_at,
     applies,
+    ends_before,
     floor_hour,
     model_shares,
     notice_order,
@@ -97,8 +98,7 @@ class BlockBuilder:
         ts = entry.timestamp
         if self._members:
             self._weigh(ts)
-            expired = ts >= self._end if self._official else ts - self._start > BLOCK_SECONDS
-            if expired or ts - self._last > BLOCK_SECONDS:
+            if ends_before(ts, self._start, self._end, self._last, self._official):
                 self._close()
         if not self._members:
             # Never before the previous block's end (an official reset need not be on the hour).

@@ -10,8 +10,8 @@ from functools import reduce
 from operator import add
 from typing import TYPE_CHECKING
 
-from tray_app.usage.block_model import Block, ranked
-from tray_app.usage.model import BLOCK_SECONDS, HOUR, Entry, Totals
+from tray_app.usage.block_model import Block, ends_before, floor_hour, ranked
+from tray_app.usage.model import BLOCK_SECONDS, Entry, Totals
 
 if TYPE_CHECKING:
     from tray_app.usage.block_builder import BlockBuilder
@@ -76,12 +76,11 @@ def feed_rows(b: BlockBuilder, rows: Iterable[Row], usd: RowCost, held: HeldFn) 
                 b._start, b._end, b._official = start, end, official
                 b._weigh(ts)
                 end, official, due = b._end, b._official, b._due()
-            expired = ts >= end if official else ts - start > BLOCK_SECONDS
-            if expired or ts - last > BLOCK_SECONDS:
+            if ends_before(ts, start, end, last, official):
                 b._finish(_block((start, end, first, last, official), per, costs))
                 count, due = 0, b._due()
         if not count:  # opened as `_push` opens a block
-            start = max(ts - ts % HOUR, b.after)
+            start = max(floor_hour(ts), b.after)
             end, official, first = start + BLOCK_SECONDS, False, ts
             b._skip(ts if b._follows else start)
             due = b._due()

@@ -52,6 +52,16 @@ def floor_hour(ts: float) -> float:
     return ts - (ts % HOUR)
 
 
+def ends_before(ts: float, start: float, end: float, last: float, official: bool) -> bool:
+    """Whether the open block ends before a response at `ts` (which then opens the next).
+
+    An official end is where it says; otherwise five hours from the start. A gap of more
+    than five hours since the last response ends it too.
+    """
+    expired = ts >= end if official else ts - start > BLOCK_SECONDS
+    return expired or ts - last > BLOCK_SECONDS
+
+
 @dataclass(frozen=True, slots=True)
 class Stale:
     """An arrival older than the last closed block's end: regroup from `since` on."""
