@@ -96,9 +96,9 @@ class LedgerSync:
             return False
         # Sessions the other process saw first: their project is in the ledger only.
         projects = self.engine.projects
-        for sid, meta in self.ledger.sessions().items():
-            if meta.project_path:
-                projects.setdefault(sid, meta.project_path)
+        for sid, project in self.ledger.projects().items():
+            if project:
+                projects.setdefault(sid, project)
         self._look_at_marks()
         start_state(self.state, self.engine, self.ledger, self.prices, now)
         self.restarts += 1
