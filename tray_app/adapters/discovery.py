@@ -94,7 +94,6 @@ def is_transcript(name: str) -> bool:
 # (fstatat: the kernel does not walk the whole path again per file). Windows lists by path.
 _BY_FD = os.scandir in os.supports_fd
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-_S_IFMT = 0o170000
 
 
 def _listing(where: str, warnings: list[str] | None) -> tuple[int, list[os.DirEntry[str]]] | None:
@@ -142,7 +141,7 @@ def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[st
                     if is_dir:
                         if name not in IGNORED_DIRS and not entry.is_symlink():
                             stack.append((prefix + name, prefix + name + os.sep))
-                    elif name.endswith(".jsonl") and name not in IGNORED_NAMES:  # is_transcript
+                    elif is_transcript(name):
                         path = prefix + name
                         try:
                             st = entry.stat()  # follows a symlink, like Path.stat
@@ -151,7 +150,7 @@ def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[st
                         except OSError as exc:
                             _skip(f"cannot stat {path}: {exc.strerror}", warnings)
                             continue
-                        if st.st_mode & _S_IFMT == stat.S_IFREG:
+                        if stat.S_ISREG(st.st_mode):
                             found[path] = st
                         else:
                             _skip(f"skipped {path}: not a regular file", warnings)
