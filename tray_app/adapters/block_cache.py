@@ -119,14 +119,18 @@ class BlockCache:
             if name not in have:
                 self.ledger.db.execute_sql(f"ALTER TABLE block_cache ADD COLUMN {name} {kind}")
 
+    def _empty(self) -> None:
+        """An empty cache, for these prices and roots."""
+        self.ledger.db.execute_sql("DELETE FROM block_cache")
+        self.ledger.db.execute_sql(
+            "INSERT OR REPLACE INTO meta VALUES ('block_cache_prices', ?)", (self.fingerprint,)
+        )
+
     def _cached(self) -> list[Block]:
         db = self.ledger.db
         self._add_columns()  # a ledger (or a rebuilt cache table) from before them
         if self.ledger.meta("block_cache_prices") != self.fingerprint:
-            db.execute_sql("DELETE FROM block_cache")
-            db.execute_sql(
-                "INSERT OR REPLACE INTO meta VALUES ('block_cache_prices', ?)", (self.fingerprint,)
-            )
+            self._empty()
             return []
         rows = db.execute_sql(f"SELECT {COLUMNS} FROM block_cache ORDER BY start")
         return [_block(r) for r in rows]
@@ -174,14 +178,24 @@ class BlockCache:
             # (without it every restart scans and sorts the whole table: O(history)). Built
             # once, after the first build's sorted read (`_bulk` reads the open block by it).
             self.ledger.db.execute_sql(TIME_INDEX)
-        fresh = builder.closed[len(cached) :]
+        self._store(builder.closed[len(cached) :])
+        return builder
+
+    def _store(self, fresh: Sequence[Block]) -> None:
         if fresh:
             marks = ", ".join("?" * 14)
             self.ledger.db.cursor().executemany(
                 f"INSERT OR REPLACE INTO block_cache ({COLUMNS}) VALUES ({marks})",
                 [_row(b) for b in fresh],
             )
-        return builder
+
+    def store_seeded(self, closed: Sequence[Block]) -> None:
+        """Inside a write transaction: `closed` are every finished block of the ledger's
+        responses (adapters/block_seed.py), stored as a first build would store them."""
+        self._add_columns()
+        self._empty()
+        self._store(closed)
+        self.ledger.db.execute_sql(TIME_INDEX)  # a resume reads the open block by it
 
     def _stream(self, builder: BlockBuilder, since: float) -> None:
         """Feed the responses after `since` in time order (ties in key order, as a sorted

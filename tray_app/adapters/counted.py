@@ -73,6 +73,12 @@ class CountedSet:
             self._tracking = False
             self._written = None
 
+    @property
+    def fresh(self) -> bool:
+        """Whether the ledger had no response at the first look-up and nothing was written
+        since: every counted response is the one waiting to be written."""
+        return self.ledger is not None and self._stored is False
+
     def prefetch(self, keys: Iterable[str]) -> None:
         """Bring the counted copies of these keys into memory before they are offered."""
         if self.ledger is None:

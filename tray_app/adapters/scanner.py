@@ -6,12 +6,12 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tray_app.adapters import limit_notices, roots_ledger
-from tray_app.adapters.counted import CountedSet
+from tray_app.adapters.counted import CountedSet, has_responses
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
@@ -23,7 +23,12 @@ from tray_app.usage.model import Entry, ResetNotice
 if TYPE_CHECKING:
     # The reading modules (transcript, parse, bulk_read: 4-7 ms) are imported only when a
     # file has new bytes: a report on an up-to-date ledger never needs them.
+    from tray_app.adapters.block_seed import Seed
     from tray_app.adapters.bulk_read import RangeResult
+
+# Called with every counted response and reset just before a first scan's one write; what
+# it returns stores derived data in that write's transaction (adapters/block_seed.py).
+FirstWrite = Callable[[Mapping[str, Entry], Set[ResetNotice]], "Seed | None"]
 
 __all__ = ["Engine", "ScanResult", "ScanStats"]
 log = logging.getLogger(__name__)
@@ -64,6 +69,7 @@ class Engine:
         self.files: dict[str, FileRow] = {}  # read positions by path
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self.pending = Pending()
+        self.first_write: FirstWrite | None = None
         self._outside: set[str] | None = None
         if ledger is not None:
             # Older ledgers: learn each response's root by reading everything once.
@@ -161,7 +167,7 @@ class Engine:
             with bulk_read.no_cycle_collection():
                 self._read_bulk(todo.jobs, acc, persist)
                 if persist:
-                    self.flush()
+                    self.flush(self._seed())
         else:
             for job in todo.jobs:
                 path = job.path
@@ -227,7 +233,13 @@ class Engine:
         """Responses and read positions waiting to be written."""
         return self.pending.count()
 
-    def flush(self) -> None:
+    def _seed(self) -> Seed | None:
+        """`first_write` started, when everything counted waits in one write (a first scan)."""
+        if self.first_write is None or not self.counted.fresh or not self.pending.entries:
+            return None
+        return self.first_write(self.pending.entries, self.resets)
+
+    def flush(self, seed: Seed | None = None) -> None:
         """Write pending changes in one transaction: responses with their read positions.
 
         Positions and responses commit together, so after a crash the bytes behind the
@@ -235,12 +247,19 @@ class Engine:
         """
         p = self.pending
         ledger = self.ledger
-        if ledger is not None and p.count():
-            limit_notices.store(ledger, p.limits)  # before positions: a re-read keeps one
-            # Roots and responses in one transaction: whether the roots' rows may stay
-            # implicit (roots_ledger) is decided on what the ledger holds at that moment.
-            with ledger.writing():
-                roots_ledger.record(ledger, p.seen, p.entries.keys())
-                ledger.write(p.entries, p.files.values(), p.resets, p.projects, sorted(p.gone))
+        try:
+            if ledger is not None and p.count():
+                limit_notices.store(ledger, p.limits)  # before positions: a re-read keeps one
+                # Roots and responses in one transaction: whether the roots' rows may stay
+                # implicit (roots_ledger) is decided on what the ledger holds at that moment.
+                with ledger.writing():
+                    was_empty = seed is not None and not has_responses(ledger)
+                    roots_ledger.record(ledger, p.seen, p.entries.keys())
+                    ledger.write(p.entries, p.files.values(), p.resets, p.projects, sorted(p.gone))
+                    if seed is not None:
+                        seed.store(ledger, was_empty)
+        finally:
+            if seed is not None:
+                seed.close()
         self.counted.written()
         self.pending = Pending()

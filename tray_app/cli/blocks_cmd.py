@@ -86,7 +86,7 @@ def _lines(
 
 def cmd_blocks(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """5-hour blocks (and idle gaps), oldest first (`--order desc`: newest first)."""
-    data = load(args, env)
+    data = load(args, env, blocks=True)
     every, limit = _blocks(data, env)
     limit = _limit(every, limit, args, env)
     blocks = _in_window(every, data)

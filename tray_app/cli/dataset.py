@@ -233,8 +233,13 @@ def open_ledger(env: Environment, settings: Settings) -> Ledger:
     return ledger
 
 
-def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> Dataset:
-    """Read settings, bring the ledger up to date (or read files only) and filter by time."""
+def load(
+    args: argparse.Namespace, env: Environment, validate: bool = False, blocks: bool = False
+) -> Dataset:
+    """Read settings, bring the ledger up to date (or read files only) and filter by time.
+
+    With `blocks` (the report reads the block cache), a first scan builds the finished
+    blocks beside its write (adapters/block_seed.py)."""
     settings, problems = load_settings(env=env.env)
     for problem in problems:
         env.warn(f"config: {problem}")
@@ -251,6 +256,14 @@ def load(args: argparse.Namespace, env: Environment, validate: bool = False) -> 
     prices = load_price_table(settings.prices)
     ledger = None if getattr(args, "no_ledger", False) or validate else open_ledger(env, settings)
     engine = Engine(roots, ledger)
+    if blocks and ledger is not None and not getattr(args, "now", None):
+        from functools import partial
+
+        from tray_app.adapters import block_seed
+        from tray_app.adapters.block_cache import BlockCache
+
+        cache = BlockCache(ledger, prices, prices.cost, None, engine.root_ids)
+        engine.first_write = partial(block_seed.start, cache)
     result = engine.refresh(validate=validate)
     for warning in result.stats.warnings:
         env.warn(warning)

@@ -86,7 +86,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from tray_app.usage.burn import MIN_RATE_SPAN
     from tray_app.usage.limits import compute_limit
 
-    data = load(args, env)
+    data = load(args, env, blocks=True)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
     lo, hi = day_start.timestamp(), (day_start + timedelta(days=1)).timestamp()
     week_lo, now_hi = env.now - 7 * 86400, nextafter(env.now, inf)
