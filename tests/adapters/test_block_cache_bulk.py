@@ -100,3 +100,28 @@ def test_a_resume_reads_the_open_block_again_and_stores_only_new_blocks(tmp_path
         assert [e.key for e in again.responses()] == ["k3"]
     finally:
         ledger.close()
+
+
+def test_a_block_the_clock_ended_is_stored_and_a_late_line_in_it_drops_it(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "l.db")
+    try:
+        # Two blocks 6 h apart; at NOW (days later) the second has ended too.
+        ledger.write([Entry(f"k{i}", AT + i * 6 * 3600, "s", MODELS[0], 10, 10) for i in range(2)])
+        cache = BlockCache(ledger, PRICES, PRICES.cost)
+        first = cache.blocks(NOW, [])
+        assert first is not None and [b.totals.responses for b in first] == [1, 1]
+        assert [row[0] for row in _stored(ledger)] == [AT, AT + 6 * 3600]  # both stored
+        resumed = cache.builder([], NOW)
+        assert resumed is not None and resumed.responses() == []  # nothing read again
+        # A line written late, inside the stored second block: it is dropped and rebuilt.
+        ledger.write([Entry("late", AT + 6 * 3600 + 60, "s", MODELS[0], 5, 5)])
+        assert [row[0] for row in _stored(ledger)] == [AT]
+        again = cache.blocks(NOW, [])
+        assert again is not None and [b.totals.responses for b in again] == [1, 2]
+        # Before the clock has ended the block, it stays open (and is read again).
+        early = BlockCache(ledger, PRICES, PRICES.cost).blocks(AT + 6 * 3600 + 120, [])
+        assert early is not None and early[-1].is_active
+    finally:
+        ledger.close()

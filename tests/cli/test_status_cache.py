@@ -37,7 +37,8 @@ def test_cache_is_used_and_dropped_when_prices_change(tmp_path: Path) -> None:
     import sqlite3
 
     with sqlite3.connect(tmp_path / "l.db") as con:
-        assert con.execute("SELECT COUNT(*) FROM block_cache").fetchone()[0] == 4
+        # Five blocks a day apart: at `now` the clock has ended the last one too.
+        assert con.execute("SELECT COUNT(*) FROM block_cache").fetchone()[0] == 5
     cfg = tmp_path / "none.yaml"
     cfg.write_text("prices:\n  claude-opus-4-6: {input: 100, output: 100}\n")
     got = status(tmp_path, root, now)

@@ -99,3 +99,22 @@ def test_any_order_gives_the_from_scratch_blocks(
         now = T0.timestamp() + max(e[1] for e in evs) * 60 + 30
         expected = [b for b in build_blocks(list(deduper), now, cost, resets) if not b.is_gap]
         assert view(builder.blocks(now)) == view(expected)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(events, st.booleans(), st.lists(st.integers(0, 60 * 26), min_size=1, max_size=8))
+def test_settling_by_the_clock_changes_no_block(
+    evs: list[Event], forward: bool, clocks: list[int]
+) -> None:
+    """A block the clock has ended is closed early (the block cache stores it); whatever
+    arrives later, older lines included, the blocks stay the from-scratch ones."""
+    if forward:
+        evs = sorted(evs, key=lambda ev: ev[1])
+    builder = BlockBuilder(cost)
+    deduper, resets = Deduper(), list[ResetNotice]()
+    now = T0.timestamp() + max(e[1] for e in evs) * 60 + 30
+    for i, ev in enumerate(evs):
+        offer(builder, deduper, resets, ev)
+        builder.settle(T0.timestamp() + clocks[i % len(clocks)] * 60)
+        expected = [b for b in build_blocks(list(deduper), now, cost, resets) if not b.is_gap]
+        assert view(builder.blocks(now)) == view(expected)

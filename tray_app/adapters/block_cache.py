@@ -140,25 +140,29 @@ class BlockCache:
 
         None when the ledger cannot be written now (busy, full): count from the responses.
         """
-        builder = self.builder(resets)
+        builder = self.builder(resets, now)
         return None if builder is None else builder.blocks(now)
 
-    def builder(self, resets: Sequence[ResetNotice]) -> BlockBuilder | None:
+    def builder(
+        self, resets: Sequence[ResetNotice], now: float | None = None
+    ) -> BlockBuilder | None:
         """The block builder resumed from the cached blocks and fed every later response.
 
-        Its newly closed blocks are stored; it holds only the open block's responses.
-        None when the ledger cannot be written now (busy, full): count from the responses.
+        Its newly closed blocks are stored (with `now`, also an open block the clock has
+        ended: the next command need not read it again); it holds only the open block's
+        responses. None when the ledger cannot be written now (busy, full): count from
+        the responses.
         """
         try:
             # One write transaction (the ledger's guard): the cache and the responses after
             # it are read from one snapshot, and finished blocks are stored with them.
             with self.ledger.writing():
-                return self._resume(resets)
+                return self._resume(resets, now)
         except LedgerError as exc:
             log.warning("block cache not used: %s", exc)
             return None
 
-    def _resume(self, resets: Sequence[ResetNotice]) -> BlockBuilder:
+    def _resume(self, resets: Sequence[ResetNotice], now: float | None) -> BlockBuilder:
         from tray_app.usage.block_builder import BlockBuilder
 
         cached = self._cached()
@@ -169,15 +173,17 @@ class BlockCache:
             builder.feed(sorted((e for e in self.loaded if e.timestamp > since), key=_time))
         else:
             builder = BlockBuilder(self.price, resets, cached)
-            if self.exclude:
+            if self.exclude or cached:  # (a resume reads the open block: Entries at once)
                 self._stream(builder, since)
             else:
-                self._bulk(builder, since, first_build=not cached)
+                self._bulk(builder)
         if self.loaded is None:
             # The time index makes the next resume read only the open block's responses
             # (without it every restart scans and sorts the whole table: O(history)). Built
             # once, after the first build's sorted read (`_bulk` reads the open block by it).
             self.ledger.db.execute_sql(TIME_INDEX)
+        if now is not None:
+            builder.settle(now)
         self._store(builder.closed[len(cached) :])
         return builder
 
@@ -212,14 +218,15 @@ class BlockCache:
                 batch = map(make, rows)
                 builder.feed([e for e in batch if e.key not in exclude] if exclude else batch)
 
-    def _bulk(self, builder: BlockBuilder, since: float, first_build: bool) -> None:
-        """`_stream` without an Entry per response: `BlockBuilder.feed_rows` sums plain rows
-        and asks only the open block's responses as Entries (by the time index)."""
+    def _bulk(self, builder: BlockBuilder) -> None:
+        """A first build: `_stream` of every response without an Entry each.
+
+        `BlockBuilder.feed_rows` sums plain rows and asks only the open block's responses
+        as Entries (by the time index)."""
         db = self.ledger.db
-        # A first build reads every response: a scan and one sort beat the time index, which
-        # costs a lookup per row (the planner would take it when the rollup built it first).
-        table = "responses NOT INDEXED" if first_build else "responses"
-        sql = f"SELECT {ROW_COLUMNS} FROM {table} WHERE ts > ? AND ts < ? ORDER BY ts"
+        # Every response: a scan and one sort beat the time index, which costs a lookup per
+        # row (the planner would take it when the rollup built it first).
+        sql = f"SELECT {ROW_COLUMNS} FROM responses NOT INDEXED ORDER BY ts"
 
         def held(first: float, count: int) -> list[Entry]:
             db.execute_sql(TIME_INDEX)  # (the next resume needs it too)
@@ -231,7 +238,7 @@ class BlockCache:
         gc.disable()
         try:
             with translated(self.ledger.path):
-                cursor = db.execute_sql(sql, (since, math.inf))
+                cursor = db.execute_sql(sql)
                 rows = chain.from_iterable(iter(lambda: cursor.fetchmany(BATCH), []))
                 builder.feed_rows(rows, self.usd, held)
         finally:

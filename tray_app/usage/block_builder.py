@@ -138,6 +138,27 @@ class BlockBuilder:
         """The open block is final: a newer response opened the next one."""
         self._finish(self._block(self._end, self._official, False))
 
+    def settle(self, now: float) -> None:
+        """Close the open block if no response from `now` on could join it.
+
+        What `_push` of a response at `now` would do before opening the next block. A
+        response or notice older than `now` written later lands in a closed block, which
+        the caller rewinds (and the ledger drops from its cache) as for any closed block.
+        """
+        if not self._members:
+            return
+        end, official = self._end, self._official
+        for notice in self._notices[self._pending :]:  # `_weigh(now)`, on trial
+            if notice.timestamp >= now:
+                break
+            if applies(notice, self._start, end):
+                end, official = notice.resets_at, True
+        if ends_before(now, self._start, end, self._last, official):
+            # Only the notices before its end are weighed (no later one can end it): those
+            # after are the next block's, whose first response may be older than `now`.
+            self._weigh(end)
+            self._close()
+
     def _finish(self, block: Block) -> None:
         self.closed.append(block)
         self.after = block.end
