@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from tray_app.adapters.block_cache import BlockCache
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.prices import load_price_table
 from tray_app.usage.model import Entry, ResetNotice
+from tray_app.usage.reports import totals_of
 
 PRICES = load_price_table()
 MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "mystery-9")  # the last one has no price
@@ -125,3 +127,35 @@ def test_a_block_the_clock_ended_is_stored_and_a_late_line_in_it_drops_it(
         assert early is not None and early[-1].is_active
     finally:
         ledger.close()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The window ends at the open block's first response, or inside it at one (the end is
+# exclusive).
+@example([(0, 5, 5, 0, "", None), (600, 7, 7, 1, "", None)], 0, 600)
+@example([(0, 5, 5, 0, "", None), (600, 7, 7, 1, "", None), (620, 1, 1, 2, "", None)], 610, 10)
+@given(responses, st.integers(-60, 60 * 21), st.integers(0, 60 * 22))
+def test_a_window_after_blocks_equals_a_count_of_its_responses(
+    given_rows: list[tuple[int, int, int, int, str, float | None]], lo_min: int, span: int
+) -> None:
+    # The open block's responses come from memory, the rest from whole blocks and SQL.
+    entries = [
+        Entry(f"k{n:02d}", AT + m * 60, "s", MODELS[model], inp, out, 0, 0, inp // 2, 0, "",
+              "", cu)
+        for n, (m, inp, out, model, _, cu) in enumerate(given_rows)
+    ]  # fmt: skip
+    lo, hi = AT + lo_min * 60, AT + (lo_min + span) * 60
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = Ledger.open(Path(tmp) / "l.db")
+        try:
+            ledger.write(entries)
+            cache = BlockCache(ledger, PRICES, PRICES.cost)
+            # A clock just after the newest response: its block is (nearly always) open.
+            blocks = cache.blocks(max(e.timestamp for e in entries) + 1, [])
+            assert blocks is not None
+            got = cache.window(blocks, lo, hi)
+        finally:
+            ledger.close()
+    want = totals_of([e for e in entries if lo <= e.timestamp < hi], PRICES.cost)
+    assert replace(got, cost_usd=0.0) == replace(want, cost_usd=0.0)
+    assert abs(got.cost_usd - want.cost_usd) < 1e-6

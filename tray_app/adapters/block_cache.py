@@ -108,6 +108,7 @@ class BlockCache:
         # The cache holds one set of roots' blocks: other roots (or prices) empty it.
         self.fingerprint = price_fingerprint(prices, roots)
         self.exclude = exclude  # responses of other roots (adapters/roots_ledger.py)
+        self._held: list[Entry] = []
 
     def _between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
         found = self.ledger.entries_between(lo, hi, after)
@@ -141,7 +142,10 @@ class BlockCache:
         None when the ledger cannot be written now (busy, full): count from the responses.
         """
         builder = self.builder(resets, now)
-        return None if builder is None else builder.blocks(now)
+        if builder is None:
+            return None
+        self._held = builder.responses()  # the open block's: `window` takes them from here
+        return builder.blocks(now)
 
     def builder(
         self, resets: Sequence[ResetNotice], now: float | None = None
@@ -246,7 +250,16 @@ class BlockCache:
                 gc.enable()
 
     def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
-        """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL."""
+        """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL;
+        after `blocks`, the open block's responses (all from its first on) from memory."""
+        held = self._held
+        first = min((e.timestamp for e in held), default=math.inf)
+        if hi <= first:
+            return self._window(blocks, lo, hi)
+        mine = totals_of((e for e in held if lo <= e.timestamp < hi), self.cost_of)
+        return mine if lo >= first else sum_totals([self._window(blocks, lo, first), mine])
+
+    def _window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
         inside = [b for b in blocks if b.start >= lo and b.end <= hi]
         if not inside:
             return totals_of(self._between(lo, hi), self.cost_of)
