@@ -37,6 +37,21 @@ responses = st.lists(
 notices = st.lists(st.tuples(st.integers(0, 60 * 20), st.integers(1, 400)), max_size=3)
 
 
+def entries_of(given_rows: list[tuple[int, int, int, int, str, float | None]]) -> list[Entry]:
+    """The responses of a drawn `responses` list (keys in order: k00, k01, ...)."""
+    return [
+        Entry(f"k{n:02d}", AT + m * 60, "s", MODELS[model], inp, out, inp // 5, 0, inp // 2,
+              0, speed, "", cu)
+        for n, (m, inp, out, model, speed, cu) in enumerate(given_rows)
+    ]  # fmt: skip
+
+
+def resets_of(given_notices: list[tuple[int, int]]) -> list[ResetNotice]:
+    """The reset notices of a drawn `notices` list, by time."""
+    return sorted((ResetNotice(AT + m * 60 + 7, AT + m * 60 + d * 60) for m, d in given_notices),
+                  key=lambda r: r.timestamp)  # fmt: skip
+
+
 def _stored(ledger: Ledger) -> list[tuple[Any, ...]]:
     db: Any = ledger.db  # peewee ships no type hints
     return list(db.execute_sql("SELECT * FROM block_cache ORDER BY start"))
@@ -68,13 +83,7 @@ def test_the_bulk_build_stores_what_the_entry_build_stores(
     given_notices: list[tuple[int, int]],
     indexed: bool,
 ) -> None:
-    entries = [
-        Entry(f"k{n:02d}", AT + m * 60, "s", MODELS[model], inp, out, inp // 5, 0, inp // 2,
-              0, speed, "", cu)
-        for n, (m, inp, out, model, speed, cu) in enumerate(given_rows)
-    ]  # fmt: skip
-    resets = sorted((ResetNotice(AT + m * 60 + 7, AT + m * 60 + d * 60) for m, d in given_notices),
-                    key=lambda r: r.timestamp)  # fmt: skip
+    entries, resets = entries_of(given_rows), resets_of(given_notices)
     with tempfile.TemporaryDirectory() as tmp:
         bulk_path = Path(tmp) / "bulk.db"
         if indexed:  # the rollup made the time index first: the first build still scans
@@ -139,11 +148,7 @@ def test_a_window_after_blocks_equals_a_count_of_its_responses(
     given_rows: list[tuple[int, int, int, int, str, float | None]], lo_min: int, span: int
 ) -> None:
     # The open block's responses come from memory, the rest from whole blocks and SQL.
-    entries = [
-        Entry(f"k{n:02d}", AT + m * 60, "s", MODELS[model], inp, out, 0, 0, inp // 2, 0, "",
-              "", cu)
-        for n, (m, inp, out, model, _, cu) in enumerate(given_rows)
-    ]  # fmt: skip
+    entries = entries_of(given_rows)
     lo, hi = AT + lo_min * 60, AT + (lo_min + span) * 60
     with tempfile.TemporaryDirectory() as tmp:
         ledger = Ledger.open(Path(tmp) / "l.db")

@@ -17,12 +17,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from tests.adapters.test_block_cache_bulk import (
-    AT,
     MODELS,
     NOW,
     PRICES,
     _stored,
+    entries_of,
     notices,
+    resets_of,
     responses,
 )
 from tests.builders import T0, assistant, write_jsonl
@@ -53,13 +54,7 @@ def test_seeded_blocks_are_the_first_builds(
     given_rows: list[tuple[int, int, int, int, str, float | None]],
     given_notices: list[tuple[int, int]],
 ) -> None:
-    entries = [
-        Entry(f"k{n:02d}", AT + m * 60, "s", MODELS[model], inp, out, inp // 5, 0, inp // 2,
-              0, speed, "", cu)
-        for n, (m, inp, out, model, speed, cu) in enumerate(given_rows)
-    ]  # fmt: skip
-    resets = sorted((ResetNotice(AT + m * 60 + 7, AT + m * 60 + d * 60) for m, d in given_notices),
-                    key=lambda r: r.timestamp)  # fmt: skip
+    entries, resets = entries_of(given_rows), resets_of(given_notices)
     with tempfile.TemporaryDirectory() as tmp:
         seeded = Ledger.open(Path(tmp) / "seeded.db")
         built = Ledger.open(Path(tmp) / "built.db")
@@ -183,7 +178,7 @@ def test_a_later_write_or_one_in_parts_starts_no_child(
     _data(tmp_path / "projects")
     started: list[int] = []
     engine, _ = _engine(tmp_path / "projects", tmp_path / "l.db")
-    engine.first_write = lambda entries, resets: started.append(len(entries))  # type: ignore[func-returns-value]
+    engine.first_write = lambda entries, resets: started.append(len(entries))
     monkeypatch.setattr(scanner, "FLUSH_ENTRIES", 1)  # written range by range
     monkeypatch.setattr(bulk_read, "RANGE_BYTES", 1)
     engine.refresh()
