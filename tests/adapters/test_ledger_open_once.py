@@ -1,4 +1,5 @@
-"""Opening a ledger builds its peewee model classes once and probes every declared column."""
+"""Opening a ledger builds no peewee model class (tables are probed by their declared
+columns); the models are built once, on first use, on the ledger's own connection."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import pytest
 
 from tray_app.adapters import ledger_schema
 from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_db import LedgerDb
 from tray_app.adapters.ledger_errors import LedgerError
 
 
-def test_one_open_builds_the_model_classes_once(
+def test_an_open_builds_no_model_class_and_a_first_use_builds_them_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    Ledger.open(tmp_path / "l.db").close()  # created
+    Ledger.open(tmp_path / "l.db").close()  # created: the models made its tables
     built: list[object] = []
     real = ledger_schema._models
 
@@ -26,11 +28,23 @@ def test_one_open_builds_the_model_classes_once(
     monkeypatch.setattr(ledger_schema, "_models", counting)
     ledger = Ledger.open(tmp_path / "l.db")
     try:
-        assert len(built) == 1  # init_schema, the probe and Ledger share one set
-        assert ledger_schema.models_for(ledger.db) is ledger.m
-        assert ledger.m["response"]._meta.database is ledger.db
+        assert built == []  # opened and probed without them
+        models = ledger.m
+        assert len(built) == 1 and ledger.m is models
+        assert models["response"]._meta.database is ledger.db.peewee()
+        ledger.name_session("s1", "named through a model")
+        assert ledger.sessions()["s1"].name == "named through a model"
     finally:
         ledger.close()
+
+
+def test_the_declared_columns_are_the_models_columns() -> None:
+    models = ledger_schema.models_for(LedgerDb(":memory:").peewee())
+    declared = {
+        m._meta.table_name: tuple(f.column_name for f in m._meta.sorted_fields)
+        for m in models.values()
+    }
+    assert declared == ledger_schema.TABLES
 
 
 def test_a_missing_declared_column_still_fails_the_open_probe(tmp_path: Path) -> None:

@@ -17,10 +17,9 @@ from pathlib import Path
 from sys import intern
 from typing import Any, NamedTuple
 
-import peewee as pw
-
 from tray_app.adapters import write_mark
 from tray_app.adapters.ledger_connect import loaded_path, stored_path
+from tray_app.adapters.ledger_db import LedgerDb
 from tray_app.adapters.ledger_errors import LedgerError, LedgerIOError, LedgerReadOnly, translated
 from tray_app.adapters.ledger_file import Kind, identify
 from tray_app.adapters.ledger_open import open_db, prepare
@@ -82,11 +81,10 @@ UPSERT_SQL = 'INSERT INTO responses ({}) VALUES ({}) ON CONFLICT ("key") DO UPDA
 class Ledger:
     """One SQLite file; all writes go through `write` in a single transaction."""
 
-    def __init__(self, path: Path, db: pw.SqliteDatabase, readonly: bool = False) -> None:
+    def __init__(self, path: Path, db: LedgerDb, readonly: bool = False) -> None:
         self.path = path
         self.db = db
         self.readonly = readonly  # an in-memory copy: changes last for this run only
-        self.m = models_for(db)
         self.recovered_to: Path | None = None  # set when a damaged file was moved aside
         self.salvaged: Salvaged | None = None
         self.notes: list[str] = []  # what the user should be told about this open
@@ -96,6 +94,11 @@ class Ledger:
             "VALUES (?, '', '', '', ?) ON CONFLICT (session_id) DO UPDATE SET "
             "project_path = excluded.project_path WHERE sessions.project_path = ''"
         )
+
+    @property
+    def m(self) -> dict[str, Any]:
+        """The ledger's peewee models, bound to its connection (built on first use)."""
+        return models_for(self.db.peewee())
 
     @classmethod
     def open(cls, path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> Ledger:
@@ -129,7 +132,7 @@ class Ledger:
         self._identity = self._stat_identity()
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[pw.SqliteDatabase]:
+    def writing(self) -> Iterator[LedgerDb]:
         """One write transaction for code beside this class (e.g. roots_ledger): the write
         lock taken up front (so the busy timeout applies), failures as `LedgerError`, and
         never into a file another process moved aside."""
@@ -262,7 +265,11 @@ class Ledger:
                         # In the dict's order: walking 100K responses in key order
                         # (scattered in memory) took ten times as long.
                         changed.append(min(map(itemgetter(1), latest.values())))
-                    cursor.execute("DELETE FROM block_cache WHERE end >= ?", (min(changed),))
+                    # `last` too: a notice can end a block before its opening response.
+                    since = min(changed)
+                    cursor.execute(
+                        "DELETE FROM block_cache WHERE end >= ? OR last >= ?", (since, since)
+                    )
                 write_mark.stamp(self)  # live views elsewhere: someone counted
 
     def name_session(

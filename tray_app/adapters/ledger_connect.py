@@ -6,8 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-import peewee as pw
-
+from tray_app.adapters.ledger_db import LedgerDb
 from tray_app.adapters.ledger_errors import classify
 from tray_app.adapters.ledger_file import ro_uri
 from tray_app.adapters.ledger_in_use import TrackedConnection
@@ -27,8 +26,8 @@ def loaded_path(value: str | bytes) -> str:
     return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
-def connect(path: Path, busy_ms: int) -> pw.SqliteDatabase:
-    db = pw.SqliteDatabase(
+def connect(path: Path, busy_ms: int) -> LedgerDb:
+    db = LedgerDb(
         str(path),
         pragmas={"journal_mode": "wal", "synchronous": "normal", "busy_timeout": busy_ms},
         timeout=busy_ms / 1000,
@@ -53,9 +52,9 @@ def read_only_place(path: Path) -> str | None:
     return None
 
 
-def memory_copy(path: Path) -> pw.SqliteDatabase:
+def memory_copy(path: Path) -> LedgerDb:
     """The ledger copied into memory: reports run unchanged, nothing reaches the disk."""
-    db = pw.SqliteDatabase(":memory:", check_same_thread=False)
+    db = LedgerDb(":memory:", check_same_thread=False)
     db.connect()
     failure: sqlite3.Error | None = None
     for immutable in (False, True):  # immutable: read-only media without a -shm file

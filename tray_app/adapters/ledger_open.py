@@ -7,10 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import peewee as pw
-
 from tray_app.adapters import ledger_recovery as recovery
 from tray_app.adapters.ledger_connect import connect, memory_copy, read_only_place
+from tray_app.adapters.ledger_db import LedgerDb
 from tray_app.adapters.ledger_errors import (
     SQLITE_CANTOPEN,
     SQLITE_PERM,
@@ -33,14 +32,14 @@ log = logging.getLogger(__name__)
 class Opened:
     """A connected ledger database and what the user should be told about it."""
 
-    db: pw.SqliteDatabase
+    db: LedgerDb
     readonly: bool = False  # an in-memory copy: changes last for this run only
     notes: list[str] = field(default_factory=list)
     aside: Path | None = None  # where a damaged file was moved
     salvaged: Salvaged | None = None
 
 
-def prepare(db: pw.SqliteDatabase) -> None:
+def prepare(db: LedgerDb) -> None:
     """Create what is missing, then read a page of each table (fails fast on garbage)."""
     recovery.init_schema(db)
     recovery.probe_tables(db)
@@ -66,7 +65,7 @@ def open_db(path: Path, busy_ms: int) -> Opened:
     why = read_only_place(path) if kind is not Kind.DAMAGED else None
     if why:
         return _read_only(path, why, notes)
-    db: pw.SqliteDatabase | None = None
+    db: LedgerDb | None = None
     try:
         if kind is Kind.DAMAGED:
             raise LedgerCorrupt("its SQLite header is gone")

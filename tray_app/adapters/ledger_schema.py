@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import peewee as pw
+if TYPE_CHECKING:
+    import peewee as pw
+
+
+# Every table's declared columns, as the models below declare them (a test keeps the two
+# equal): opening a ledger creates what is missing and probes these columns without
+# building the model classes or importing peewee (adapters/ledger_db.py).
+TABLES: dict[str, tuple[str, ...]] = {
+    "responses": ("key", "ts", "session_id", "model", "input", "output", "cache_5m",
+                  "cache_1h", "cache_read", "web_search", "speed", "geo", "cost_usd",
+                  "sidechain", "message_id", "request_id"),
+    "files": ("path", "device", "inode", "size", "offset", "lines", "mtime_ns"),
+    "sessions": ("session_id", "name", "tags", "description", "project_path"),
+    "resets": ("ts", "resets_at"),
+    "alerts": ("block_start", "kind", "fired_at"),
+    "meta": ("key", "value"),
+    "block_cache": ("start", "end", "first", "last", "official", "input", "output",
+                    "cache_creation", "cache_read", "cost_usd", "responses"),
+    "model_history": ("id", "ts", "kind", "old", "new", "reason", "until", "source"),
+    "response_roots": ("root", "key"),
+}  # fmt: skip
 
 
 def models_for(db: pw.Database) -> dict[str, Any]:
@@ -19,6 +39,8 @@ def models_for(db: pw.Database) -> dict[str, Any]:
 
 
 def _models(db: pw.Database) -> dict[str, Any]:
+    import peewee as pw  # here: only creating tables and model writes need it
+
     class Base(pw.Model):
         class Meta:
             database = db

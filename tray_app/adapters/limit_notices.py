@@ -9,10 +9,9 @@ once, so without this a weekly message would be forgotten by the next run.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
-
-import peewee as pw
 
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerError
@@ -35,7 +34,7 @@ def load(ledger: Ledger) -> set[ResetNotice]:
     """Every stored notice; none when the table does not exist yet (or cannot be read)."""
     try:
         rows = _db(ledger).execute_sql("SELECT ts, resets_at, name FROM limit_notices").fetchall()
-    except pw.DatabaseError:
+    except sqlite3.DatabaseError:
         return set()  # no such table yet: nothing stored
     return {
         ResetNotice(float(ts), float(at), name)
