@@ -141,11 +141,17 @@ def test_a_block_the_clock_ended_is_stored_and_a_late_line_in_it_drops_it(
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # The window ends at the open block's first response, or inside it at one (the end is
 # exclusive).
-@example([(0, 5, 5, 0, "", None), (600, 7, 7, 1, "", None)], 0, 600)
-@example([(0, 5, 5, 0, "", None), (600, 7, 7, 1, "", None), (620, 1, 1, 2, "", None)], 610, 10)
-@given(responses, st.integers(-60, 60 * 21), st.integers(0, 60 * 22))
+@example([(0, 5, 5, 0, "", None), (600, 7, 7, 1, "", None)], [], 0, 600)
+@example([(0, 5, 5, 0, "", None), (600, 7, 7, 1, "", None), (620, 1, 1, 2, "", None)], [], 610, 10)
+# A notice splits three responses of one time: the open block's first is not the first
+# response of its time (the closed block before it has one too).
+@example([(2, 5, 5, 0, "", None)] * 3, [(0, 1)], 0, 10)
+@given(responses, notices, st.integers(-60, 60 * 21), st.integers(0, 60 * 22))
 def test_a_window_after_blocks_equals_a_count_of_its_responses(
-    given_rows: list[tuple[int, int, int, int, str, float | None]], lo_min: int, span: int
+    given_rows: list[tuple[int, int, int, int, str, float | None]],
+    given_notices: list[tuple[int, int]],
+    lo_min: int,
+    span: int,
 ) -> None:
     # The open block's responses come from memory, the rest from whole blocks and SQL.
     entries = entries_of(given_rows)
@@ -156,7 +162,7 @@ def test_a_window_after_blocks_equals_a_count_of_its_responses(
             ledger.write(entries)
             cache = BlockCache(ledger, PRICES, PRICES.cost)
             # A clock just after the newest response: its block is (nearly always) open.
-            blocks = cache.blocks(max(e.timestamp for e in entries) + 1, [])
+            blocks = cache.blocks(max(e.timestamp for e in entries) + 1, resets_of(given_notices))
             assert blocks is not None
             got = cache.window(blocks, lo, hi)
         finally:

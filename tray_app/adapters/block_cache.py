@@ -144,7 +144,13 @@ class BlockCache:
         builder = self.builder(resets, now)
         if builder is None:
             return None
-        self._held = builder.responses()  # the open block's: `window` takes them from here
+        # The open block's responses: `window` takes them from here when every earlier
+        # response is older than its first one (not so when a notice split one time).
+        closed = builder.closed
+        split = closed and builder.open_first is not None and (
+            (closed[-1].last_activity or -math.inf) >= builder.open_first
+        )  # fmt: skip
+        self._held = [] if split else builder.responses()
         return builder.blocks(now)
 
     def builder(
@@ -168,6 +174,7 @@ class BlockCache:
 
     def _resume(self, resets: Sequence[ResetNotice], now: float | None) -> BlockBuilder:
         from tray_app.usage.block_builder import BlockBuilder
+        from tray_app.usage.block_model import storable
 
         cached = self._cached()
         last = cached[-1].last_activity if cached else None
@@ -188,7 +195,8 @@ class BlockCache:
             self.ledger.db.execute_sql(TIME_INDEX)
         if now is not None:
             builder.settle(now)
-        self._store(builder.closed[len(cached) :])
+        fresh = builder.closed[len(cached) :]
+        self._store(fresh[: storable(fresh, builder.open_first)])
         return builder
 
     def _store(self, fresh: Sequence[Block]) -> None:
@@ -260,13 +268,28 @@ class BlockCache:
         return mine if lo >= first else sum_totals([self._window(blocks, lo, first), mine])
 
     def _window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
-        inside = [b for b in blocks if b.start >= lo and b.end <= hi]
-        if not inside:
+        # Blocks hold consecutive runs of responses in time order: the run of those whose
+        # responses all lie in [lo, hi) counts whole, the responses before and after it
+        # are read. A run edge where two blocks share a time (a reset notice split one
+        # time, or ended a block before its opening response) moves inwards.
+        span = [(b.first_activity, b.last_activity) for b in blocks]
+        inside = [k for k, (f, t) in enumerate(span) if f is not None and t is not None
+                  and f >= lo and t < hi]  # fmt: skip
+        i, j = (inside[0], inside[-1]) if inside else (1, 0)
+        while i <= j and i > 0 and _at_or_after(span[i - 1][1], span[i][0]):
+            i += 1
+        while j >= i and j + 1 < len(span) and _at_or_after(span[j][1], span[j + 1][0]):
+            j -= 1
+        if i > j:
             return totals_of(self._between(lo, hi), self.cost_of)
-        # Whole blocks count as they are; the responses before the first and after the
-        # last member of the last one (its end may hold a response: the rule is strict >).
-        head = self._between(lo, inside[0].start)
-        last = inside[-1].last_activity or inside[-1].end
+        first, last = span[i][0], span[j][1]
+        assert first is not None and last is not None
+        head = self._between(lo, first)
         tail = self._between(last, hi, after=True)
-        parts = [b.totals for b in inside]
+        parts = [b.totals for b in blocks[i : j + 1]]
         return sum_totals([*parts, totals_of(head, self.cost_of), totals_of(tail, self.cost_of)])
+
+
+def _at_or_after(last: float | None, first: float | None) -> bool:
+    """Whether a block's newest response is as late as the next one's first."""
+    return last is not None and first is not None and last >= first

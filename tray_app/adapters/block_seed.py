@@ -44,6 +44,7 @@ def finished_blocks(
 ) -> list[Block]:
     """The closed blocks of these responses: what the cache's first build stores."""
     from tray_app.usage.block_builder import BlockBuilder
+    from tray_app.usage.block_model import storable
 
     ordered = sorted(entries, key=_by_time)
     builder = BlockBuilder(cache.price, resets)
@@ -52,7 +53,7 @@ def finished_blocks(
         return ordered[len(ordered) - count :]
 
     builder.feed_rows(map(_row, ordered), cache.usd, held)
-    return builder.closed
+    return builder.closed[: storable(builder.closed, builder.open_first)]
 
 
 class Seed:

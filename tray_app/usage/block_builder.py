@@ -287,6 +287,11 @@ class BlockBuilder:
         current = self.open_block(now)
         return [*shown, current] if current is not None else list(shown)
 
+    @property
+    def open_first(self) -> float | None:
+        """The time of the open block's first response (None without an open block)."""
+        return self._first if self._members else None
+
     def responses(self) -> list[Entry]:
         """The open block's responses (the only ones held)."""
         return [m[0] for m in self._members.values()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from tray_app.usage.burn import BurnRate, Projection, burn_rate, project
@@ -94,6 +94,23 @@ def notice_order(notice: ResetNotice) -> tuple[float, float]:
     """Notices written at one time are weighed earliest reset first, so the latest one
     ends the block whatever order they were read in (docs/counting-rules.md)."""
     return (notice.timestamp, notice.resets_at)
+
+
+def storable(closed: Sequence[Block], next_first: float | None) -> int:
+    """How many of `closed` (in order) a cache may keep, given the next response's time.
+
+    A resume reads the responses after the last kept block's newest one. Responses of one
+    time can fall in two blocks (a reset notice weighed between them ends the first), so a
+    block whose newest response is as late as the next block's first is not kept, nor any
+    block after it: the resume reads them all again.
+    """
+    if not closed:
+        return 0
+    nexts = [*(b.first_activity for b in closed[1:]), next_first]
+    for i, (b, nxt) in enumerate(zip(closed, nexts, strict=True)):
+        if nxt is not None and b.last_activity is not None and nxt <= b.last_activity:
+            return i
+    return len(closed)
 
 
 def active_at(b: Block, now: float) -> bool:
