@@ -41,22 +41,9 @@ CostFn = Callable[[Entry], "float | None"]
 class BlockBuilder:
     """Closed blocks plus the open one, kept current one response at a time."""
 
-    __slots__ = (
-        "_end",
-        "_first",
-        "_last",
-        "_members",
-        "_notices",
-        "_official",
-        "_pending",
-        "_per_model",
-        "_seq",
-        "_start",
-        "_total",
-        "after",
-        "closed",
-        "cost_of",
-    )  # fmt: skip
+    __slots__ = ("_end", "_first", "_last", "_members", "_notices", "_official",
+                 "_pending", "_per_model", "_seq", "_start", "_total", "after", "closed",
+                 "cost_of")  # fmt: skip
 
     def __init__(
         self,
@@ -145,12 +132,11 @@ class BlockBuilder:
         response or notice older than `now` written later lands in a closed block, which
         the caller rewinds (and the ledger drops from its cache) as for any closed block.
         """
-        if not self._members:
-            return
+        pending = self._notices[self._pending :]
+        if not self._members or (pending and pending[-1].timestamp >= now):
+            return  # (a notice from the clock's future: the block stays open, as the rule has it)
         end, official = self._end, self._official
-        for notice in self._notices[self._pending :]:  # `_weigh(now)`, on trial
-            if notice.timestamp >= now:
-                break
+        for notice in pending:  # `_weigh(now)`, on trial
             if applies(notice, self._start, end):
                 end, official = notice.resets_at, True
         if ends_before(now, self._start, end, self._last, official):
