@@ -266,10 +266,8 @@ class Ledger:
                         # (scattered in memory) took ten times as long.
                         changed.append(min(map(itemgetter(1), latest.values())))
                     # `last` too: a notice can end a block before its opening response.
-                    since = min(changed)
-                    cursor.execute(
-                        "DELETE FROM block_cache WHERE end >= ? OR last >= ?", (since, since)
-                    )
+                    drop = "DELETE FROM block_cache WHERE end >= :t OR last >= :t"
+                    cursor.execute(drop, {"t": min(changed)})
                 write_mark.stamp(self)  # live views elsewhere: someone counted
 
     def name_session(

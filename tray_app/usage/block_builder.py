@@ -126,23 +126,17 @@ class BlockBuilder:
         self._finish(self._block(self._end, self._official, False))
 
     def settle(self, now: float) -> None:
-        """Close the open block if no response from `now` on could join it.
-
-        What `_push` of a response at `now` would do before opening the next block. A
-        response or notice older than `now` written later lands in a closed block, which
-        the caller rewinds (and the ledger drops from its cache) as for any closed block.
-        """
+        """Close the open block if no response from `now` on could join it (what `_push`
+        of one at `now` does; anything older written later is Stale, as for any closed block)."""
         pending = self._notices[self._pending :]
         if not self._members or (pending and pending[-1].timestamp >= now):
             return  # (a notice from the clock's future: the block stays open, as the rule has it)
-        end, official = self._end, self._official
-        for notice in pending:  # `_weigh(now)`, on trial
-            if applies(notice, self._start, end):
-                end, official = notice.resets_at, True
-        if ends_before(now, self._start, end, self._last, official):
-            # Only the notices before its end are weighed (no later one can end it): those
-            # after are the next block's, whose first response may be older than `now`.
-            self._weigh(end)
+        block = self.open_block(now)  # every pending notice weighed, on trial
+        assert block is not None
+        if ends_before(now, self._start, block.end, self._last, block.official_reset):
+            # Only the notices before its end are weighed: those after are the next block's,
+            # whose first response may be older than `now`.
+            self._weigh(block.end)
             self._close()
 
     def _finish(self, block: Block) -> None:
