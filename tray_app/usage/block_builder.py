@@ -113,7 +113,9 @@ class BlockBuilder:
             if seq < 0:
                 held = self._members.get(entry.key)
                 # A larger copy keeps its response's place: equal times keep arrival order.
-                seq = held[2] if held is not None else self._next()
+                if held is None:
+                    self._seq += 1
+                seq = held[2] if held is not None else self._seq
             self._members[entry.key] = (entry, cost, seq)
         self._total.add(entry, cost, sign)
         acc = self._per_model.get(entry.model)
@@ -134,8 +136,7 @@ class BlockBuilder:
         block = self.open_block(now)  # every pending notice weighed, on trial
         assert block is not None
         if ends_before(now, self._start, block.end, self._last, block.official_reset):
-            # Only the notices before its end are weighed: those after are the next block's,
-            # whose first response may be older than `now`.
+            # Notices after its end stay for the next block (its first may be older than now).
             self._weigh(block.end)
             self._close()
 
@@ -284,10 +285,6 @@ class BlockBuilder:
         """The price an open-block response was counted at (priced again when unknown)."""
         got = self._members.get(entry.key)
         return got[1] if got is not None and got[0] == entry else self.cost_of(entry)
-
-    def _next(self) -> int:
-        self._seq += 1
-        return self._seq
 
     @property
     def _floor(self) -> float:
