@@ -172,6 +172,23 @@ def test_a_failed_child_leaves_the_write_and_the_cache_as_before(
     assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM block_cache") == 0
 
 
+def test_blocks_that_fail_to_store_leave_the_responses_written(
+    tmp_path: Path, bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _data(tmp_path / "projects")
+
+    def broken(self: BlockCache, closed: object) -> None:
+        self.ledger.db.execute_sql("INSERT INTO meta VALUES ('half-stored', '1')")
+        raise TypeError("a bug in the block code")
+
+    monkeypatch.setattr(BlockCache, "store_seeded", broken)
+    engine, _ = _engine(tmp_path / "projects", tmp_path / "l.db")
+    engine.refresh()
+    assert _no_children()
+    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM responses") == 7
+    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM meta WHERE key = 'half-stored'") == 0
+
+
 def test_a_later_write_or_one_in_parts_starts_no_child(
     tmp_path: Path, bulk: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Set
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.usage.model import Entry, ResetNotice
 
 if TYPE_CHECKING:
@@ -71,7 +71,14 @@ class Seed:
         blocks = self._collect()
         if blocks is None or not was_empty or set(ledger.load_resets()) != self.resets:
             return False
-        self.cache.store_seeded(blocks)
+        try:
+            with ledger.writing():  # a savepoint: if this fails, the responses still go in
+                self.cache.store_seeded(blocks)
+        except LedgerError:
+            raise  # the file itself (full, gone): the whole write fails, as it would have
+        except Exception as exc:  # (a cache the next command builds from the ledger instead)
+            log.warning("first-scan blocks not stored: %r", exc)
+            return False
         return True
 
     def _collect(self) -> list[Block] | None:
