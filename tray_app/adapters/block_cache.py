@@ -108,7 +108,8 @@ class BlockCache:
         # The cache holds one set of roots' blocks: other roots (or prices) empty it.
         self.fingerprint = price_fingerprint(prices, roots)
         self.exclude = exclude  # responses of other roots (adapters/roots_ledger.py)
-        self._held: list[Entry] = []
+        # After `blocks`: the open block's first time and responses (all from that time on).
+        self._held: tuple[float, list[Entry]] | None = None
 
     def _between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
         found = self.ledger.entries_between(lo, hi, after)
@@ -141,16 +142,15 @@ class BlockCache:
 
         None when the ledger cannot be written now (busy, full): count from the responses.
         """
+        from tray_app.usage.block_model import runs_into
+
         builder = self.builder(resets, now)
         if builder is None:
             return None
-        # The open block's responses: `window` takes them from here when every earlier
-        # response is older than its first one (not so when a notice split one time).
-        closed = builder.closed
-        split = closed and builder.open_first is not None and (
-            (closed[-1].last_activity or -math.inf) >= builder.open_first
-        )  # fmt: skip
-        self._held = [] if split else builder.responses()
+        first, closed = builder.open_first, builder.closed
+        # `window` takes the open block from here, unless a closed block shares its time.
+        shared = closed and runs_into(closed[-1].last_activity, first)
+        self._held = None if first is None or shared else (first, builder.responses())
         return builder.blocks(now)
 
     def builder(
@@ -260,14 +260,15 @@ class BlockCache:
     def window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
         """Totals of responses with lo <= ts < hi: whole blocks plus the edges, from SQL;
         after `blocks`, the open block's responses (all from its first on) from memory."""
-        held = self._held
-        first = min((e.timestamp for e in held), default=math.inf)
-        if hi <= first:
+        if self._held is None or hi <= self._held[0]:
             return self._window(blocks, lo, hi)
+        first, held = self._held
         mine = totals_of((e for e in held if lo <= e.timestamp < hi), self.cost_of)
         return mine if lo >= first else sum_totals([self._window(blocks, lo, first), mine])
 
     def _window(self, blocks: Sequence[Block], lo: float, hi: float) -> Totals:
+        from tray_app.usage.block_model import runs_into
+
         # Blocks hold consecutive runs of responses in time order: the run of those whose
         # responses all lie in [lo, hi) counts whole, the responses before and after it
         # are read. A run edge where two blocks share a time (a reset notice split one
@@ -276,9 +277,9 @@ class BlockCache:
         inside = [k for k, (f, t) in enumerate(span) if f is not None and t is not None
                   and f >= lo and t < hi]  # fmt: skip
         i, j = (inside[0], inside[-1]) if inside else (1, 0)
-        while i <= j and i > 0 and _at_or_after(span[i - 1][1], span[i][0]):
+        while i <= j and i > 0 and runs_into(span[i - 1][1], span[i][0]):
             i += 1
-        while j >= i and j + 1 < len(span) and _at_or_after(span[j][1], span[j + 1][0]):
+        while j >= i and j + 1 < len(span) and runs_into(span[j][1], span[j + 1][0]):
             j -= 1
         if i > j:
             return totals_of(self._between(lo, hi), self.cost_of)
@@ -288,8 +289,3 @@ class BlockCache:
         tail = self._between(last, hi, after=True)
         parts = [b.totals for b in blocks[i : j + 1]]
         return sum_totals([*parts, totals_of(head, self.cost_of), totals_of(tail, self.cost_of)])
-
-
-def _at_or_after(last: float | None, first: float | None) -> bool:
-    """Whether a block's newest response is as late as the next one's first."""
-    return last is not None and first is not None and last >= first

@@ -21,7 +21,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,9 @@ from tray_app.usage.model import Entry, ResetNotice
 
 if TYPE_CHECKING:
     from tray_app.adapters.block_cache import BlockCache
+    from tray_app.adapters.scanner import FirstWrite
     from tray_app.usage.block_model import Block
+    from tray_app.usage.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 # An Entry's fields as `block_bulk.Row` orders them: ts, model, input, cache_5m, cache_1h,
@@ -107,6 +109,17 @@ class Seed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+def first_write(ledger: Ledger, prices: PriceTable, roots: Sequence[str]) -> FirstWrite:
+    """`Engine.first_write` for a report that reads the block cache (made only if needed)."""
+
+    def begin(entries: Mapping[str, Entry], resets: Set[ResetNotice]) -> Seed | None:
+        from tray_app.adapters.block_cache import BlockCache
+
+        return start(BlockCache(ledger, prices, prices.cost, None, roots), entries, resets)
+
+    return begin
 
 
 def start(cache: BlockCache, entries: Mapping[str, Entry], resets: Set[ResetNotice]) -> Seed | None:

@@ -257,13 +257,9 @@ def load(
     ledger = None if getattr(args, "no_ledger", False) or validate else open_ledger(env, settings)
     engine = Engine(roots, ledger)
     if blocks and ledger is not None and not getattr(args, "now", None):
-        from functools import partial
-
         from tray_app.adapters import block_seed
-        from tray_app.adapters.block_cache import BlockCache
 
-        cache = BlockCache(ledger, prices, prices.cost, None, engine.root_ids)
-        engine.first_write = partial(block_seed.start, cache)
+        engine.first_write = block_seed.first_write(ledger, prices, engine.root_ids)
     result = engine.refresh(validate=validate)
     for warning in result.stats.warnings:
         env.warn(warning)

@@ -96,19 +96,23 @@ def notice_order(notice: ResetNotice) -> tuple[float, float]:
     return (notice.timestamp, notice.resets_at)
 
 
-def storable(closed: Sequence[Block], next_first: float | None) -> int:
-    """How many of `closed` (in order) a cache may keep, given the next response's time.
+def runs_into(last: float | None, first: float | None) -> bool:
+    """Whether a block's newest response is as late as the next block's first.
 
-    A resume reads the responses after the last kept block's newest one. Responses of one
-    time can fall in two blocks (a reset notice weighed between them ends the first), so a
-    block whose newest response is as late as the next block's first is not kept, nor any
-    block after it: the resume reads them all again.
+    Responses of one time can fall in two blocks (a reset notice weighed between them ends
+    the first; one written before a block's opening response can end it before it), so
+    "after the first block's newest response" does not mean "in a later block" then.
     """
-    if not closed:
-        return 0
-    nexts = [*(b.first_activity for b in closed[1:]), next_first]
+    return last is not None and first is not None and last >= first
+
+
+def storable(closed: Sequence[Block], next_first: float | None) -> int:
+    """How many of `closed` (in order) a cache may keep, given the next response's time:
+    a resume reads the responses after the last kept block's newest one, so a block that
+    `runs_into` the next is not kept, nor any after it (the resume reads them again)."""
+    nexts = [*(b.first_activity for b in closed[1:]), next_first] if closed else []
     for i, (b, nxt) in enumerate(zip(closed, nexts, strict=True)):
-        if nxt is not None and b.last_activity is not None and nxt <= b.last_activity:
+        if runs_into(b.last_activity, nxt):
             return i
     return len(closed)
 
