@@ -94,12 +94,21 @@ def _no_children() -> bool:
     return False
 
 
-def _engine(root: Path, db: Path) -> tuple[Engine, BlockCache]:
-    engine = Engine(Roots((root,)), Ledger.open(db))
+def _engine(tmp_path: Path) -> tuple[Engine, BlockCache]:
+    """`_data` in tmp_path/projects and an engine on ledger l.db that seeds its blocks."""
+    _data(tmp_path / "projects")
+    engine = Engine(Roots((tmp_path / "projects",)), Ledger.open(tmp_path / "l.db"))
     assert engine.ledger is not None
     cache = BlockCache(engine.ledger, PRICES, PRICES.cost, None, engine.root_ids)
     engine.first_write = partial(block_seed.start, cache)
     return engine, cache
+
+
+def _first_scan(engine: Engine) -> Path:
+    """The engine's first scan (its child reaped, as are the readers); the ledger's path."""
+    engine.refresh()
+    assert _no_children() and engine.ledger is not None
+    return engine.ledger.path
 
 
 def _count(db: Path, sql: str) -> Any:
@@ -108,12 +117,9 @@ def _count(db: Path, sql: str) -> Any:
 
 
 def test_a_first_scan_stores_its_blocks_with_its_responses(tmp_path: Path, bulk: None) -> None:
-    _data(tmp_path / "projects")
-    engine, _ = _engine(tmp_path / "projects", tmp_path / "seeded.db")
-    engine.refresh()
-    assert _no_children()  # the child was reaped (as were the readers)
+    engine, _ = _engine(tmp_path)
     # Stored by the scan itself: five finished blocks, the sixth (newest) one open.
-    assert _count(tmp_path / "seeded.db", "SELECT COUNT(*) FROM block_cache") == 6
+    assert _count(_first_scan(engine), "SELECT COUNT(*) FROM block_cache") == 6
     plain = Engine(Roots((tmp_path / "projects",)), Ledger.open(tmp_path / "built.db"))
     plain.refresh()
     assert plain.ledger is not None and engine.ledger is not None
@@ -124,8 +130,7 @@ def test_a_first_scan_stores_its_blocks_with_its_responses(tmp_path: Path, bulk:
 def test_blocks_are_not_stored_when_another_process_counted_first(
     tmp_path: Path, bulk: None
 ) -> None:
-    _data(tmp_path / "projects")
-    engine, cache = _engine(tmp_path / "projects", tmp_path / "l.db")
+    engine, cache = _engine(tmp_path)
     start = engine.first_write
     assert start is not None
 
@@ -136,65 +141,51 @@ def test_blocks_are_not_stored_when_another_process_counted_first(
         return start(*args)
 
     engine.first_write = other_counts_first
-    engine.refresh()
-    assert _no_children()
-    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM block_cache") == 0
-    assert engine.ledger is not None
+    assert _count(_first_scan(engine), "SELECT COUNT(*) FROM block_cache") == 0
     builder = cache.builder([])  # built from the ledger: the other response counts
     assert builder is not None
     assert sum(b.totals.responses for b in builder.blocks(NOW) if not b.is_gap) == 8
 
 
 def test_blocks_are_not_stored_when_the_resets_differ(tmp_path: Path, bulk: None) -> None:
-    _data(tmp_path / "projects")
-    engine, _ = _engine(tmp_path / "projects", tmp_path / "l.db")
+    engine, _ = _engine(tmp_path)
     start = engine.first_write
     assert start is not None
     late = ResetNotice(T0.timestamp() + 60, T0.timestamp() + 3600)
     engine.first_write = lambda entries, resets: start(entries, {*resets, late})
-    engine.refresh()
-    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM block_cache") == 0
+    assert _count(_first_scan(engine), "SELECT COUNT(*) FROM block_cache") == 0
 
 
 def test_a_failed_child_leaves_the_write_and_the_cache_as_before(
     tmp_path: Path, bulk: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _data(tmp_path / "projects")
-
     def broken(*args: Any) -> Any:
         raise MemoryError  # in the child: it exits without a result
 
     monkeypatch.setattr(block_seed, "finished_blocks", broken)
-    engine, _ = _engine(tmp_path / "projects", tmp_path / "l.db")
-    engine.refresh()
-    assert _no_children()
-    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM responses") == 7
-    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM block_cache") == 0
+    db = _first_scan(_engine(tmp_path)[0])
+    assert _count(db, "SELECT COUNT(*) FROM responses") == 7
+    assert _count(db, "SELECT COUNT(*) FROM block_cache") == 0
 
 
 def test_blocks_that_fail_to_store_leave_the_responses_written(
     tmp_path: Path, bulk: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _data(tmp_path / "projects")
-
     def broken(self: BlockCache, closed: object) -> None:
         self.ledger.db.execute_sql("INSERT INTO meta VALUES ('half-stored', '1')")
         raise TypeError("a bug in the block code")
 
     monkeypatch.setattr(BlockCache, "store_seeded", broken)
-    engine, _ = _engine(tmp_path / "projects", tmp_path / "l.db")
-    engine.refresh()
-    assert _no_children()
-    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM responses") == 7
-    assert _count(tmp_path / "l.db", "SELECT COUNT(*) FROM meta WHERE key = 'half-stored'") == 0
+    db = _first_scan(_engine(tmp_path)[0])
+    assert _count(db, "SELECT COUNT(*) FROM responses") == 7
+    assert _count(db, "SELECT COUNT(*) FROM meta WHERE key = 'half-stored'") == 0
 
 
 def test_a_later_write_or_one_in_parts_starts_no_child(
     tmp_path: Path, bulk: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _data(tmp_path / "projects")
     started: list[int] = []
-    engine, _ = _engine(tmp_path / "projects", tmp_path / "l.db")
+    engine, _ = _engine(tmp_path)
     engine.first_write = lambda entries, resets: started.append(len(entries))
     monkeypatch.setattr(scanner, "FLUSH_ENTRIES", 1)  # written range by range
     monkeypatch.setattr(bulk_read, "RANGE_BYTES", 1)

@@ -14,10 +14,8 @@ from typing import Any
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app import launcher
-from tray_app.cli import main as cli_main
+from tests.cli.launcher_run import run_stub_status
 from tray_app.cli.deferred_methods import deferred
-from tray_app.cli.environment import Environment, ExitStatus
 
 
 def _classes() -> tuple[type[Any], type[Any], type[Any]]:
@@ -129,23 +127,11 @@ def test_an_unknown_builder_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_the_launcher_defers_for_the_command_only(monkeypatch: pytest.MonkeyPatch) -> None:
     builder = dataclasses._create_fn  # type: ignore[attr-defined]
-    seen: list[bool] = []
 
-    def load(target: object) -> object:
-        def command(args: Any, env: Environment) -> ExitStatus:
-            seen.append(dataclasses._create_fn is not builder)  # type: ignore[attr-defined]
-            return ExitStatus.OK
+    def deferring() -> bool:
+        return dataclasses._create_fn is not builder  # type: ignore[attr-defined]
 
-        return command
-
-    monkeypatch.setattr(cli_main, "_load", load)
-    try:
-        assert launcher.main(["status"]) == 0
-    finally:
-        import gc
-
-        gc.unfreeze()  # (the launcher froze this test process's objects)
-    assert seen == [True]
+    assert run_stub_status(monkeypatch, lambda: None, deferring)[1] is True
     assert dataclasses._create_fn is builder  # type: ignore[attr-defined]
 
 

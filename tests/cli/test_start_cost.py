@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.launcher_run import run_stub_status
 from tray_app import launcher
-from tray_app.cli import main as cli_main
 from tray_app.cli.environment import CliError, Environment, ExitStatus
 from tray_app.cli.main import build_parser, main
 
@@ -93,23 +93,7 @@ def test_top_level_help_lists_every_command(
 def test_the_collector_is_paused_while_loading_and_on_for_the_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seen: dict[str, bool] = {}
-
-    def load(target: object) -> object:
-        seen["loading"] = gc.isenabled()
-
-        def command(args: argparse.Namespace, env: Environment) -> ExitStatus:
-            seen["running"] = gc.isenabled()
-            return ExitStatus.OK
-
-        return command
-
-    monkeypatch.setattr(cli_main, "_load", load)
-    try:
-        assert launcher.main(["status"]) == 0
-    finally:
-        gc.unfreeze()  # (the launcher froze this test process's objects)
-    assert seen == {"loading": False, "running": True}
+    assert run_stub_status(monkeypatch, gc.isenabled, gc.isenabled) == (False, True)
     assert gc.isenabled()
     with pytest.raises(SystemExit):
         launcher.main(["--version"])  # an early exit turns it back on too
