@@ -31,8 +31,9 @@ print("heavy:" + ",".join(heavy))
 """
 
 
-def _imported(args: list[str], tmp_path: Path) -> str:
+def _imported(args: list[str], tmp_path: Path, **more: str) -> str:
     env = {
+        **more,
         "PATH": "/usr/bin:/bin",
         "TOKEN_MONITOR_DB": str(tmp_path / "l.db"),
         "TOKEN_MONITOR_CONFIG": str(tmp_path / "none.yaml"),
@@ -56,8 +57,9 @@ def test_version_and_status_import_no_table_library_or_web(tmp_path: Path) -> No
     assert first - {""} <= {"secrets", "peewee", status, *reading}
     assert "tray_app.adapters.transcript" in first  # (the check sees a read when one happens)
     assert _imported(["status", "--data-dir", str(data)], tmp_path) == status
-    # A table command does load rich (and only then).
+    # A table of plain ASCII that fits is laid out without rich (cli/table.py).
     daily = _imported(["daily", "--data-dir", str(data)], tmp_path).split(",")
-    assert "rich" in daily
+    assert "rich" not in daily
+    assert "rich" in _imported(["daily", "--data-dir", str(data)], tmp_path, COLUMNS="20")
     # ... but not the limit sources only status/limits need (reports_cmd's helpers do not).
     assert status not in daily
