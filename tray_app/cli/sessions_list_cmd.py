@@ -58,8 +58,8 @@ def _lines(
 
 COLS = [
     Col("Session", right=False),
-    Col("Name", right=False, drop=5),
-    Col("Project", right=False, drop=6),
+    Col("Name", right=False, drop=5, squeeze=True),
+    Col("Project", right=False, drop=6, squeeze=True),
     Col("Last activity", right=False, compact=False, drop=7),
     Col("Models", right=False, models=True),
 ]

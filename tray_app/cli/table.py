@@ -23,6 +23,10 @@ STYLES = {
     "sub": "dim",
     "gap": "dim",
 }
+ELLIPSIS = "\u2026"
+SQUEEZE_MIN = 8  # a cut name keeps at least this many columns ("sonnet-…")
+# One column each, as rich counts them too: the table's own marks need no width tables.
+NARROW = frozenset("\u2026\u2500\u2514\u251c\u2502")  # … ─ └ ├ │
 # The SGR parameters rich writes for those styles (colour output is rich's, byte for byte).
 SGR = {"bold": "1", "green": "32", "bold cyan": "1;36", "dim": "2"}
 
@@ -42,6 +46,7 @@ class Col:
     drop: int = 0
     compact: bool = True  # shown by --compact
     models: bool = False  # cells are model names: shortened when the table is too wide
+    squeeze: bool = False  # names: cut with `…` when nothing more can be dropped (never numbers)
 
 
 @dataclass
@@ -97,11 +102,31 @@ def _lines(cell: Cell) -> list[str]:
     return [clean(cell)] if isinstance(cell, str) else [clean(c) for c in cell] or [""]
 
 
+def cell_len(text: str) -> int:
+    """Terminal columns of `text` (a wide character takes two)."""
+    if text.isascii() or all(c in NARROW for c in text):
+        return len(text)
+    from rich.cells import cell_len as measure  # here: only wide text needs its tables
+
+    return measure(text)
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` columns, ending in `…` when it was longer."""
+    if cell_len(text) <= width:
+        return text
+    if text.isascii():
+        return text[: width - 1] + ELLIPSIS
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, width - 1).rstrip() + ELLIPSIS
+
+
 def _widths(cols: Sequence[Col], rows: Sequence[Line]) -> list[int]:
-    widths = [len(c.header) for c in cols]
+    widths = [cell_len(c.header) for c in cols]
     for row in rows:
         for i, cell in enumerate(row.cells):
-            widths[i] = max(widths[i], *(len(x) for x in _lines(cell)))
+            widths[i] = max(widths[i], *(cell_len(x) for x in _lines(cell)))
     return widths
 
 
@@ -126,7 +151,35 @@ def fit(cols: Sequence[Col], rows: Sequence[Line], out: Output) -> tuple[list[Co
         del use_cols[worst]
         for row in use_rows:
             del row.cells[worst]
+    if total() > out.width:
+        _squeeze(use_cols, use_rows, total() - out.width)
     return use_cols, use_rows
+
+
+def _squeeze(cols: Sequence[Col], rows: Sequence[Line], excess: int) -> None:
+    """Cut names (the widest first, to SQUEEZE_MIN) by `excess` columns, in place.
+
+    Numbers, dates and times are never cut: a cost missing its last digit reads as another
+    cost (rich's own shrinking did that to a 3 GB `blocks` total). What still does not fit
+    runs past the terminal's width, whole.
+    """
+    widths = _widths(cols, rows)
+    names = sorted(
+        (i for i, c in enumerate(cols) if (c.squeeze or c.models) and not c.right),
+        key=lambda i: -widths[i],
+    )
+    for i in names:
+        take = min(excess, widths[i] - max(SQUEEZE_MIN, cell_len(cols[i].header)))
+        if take <= 0:
+            continue
+        excess -= take
+        width = widths[i] - take
+        for row in rows:
+            cell = row.cells[i]
+            cut = [_cut(line, width) for line in _lines(cell)]
+            row.cells[i] = cut[0] if isinstance(cell, str) else cut
+        if excess <= 0:
+            break
 
 
 def _shorten(names: Sequence[str]) -> list[str]:
@@ -142,16 +195,19 @@ def render(cols: Sequence[Col], rows: Sequence[Line], out: Output) -> Rendered:
     use_cols, use_rows = fit(cols, rows, out)
     widths = _widths(use_cols, use_rows)
     cells = [[_lines(c) for c in row.cells] for row in use_rows]
-    fits = bool(widths) and min(widths) > 0 and sum(widths) + GAP * (len(widths) - 1) <= out.width
-    if fits and _plain(use_cols, cells):
+    # A table still too wide after `fit` runs past the width whole, in either layout.
+    if widths and min(widths) > 0 and _plain(use_cols, cells):
         return Rendered("\n".join(_layout(use_cols, use_rows, cells, widths, out.color)))
     return render_rich(use_cols, use_rows, widths, out)
 
 
 def _plain(cols: Sequence[Col], cells: Sequence[Sequence[Sequence[str]]]) -> bool:
-    """Every header and cell printable ASCII: one character is one column, as `len` says."""
+    """Every header and cell printable ASCII or the table's marks: one character, one column."""
     texts = [c.header for c in cols] + [line for row in cells for cell in row for line in cell]
-    return all(t.isascii() and t.isprintable() for t in texts)
+    return all(
+        (t.isascii() or all(c in NARROW or c.isascii() for c in t)) and t.isprintable()
+        for t in texts
+    )
 
 
 def _layout(
@@ -161,7 +217,7 @@ def _layout(
     widths: Sequence[int],
     color: bool,
 ) -> list[str]:
-    """`render_rich`'s text for a table that fits and is plain ASCII, without rich (~40x
+    """`render_rich`'s text for a table of narrow characters, without rich (~40x
     faster, and rich's import alone cost a report ~25 ms); tests keep the two equal."""
     last = len(cols) - 1
 
@@ -195,7 +251,7 @@ def _layout(
 def render_rich(
     use_cols: Sequence[Col], use_rows: Sequence[Line], widths: Sequence[int], out: Output
 ) -> Rendered:
-    """The fitted table laid out by rich (a table still too wide, or wide characters)."""
+    """The fitted table laid out by rich (wide characters)."""
     from rich import box  # imported here: most tables never need rich
     from rich.console import Console
     from rich.table import Table
@@ -223,7 +279,7 @@ def render_rich(
     buf = io.StringIO()
     console = Console(
         file=buf,
-        width=out.width,
+        width=max(out.width, sum(widths) + GAP * (len(widths) - 1)),  # never shrunk by rich
         force_terminal=out.color,
         no_color=not out.color,
         color_system="standard" if out.color else None,
