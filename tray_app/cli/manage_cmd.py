@@ -88,26 +88,27 @@ def cmd_name(args: argparse.Namespace, env: Environment) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _export_row(e: Entry, data: Dataset, cost: float | None) -> dict[str, Any]:
-    return {
-        "timestamp": r.iso(e.timestamp),
-        "session_id": e.session_id,
-        "project_path": data.projects.get(e.session_id, ""),
-        "model": e.model,
-        "message_id": e.message_id,
-        "request_id": e.request_id,
-        "input_tokens": e.input_tokens,
-        "output_tokens": e.output_tokens,
-        "cache_creation_tokens": e.cache_creation_tokens,
-        "cache_creation_1h_tokens": e.cache_1h_tokens,
-        "cache_read_tokens": e.cache_read_tokens,
-        "total_tokens": e.total_tokens,
-        "web_search_requests": e.web_search_requests,
-        "speed": e.speed or "standard",
-        "inference_geo": e.geo,
-        "sidechain": bool(e.sidechain),  # the ledger stores 0/1
-        "cost_usd": r.round_usd(cost),
-    }
+def _export_values(e: Entry, data: Dataset, cost: float | None) -> tuple[Any, ...]:
+    """One response's export fields, in EXPORT_FIELDS' order (both formats)."""
+    return (
+        r.iso(e.timestamp),
+        e.session_id,
+        data.projects.get(e.session_id, ""),
+        e.model,
+        e.message_id,
+        e.request_id,
+        e.input_tokens,
+        e.output_tokens,
+        e.cache_creation_tokens,
+        e.cache_1h_tokens,
+        e.cache_read_tokens,
+        e.total_tokens,
+        e.web_search_requests,
+        e.speed or "standard",
+        e.geo,
+        bool(e.sidechain),  # the ledger stores 0/1
+        r.round_usd(cost),
+    )
 
 
 def _indented(text: str, by: str) -> str:
@@ -130,12 +131,12 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
     totals = TotalsBuilder()
     cost_of = data.prices.cost  # not data.cost: its per-response memo would hold them all
 
-    def rows() -> Iterator[list[dict[str, Any]]]:
-        batch: list[dict[str, Any]] = []
+    def rows() -> Iterator[list[tuple[Any, ...]]]:
+        batch: list[tuple[Any, ...]] = []
         for e in data.in_time_order():
             cost = cost_of(e)
             totals.add(e, cost)
-            batch.append(_export_row(e, data, cost))
+            batch.append(_export_values(e, data, cost))
             if len(batch) == EXPORT_BATCH:
                 yield batch
                 batch = []
@@ -147,20 +148,19 @@ def cmd_export(args: argparse.Namespace, env: Environment) -> ExitStatus:
         sep = "\n    "
         for batch in rows():
             # One dump per batch ("[\n  {...},\n  {...}\n]"), re-indented one level.
-            text = r.dumps(batch)
+            text = r.dumps([dict(zip(EXPORT_FIELDS, row, strict=True)) for row in batch])
             out.write(sep + _indented(text[4:-2], "  "))
             sep = ",\n    "
         out.write("\n  ]" if sep != "\n    " else "]")
         tail = _indented(r.dumps(r.totals_json(totals.build())), "  ")
         out.write(f',\n  "totals": {tail}\n}}\n')
         return ExitStatus.OK
-    writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
     for batch in rows():
-        # Ids, paths and models come from transcripts: no control chars, no formulas.
-        writer.writerows(
-            {k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()} for row in batch
-        )
+        # Ids, paths and models come from transcripts: no control chars, no formulas. (Lists
+        # through csv.writer, not dicts through DictWriter: a 1 GB export 2.2 -> 1.75 s.)
+        writer.writerows([csv_cell(v) if type(v) is str else v for v in row] for row in batch)
     return ExitStatus.OK
 
 
