@@ -6,18 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tray_app.cli.table import (
-    GAP,
-    NARROW,
-    SQUEEZE_MIN,
-    Col,
-    Line,
-    Output,
-    _widths,
-    fit,
-    render,
-    render_rich,
-)
+from tray_app.cli.table import SQUEEZE_MIN, Col, Line, Output, _lines, _widths, fit, render
+from tray_app.cli.table_layout import GAP, NARROW, rich_layout
 
 CHARS = st.one_of(
     st.characters(min_codepoint=32, max_codepoint=126), st.sampled_from(sorted(NARROW))
@@ -52,8 +42,9 @@ def test_plain_layout_is_richs(table: tuple[list[Col], list[Line], Output]) -> N
     cols, rows, out = table
     use_cols, use_rows = fit(cols, rows, out)
     widths = _widths(use_cols, use_rows)
+    cells = [[_lines(c) for c in row.cells] for row in use_rows]
     if widths and min(widths) > 0:
-        assert render(cols, rows, out) == render_rich(use_cols, use_rows, widths, out)
+        assert render(cols, rows, out) == rich_layout(use_cols, use_rows, cells, widths, out)
 
 
 @settings(max_examples=300, deadline=None)
