@@ -67,11 +67,13 @@ def plan(
     paths: Sequence[Path] | None,
     validate: bool,
     warnings: list[str],
+    listed: Mapping[str, os.stat_result] | None = None,
 ) -> Plan:
-    """What to read of `paths` (default: every transcript of `roots`) given the positions."""
+    """What to read of `paths` (default: every transcript of `roots`, or `listed` when the
+    caller listed them already) given the positions."""
     gone: list[str] = []
     if paths is None:
-        found = scan_transcripts(roots, warnings)
+        found = scan_transcripts(roots, warnings) if listed is None else listed
     else:
         found, gone = _named(paths, warnings)
     result = Plan(seen=len(found), gone=gone)

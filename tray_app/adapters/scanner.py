@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tray_app.adapters import limit_notices, roots_ledger
+from tray_app.adapters import limit_notices, roots_ledger, scan_mark
 from tray_app.adapters.counted import CountedSet, has_responses
-from tray_app.adapters.discovery import Roots
+from tray_app.adapters.discovery import Roots, scan_transcripts
 from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
 from tray_app.adapters.scan_apply import Apply
@@ -66,7 +66,8 @@ class Engine:
         self.resets: set[ResetNotice] = set()
         # Limit messages of other windows (weekly, Opus, ...): they mark a window full.
         self.limits: set[ResetNotice] = set()
-        self.files: dict[str, FileRow] = {}  # read positions by path
+        # Read positions by path, loaded when a refresh first compares them (`files`).
+        self._files: dict[str, FileRow] | None = None if ledger is not None else {}
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self.pending = Pending()
         self.first_write: FirstWrite | None = None
@@ -79,8 +80,14 @@ class Engine:
             # Responses are never loaded to count: only reports that list them read them.
             self.resets = set(ledger.load_resets())
             self.limits = limit_notices.load(ledger)
-            self.files = ledger.file_states()
             self.projects = ledger.projects()
+
+    @property
+    def files(self) -> dict[str, FileRow]:
+        """Read positions by path (loaded from the ledger on first use)."""
+        if self._files is None:
+            self._files = self.ledger.file_states() if self.ledger is not None else {}
+        return self._files
 
     def place(self, path: Path) -> str:
         """The file's id for keying lines without ids: its path below its root."""
@@ -146,12 +153,22 @@ class Engine:
         `changes`, only the counters.
         """
         stats = ScanStats(warnings=list(self.roots.warnings))
-        todo = plan(self.roots, self.files, self.root_ids, paths, validate, stats.warnings)
+        found, mark = None, None
+        ledger = self.ledger
+        if paths is None and not validate and ledger is not None and not ledger.readonly:
+            found = scan_transcripts(self.roots, stats.warnings)
+            if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
+                mark = scan_mark.disk_mark(found)
+                if scan_mark.matches(ledger, self.root_ids, mark):
+                    stats.files_seen = len(found)
+                    return ScanResult([], [], stats)  # positions cover it all: nothing new
+        todo = plan(self.roots, self.files, self.root_ids, paths, validate, stats.warnings, found)
         stats.files_seen, stats.files_reset = todo.seen, todo.resets
         for path_str in todo.gone:
             self.files.pop(path_str, None)
         self.pending.gone.update(todo.gone)
         acc = Apply(self, stats)
+        warned = len(stats.warnings)  # an unreadable file adds one: then no mark is kept
         to_read = sum(job.size for job in todo.jobs)
         if todo.jobs:  # something to read: only now the reading modules
             from tray_app.adapters import bulk_read
@@ -182,6 +199,9 @@ class Engine:
                 acc.file_done(path, job.st, read)
         if persist:
             self.flush()
+            if mark is not None and ledger is not None and len(stats.warnings) == warned:
+                # Everything listed was read (or had nothing new): the next start may skip.
+                scan_mark.remember(ledger, self.root_ids, mark)
         return ScanResult(acc.changes, acc.new_resets, stats)
 
     def _read_bulk(self, jobs: list[Job], acc: Apply, persist: bool) -> None:

@@ -1,0 +1,174 @@
+"""A start with nothing new skips loading and comparing every read position, and only then."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.builders import assistant, write_jsonl
+from tray_app.adapters import roots_ledger, scan_mark
+from tray_app.adapters.discovery import Roots
+from tray_app.adapters.ledger import FileState, Ledger
+from tray_app.adapters.scanner import Engine
+
+
+def _start(root: Path, db: Path) -> tuple[Engine, Ledger]:
+    """A command's start: a fresh engine on the ledger, refreshed and written."""
+    ledger = Ledger.open(db)
+    engine = Engine(Roots((root,)), ledger)
+    engine.refresh()
+    return engine, ledger
+
+
+def _total(ledger: Ledger) -> int:
+    return sum(e.output_tokens for e in ledger.load_entries())
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    root = tmp_path / "projects"
+    write_jsonl(root / "p" / "a.jsonl", [assistant("m1", 10), assistant("m2", 20, minutes=1)])
+    write_jsonl(root / "p" / "s" / "subagents" / "agent-1.jsonl", [assistant("m3", 5)])
+    return root
+
+
+def _no_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Ledger) -> None:
+        raise AssertionError("every read position was loaded")
+
+    monkeypatch.setattr(Ledger, "file_states", refuse)
+
+
+def test_a_restart_with_nothing_new_loads_no_position(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    _no_positions(monkeypatch)
+    engine, ledger = _start(data, db)
+    assert _total(ledger) == 35
+    assert engine._files is None  # never compared
+    ledger.close()
+
+
+def test_an_append_a_new_file_or_a_deletion_is_still_read(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
+    engine, ledger = _start(data, db)
+    assert _total(ledger) == 135 and engine._files is not None
+    ledger.close()
+    write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])
+    engine, ledger = _start(data, db)
+    assert _total(ledger) == 1135 and engine._files is not None
+    ledger.close()
+    (data / "q" / "b.jsonl").unlink()  # its history stays; its position goes
+    engine, ledger = _start(data, db)
+    assert _total(ledger) == 1135 and str(data / "q" / "b.jsonl") not in ledger.file_states()
+    ledger.close()
+
+
+def test_a_file_replaced_by_one_of_the_same_size_is_read_again(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    path = data / "p" / "a.jsonl"
+    other = tmp_path / "swap.jsonl"
+    # Same length, same mtime, a larger copy of m1: only the inode tells them apart.
+    write_jsonl(other, [assistant("m1", 90), assistant("m2", 20, minutes=1)])
+    assert other.stat().st_size == path.stat().st_size
+    st = path.stat()
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(other, path)
+    _engine, ledger = _start(data, db)
+    assert _total(ledger) == 115  # the larger copy of m1 counts
+    ledger.close()
+
+
+def test_positions_written_by_someone_else_are_compared_again(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    path = data / "p" / "a.jsonl"
+    st = path.stat()
+    # Another process (or an older release) moves a's position back to the start.
+    other = Ledger.open(db)
+    other.write(files=[FileState(str(path), st.st_dev, st.st_ino, 0, 0, 0, st.st_mtime_ns)])
+    other.close()
+    engine, ledger = _start(data, db)
+    assert engine._files is not None  # the stored mark no longer matched the positions
+    assert ledger.file_states()[str(path)][4] == st.st_size  # read again to its end
+    assert _total(ledger) == 35  # and counted once
+    ledger.close()
+
+
+def test_a_listing_problem_keeps_no_mark(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    os.mkfifo(data / "p" / "pipe.jsonl")  # skipped with a warning, never opened
+    engine, ledger = _start(data, db)
+    assert any("not a regular file" in w for w in engine.refresh().stats.warnings)
+    key = scan_mark._key([roots_ledger.root_id(data)])
+    assert ledger.meta(key) is None
+    ledger.close()
+
+
+def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
+    tmp_path: Path, data: Path
+) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _engine, ledger = _start(data, db)
+    key = scan_mark._key([roots_ledger.root_id(data)])
+    assert ledger.meta(key) is not None
+    mark = scan_mark.disk_mark({str(p): p.stat() for p in sorted(data.rglob("*.jsonl"))})
+    assert scan_mark.matches(ledger, [roots_ledger.root_id(data)], mark)
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        began = time.monotonic()
+        scan_mark.remember(ledger, [roots_ledger.root_id(data)], "another:mark")
+        assert time.monotonic() - began < 1.0  # not the ledger's busy timeout
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert scan_mark.matches(ledger, [roots_ledger.root_id(data)], mark)  # unchanged
+    ledger.close()
+
+
+def test_the_mark_is_kept_per_set_of_roots(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    other_root = tmp_path / "other"
+    write_jsonl(other_root / "x" / "c.jsonl", [assistant("m9", 7)])
+    _start(data, db)[1].close()
+    _start(other_root, db)[1].close()
+    ledger = Ledger.open(db)
+    marks = ledger.db.execute_sql(
+        "SELECT key FROM meta WHERE key LIKE ?", (scan_mark.KEY + "%",)
+    ).fetchall()
+    assert len(marks) == 2
+    ledger.close()
+
+
+def test_a_file_that_could_not_be_read_keeps_no_mark(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.adapters import transcript
+
+    db = tmp_path / "l" / "ledger.db"
+    real = transcript.read_from
+    unreadable = data / "p" / "a.jsonl"
+
+    def read_from(path: Path, *args: object, **kwargs: object) -> transcript.FileRead:
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transcript, "read_from", read_from)
+    _engine, ledger = _start(data, db)
+    assert _total(ledger) == 5  # only the subagent's file
+    ledger.close()
+    monkeypatch.setattr(transcript, "read_from", real)  # readable again, nothing else new
+    _engine, ledger = _start(data, db)
+    assert _total(ledger) == 35
+    ledger.close()
