@@ -61,6 +61,12 @@ def matches(ledger: Ledger, root_ids: Sequence[str], mark: str) -> bool:
     return stored == f"{mark}|{_files_version(ledger)}"
 
 
+def store(ledger: Ledger, root_ids: Sequence[str], mark: str) -> None:
+    """Inside a write transaction, after the positions are written: keep `mark` with them."""
+    value = f"{mark}|{_files_version(ledger)}"
+    ledger.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_key(root_ids), value))
+
+
 def remember(ledger: Ledger, root_ids: Sequence[str], mark: str) -> None:
     """Store `mark` with the positions as they are now (they cover everything it lists).
 
@@ -75,8 +81,7 @@ def remember(ledger: Ledger, root_ids: Sequence[str], mark: str) -> None:
     db.execute_sql("PRAGMA busy_timeout = 0")
     try:
         with ledger.writing():
-            value = f"{mark}|{_files_version(ledger)}"  # in the transaction: what is stored
-            db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            store(ledger, root_ids, mark)
     except LedgerError as exc:  # busy, read-only, full: the mark is only a shortcut
         log.debug("files mark not stored: %s", exc)
     finally:

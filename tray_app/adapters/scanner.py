@@ -44,6 +44,11 @@ def _prefixes(dirs: tuple[Path, ...]) -> list[tuple[Path, str]]:
     return [(r, os.path.join(str(r), "")) for r in dirs]
 
 
+def _kept(mark: str | None, stats: ScanStats, warned: int) -> str | None:
+    """`mark` if every listed file was read (no unreadable one warned since `warned`)."""
+    return mark if mark is not None and len(stats.warnings) == warned else None
+
+
 def _fits(waiting: int, read: int, rest: int) -> bool:
     """Whether the rest of a bulk read is expected to fit in one write with what waits.
 
@@ -169,6 +174,7 @@ class Engine:
         self.pending.gone.update(todo.gone)
         acc = Apply(self, stats)
         warned = len(stats.warnings)  # an unreadable file adds one: then no mark is kept
+        kept = False  # whether a write stored the mark
         to_read = sum(job.size for job in todo.jobs)
         if todo.jobs:  # something to read: only now the reading modules
             from tray_app.adapters import bulk_read
@@ -184,7 +190,7 @@ class Engine:
             with bulk_read.no_cycle_collection():
                 self._read_bulk(todo.jobs, acc, persist)
                 if persist:
-                    self.flush(self._seed())
+                    kept = self.flush(self._seed(), _kept(mark, stats, warned)) or kept
         else:
             for job in todo.jobs:
                 path = job.path
@@ -198,10 +204,10 @@ class Engine:
                 acc.items(read.items, path)
                 acc.file_done(path, job.st, read)
         if persist:
-            self.flush()
-            if mark is not None and ledger is not None and len(stats.warnings) == warned:
-                # Everything listed was read (or had nothing new): the next start may skip.
-                scan_mark.remember(ledger, self.root_ids, mark)
+            keep = _kept(mark, stats, warned)
+            kept = self.flush(mark=keep) or kept
+            if keep is not None and ledger is not None and not kept:
+                scan_mark.remember(ledger, self.root_ids, keep)  # nothing new was written
         return ScanResult(acc.changes, acc.new_resets, stats)
 
     def _read_bulk(self, jobs: list[Job], acc: Apply, persist: bool) -> None:
@@ -259,12 +265,14 @@ class Engine:
             return None
         return self.first_write(self.pending.entries, self.resets)
 
-    def flush(self, seed: Seed | None = None) -> None:
+    def flush(self, seed: Seed | None = None, mark: str | None = None) -> bool:
         """Write pending changes in one transaction: responses with their read positions.
 
         Positions and responses commit together, so after a crash the bytes behind the
         last commit are read again, and the dedup rule keeps that from counting twice.
+        `mark` (adapters/scan_mark.py) is stored with them; True when it was.
         """
+        stored = False
         p = self.pending
         ledger = self.ledger
         try:
@@ -278,8 +286,12 @@ class Engine:
                     ledger.write(p.entries, p.files.values(), p.resets, p.projects, sorted(p.gone))
                     if seed is not None:
                         seed.store(ledger, was_empty)
+                    if mark is not None:
+                        scan_mark.store(ledger, self.root_ids, mark)
+                        stored = True
         finally:
             if seed is not None:
                 seed.close()
         self.counted.written()
         self.pending = Pending()
+        return stored
