@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters import roots_ledger, scan_mark
+from tray_app.adapters import roots_ledger, scan_mark, scan_plan, scanner
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.scanner import Engine
@@ -127,7 +127,9 @@ def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
     blocker.execute("BEGIN IMMEDIATE")
     try:
         began = time.monotonic()
-        scan_mark.remember(ledger, [roots_ledger.root_id(data)], "another:mark")
+        scan_mark.remember(
+            ledger, [roots_ledger.root_id(data)], scan_mark.taken(ledger, "another:mark")
+        )
         assert time.monotonic() - began < 1.0  # not the ledger's busy timeout
     finally:
         blocker.execute("ROLLBACK")
@@ -171,4 +173,30 @@ def test_a_file_that_could_not_be_read_keeps_no_mark(
     monkeypatch.setattr(transcript, "read_from", real)  # readable again, nothing else new
     _engine, ledger = _start(data, db)
     assert _total(ledger) == 35
+    ledger.close()
+
+
+def test_positions_dropped_by_someone_else_during_a_start_are_read_again(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `roots forget` in another process between this start's load of the positions and
+    # the end of its run: the fingerprint it would keep no longer describes them.
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])  # so the start compares
+    real = scan_plan.plan
+
+    def plan_then_forget(*args: object, **kwargs: object) -> object:
+        planned = real(*args, **kwargs)  # type: ignore[arg-type]
+        other = Ledger.open(db)
+        roots_ledger.forget(other, roots_ledger.root_id(data))
+        other.close()
+        return planned
+
+    monkeypatch.setattr(scanner, "plan", plan_then_forget)
+    _start(data, db)[1].close()
+    monkeypatch.undo()
+    engine, ledger = _start(data, db)  # nothing changed on disk since
+    assert engine._files is not None  # compared, not skipped
+    assert _total(ledger) == 1035  # the forgotten root counted again, in full
     ledger.close()

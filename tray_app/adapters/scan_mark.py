@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from tray_app.adapters.ledger import Ledger
-from tray_app.adapters.ledger_errors import LedgerError
+from tray_app.adapters.ledger_errors import LedgerError, translated
 
 log = logging.getLogger(__name__)
 
@@ -53,36 +54,75 @@ def _files_version(ledger: Ledger) -> str:
     return ":".join(map(str, row))
 
 
-def matches(ledger: Ledger, root_ids: Sequence[str], mark: str) -> bool:
-    """Whether the positions are up to date for the disk `mark` describes."""
-    stored = ledger.meta(_key(root_ids))
-    if stored is None or not stored.startswith(mark + "|"):
-        return False
-    return stored == f"{mark}|{_files_version(ledger)}"
+def _read(ledger: Ledger, key: str) -> tuple[str | None, str] | None:
+    """The stored value and the positions' version now; None if they cannot be read."""
+    try:
+        with translated(ledger.path):
+            return ledger.meta(key), _files_version(ledger)
+    except LedgerError as exc:  # the mark is only a shortcut: compare every position
+        log.debug("files mark not read: %s", exc)
+        return None
 
 
-def store(ledger: Ledger, root_ids: Sequence[str], mark: str) -> None:
-    """Inside a write transaction, after the positions are written: keep `mark` with them."""
-    value = f"{mark}|{_files_version(ledger)}"
-    ledger.db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_key(root_ids), value))
+@dataclass(slots=True)
+class Mark:
+    """A start's disk fingerprint and the positions' version it is compared against.
+
+    `seen` follows this run's own writes; it becomes None as soon as anyone else has
+    written positions since they were loaded (a `roots forget` dropping some so they are
+    read again, another process): the run then cannot vouch for them and keeps no mark.
+    """
+
+    disk: str
+    seen: str | None
+
+    def before_write(self, ledger: Ledger) -> None:
+        """Inside a write transaction, before this run writes positions."""
+        if self.seen is not None and _files_version(ledger) != self.seen:
+            self.seen = None
+
+    def after_write(self, ledger: Ledger) -> None:
+        """Inside the same transaction, after them."""
+        if self.seen is not None:
+            self.seen = _files_version(ledger)
 
 
-def remember(ledger: Ledger, root_ids: Sequence[str], mark: str) -> None:
-    """Store `mark` with the positions as they are now (they cover everything it lists).
+def matches(ledger: Ledger, root_ids: Sequence[str], disk: str) -> bool:
+    """Whether the positions are up to date for the disk `disk` describes."""
+    got = _read(ledger, _key(root_ids))
+    return got is not None and got[0] == f"{disk}|{got[1]}"
+
+
+def taken(ledger: Ledger, disk: str) -> Mark:
+    """`disk` with the positions' version, read before the positions themselves are."""
+    got = _read(ledger, "")
+    return Mark(disk, None if got is None else got[1])
+
+
+def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:
+    """Keep `mark` once this run has read everything it listed, in a transaction of its
+    own, if no one else wrote positions since this run loaded them.
 
     Only when the write lock is free at once: a busy ledger is someone else writing
     positions, and the next start simply compares them all again.
     """
     key = _key(root_ids)
-    if ledger.meta(key) == f"{mark}|{_files_version(ledger)}":
+    got = _read(ledger, key)
+    if mark.seen is None or got is None or got == (f"{mark.disk}|{mark.seen}", mark.seen):
         return
     db = ledger.db
-    busy = db.pragmas.get("busy_timeout", 0)
-    db.execute_sql("PRAGMA busy_timeout = 0")
+    busy = int(str(db.pragmas.get("busy_timeout", 0)))
     try:
-        with ledger.writing():
-            store(ledger, root_ids, mark)
+        with translated(ledger.path):
+            db.execute_sql("PRAGMA busy_timeout = 0")
+        try:
+            with ledger.writing():
+                mark.before_write(ledger)
+                if mark.seen is not None:
+                    value = f"{mark.disk}|{mark.seen}"
+                    db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        finally:
+            with translated(ledger.path):
+                db.execute_sql(f"PRAGMA busy_timeout = {busy}")
     except LedgerError as exc:  # busy, read-only, full: the mark is only a shortcut
         log.debug("files mark not stored: %s", exc)
-    finally:
-        db.execute_sql(f"PRAGMA busy_timeout = {int(str(busy))}")

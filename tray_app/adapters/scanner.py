@@ -44,11 +44,6 @@ def _prefixes(dirs: tuple[Path, ...]) -> list[tuple[Path, str]]:
     return [(r, os.path.join(str(r), "")) for r in dirs]
 
 
-def _kept(mark: str | None, stats: ScanStats, warned: int) -> str | None:
-    """`mark` if every listed file was read (no unreadable one warned since `warned`)."""
-    return mark if mark is not None and len(stats.warnings) == warned else None
-
-
 def _fits(waiting: int, read: int, rest: int) -> bool:
     """Whether the rest of a bulk read is expected to fit in one write with what waits.
 
@@ -76,6 +71,7 @@ class Engine:
         self.projects: dict[str, str] = {}  # session id → cwd of its first-seen line
         self.pending = Pending()
         self.first_write: FirstWrite | None = None
+        self._mark: scan_mark.Mark | None = None  # during a refresh that may keep one
         self._outside: set[str] | None = None
         if ledger is not None:
             # Older ledgers: learn each response's root by reading everything once.
@@ -163,51 +159,57 @@ class Engine:
         if paths is None and not validate and ledger is not None and not ledger.readonly:
             found = scan_transcripts(self.roots, stats.warnings)
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
-                mark = scan_mark.disk_mark(found)
-                if scan_mark.matches(ledger, self.root_ids, mark):
+                disk = scan_mark.disk_mark(found)
+                if scan_mark.matches(ledger, self.root_ids, disk):
                     stats.files_seen = len(found)
                     return ScanResult([], [], stats)  # positions cover it all: nothing new
-        todo = plan(self.roots, self.files, self.root_ids, paths, validate, stats.warnings, found)
-        stats.files_seen, stats.files_reset = todo.seen, todo.resets
-        for path_str in todo.gone:
-            self.files.pop(path_str, None)
-        self.pending.gone.update(todo.gone)
-        acc = Apply(self, stats)
-        warned = len(stats.warnings)  # an unreadable file adds one: then no mark is kept
-        kept = False  # whether a write stored the mark
-        to_read = sum(job.size for job in todo.jobs)
-        if todo.jobs:  # something to read: only now the reading modules
-            from tray_app.adapters import bulk_read
-            from tray_app.adapters.transcript import read_from
-        if (
-            todo.jobs
-            and not validate
-            and to_read >= bulk_read.PARALLEL_MIN_BYTES
-            and bulk_read.workers() > 1
-        ):
-            # What a bulk read builds has no reference cycles: the collector would only
-            # re-walk the growing pending responses (a third of the time spent writing).
-            with bulk_read.no_cycle_collection():
-                self._read_bulk(todo.jobs, acc, persist)
-                if persist:
-                    kept = self.flush(self._seed(), _kept(mark, stats, warned)) or kept
-        else:
-            for job in todo.jobs:
-                path = job.path
-                try:
-                    read = read_from(
-                        path, job.offset, job.lines, validate, job.st.st_size, self.place(path)
-                    )
-                except OSError as exc:
-                    acc.unreadable(path, str(exc.strerror))
-                    continue
-                acc.items(read.items, path)
-                acc.file_done(path, job.st, read)
-        if persist:
-            keep = _kept(mark, stats, warned)
-            kept = self.flush(mark=keep) or kept
-            if keep is not None and ledger is not None and not kept:
-                scan_mark.remember(ledger, self.root_ids, keep)  # nothing new was written
+                if self._files is None and persist:  # the positions are loaded just below
+                    mark = scan_mark.taken(ledger, disk)
+        self._mark = mark  # this refresh's writes keep its positions version up to date
+        try:
+            known = self.files
+            todo = plan(self.roots, known, self.root_ids, paths, validate, stats.warnings, found)
+            stats.files_seen, stats.files_reset = todo.seen, todo.resets
+            for path_str in todo.gone:
+                self.files.pop(path_str, None)
+            self.pending.gone.update(todo.gone)
+            acc = Apply(self, stats)
+            warned = len(stats.warnings)  # an unreadable file adds one: then no mark is kept
+            to_read = sum(job.size for job in todo.jobs)
+            if todo.jobs:  # something to read: only now the reading modules
+                from tray_app.adapters import bulk_read
+                from tray_app.adapters.transcript import read_from
+            if (
+                todo.jobs
+                and not validate
+                and to_read >= bulk_read.PARALLEL_MIN_BYTES
+                and bulk_read.workers() > 1
+            ):
+                # What a bulk read builds has no reference cycles: the collector would only
+                # re-walk the growing pending responses (a third of the time spent writing).
+                with bulk_read.no_cycle_collection():
+                    self._read_bulk(todo.jobs, acc, persist)
+                    if persist:
+                        self.flush(self._seed())
+            else:
+                for job in todo.jobs:
+                    path = job.path
+                    try:
+                        read = read_from(
+                            path, job.offset, job.lines, validate, job.st.st_size, self.place(path)
+                        )
+                    except OSError as exc:
+                        acc.unreadable(path, str(exc.strerror))
+                        continue
+                    acc.items(read.items, path)
+                    acc.file_done(path, job.st, read)
+            if persist:
+                self.flush()
+        finally:
+            self._mark = None
+        if mark is not None and ledger is not None and len(stats.warnings) == warned:
+            # Everything listed was read (or had nothing new): the next start may skip.
+            scan_mark.remember(ledger, self.root_ids, mark)
         return ScanResult(acc.changes, acc.new_resets, stats)
 
     def _read_bulk(self, jobs: list[Job], acc: Apply, persist: bool) -> None:
@@ -265,14 +267,13 @@ class Engine:
             return None
         return self.first_write(self.pending.entries, self.resets)
 
-    def flush(self, seed: Seed | None = None, mark: str | None = None) -> bool:
+    def flush(self, seed: Seed | None = None) -> None:
         """Write pending changes in one transaction: responses with their read positions.
 
         Positions and responses commit together, so after a crash the bytes behind the
         last commit are read again, and the dedup rule keeps that from counting twice.
-        `mark` (adapters/scan_mark.py) is stored with them; True when it was.
         """
-        stored = False
+        mark = self._mark  # a refresh's disk fingerprint follows its own writes
         p = self.pending
         ledger = self.ledger
         try:
@@ -281,17 +282,17 @@ class Engine:
                 # Roots and responses in one transaction: whether the roots' rows may stay
                 # implicit (roots_ledger) is decided on what the ledger holds at that moment.
                 with ledger.writing():
+                    if mark is not None:
+                        mark.before_write(ledger)
                     was_empty = seed is not None and not has_responses(ledger)
                     roots_ledger.record(ledger, p.seen, p.entries.keys())
                     ledger.write(p.entries, p.files.values(), p.resets, p.projects, sorted(p.gone))
                     if seed is not None:
                         seed.store(ledger, was_empty)
                     if mark is not None:
-                        scan_mark.store(ledger, self.root_ids, mark)
-                        stored = True
+                        mark.after_write(ledger)
         finally:
             if seed is not None:
                 seed.close()
         self.counted.written()
         self.pending = Pending()
-        return stored
