@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tray_app.cli.table import SQUEEZE_MIN, Col, Line, Output, _lines, _widths, fit, render
-from tray_app.cli.table_layout import GAP, NARROW, rich_layout
+from tray_app.cli.table import SQUEEZE_MIN, Col, Line, Output, _cut, _lines, _widths, fit, render
+from tray_app.cli.table_layout import GAP, NARROW, narrow, plain_layout, rich_layout
 
 CHARS = st.one_of(
     st.characters(min_codepoint=32, max_codepoint=126), st.sampled_from(sorted(NARROW))
@@ -43,8 +43,45 @@ def test_plain_layout_is_richs(table: tuple[list[Col], list[Line], Output]) -> N
     use_cols, use_rows = fit(cols, rows, out)
     widths = _widths(use_cols, use_rows)
     cells = [[_lines(c) for c in row.cells] for row in use_rows]
-    if widths and min(widths) > 0:
-        assert render(cols, rows, out) == rich_layout(use_cols, use_rows, cells, widths, out)
+    if widths and min(widths) > 0 and narrow(use_cols, cells):
+        plain = "\n".join(plain_layout(use_cols, use_rows, cells, widths, out.color))
+        assert plain == rich_layout(use_cols, use_rows, cells, widths, out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables())
+def test_render_is_the_layout_with_group_headings_on_their_own_lines(
+    table: tuple[list[Col], list[Line], Output],
+) -> None:
+    cols, rows, out = table
+    text = render(cols, rows, Output(out.width, False, out.compact)).split("\n")
+    headed = [r for r in rows if r.kind == "group" and isinstance(r.cells[0], str)
+              and r.cells[0] and not any(r.cells[1:])]  # fmt: skip
+    for row in headed:
+        assert _cut(_lines(row.cells[0])[0], max(out.width, SQUEEZE_MIN)) in text
+
+
+def test_a_long_project_heading_does_not_widen_the_first_column() -> None:
+    cols = [Col("Month", right=False), Col("Models", right=False, models=True), Col("Cost")]
+    rows = [
+        Line(["/home/dev/work/a-very-long-project-name-that-goes-on-and-on", "", ""], "group"),
+        Line(["2026-02", "sonnet-4-5", "$1,234.56"]),
+    ]
+    text = render(cols, rows, Output(width=40)).split("\n")
+    heading = "/home/dev/work/a-very-long-project-name-that-goes-on-and-on"
+    assert text[2] == heading[:39] + "\u2026"  # on its own line, cut to the width
+    assert text[3] == "2026-02  sonnet-4-5  $1,234.56"
+    coloured = render(cols, rows, Output(width=40, color=True)).split("\n")
+    assert coloured[2] == f"\x1b[1;36m{heading[:39]}\u2026\x1b[0m"
+
+
+def test_a_name_column_is_cut_before_it_would_be_dropped() -> None:
+    cols = [Col("Session", right=False), Col("Name", right=False, drop=5, squeeze=True),
+            Col("Total")]  # fmt: skip
+    rows = [Line(["0d9debd1", "refactor the ledger write path", "58,612,807"])]
+    text = render(cols, rows, Output(width=40)).split("\n")
+    assert text[2] == "0d9debd1  refactor the ledg\u2026  58,612,807"  # 40 columns
+    assert render(cols, rows, Output(width=24)).split("\n")[2] == "0d9debd1  58,612,807"
 
 
 @settings(max_examples=300, deadline=None)

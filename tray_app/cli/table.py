@@ -8,7 +8,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from tray_app.cli.table_layout import GAP, is_narrow, narrow, plain_layout, rich_layout
+from tray_app.cli.table_layout import (
+    GAP,
+    SGR,
+    STYLES,
+    is_narrow,
+    narrow,
+    plain_layout,
+    rich_layout,
+)
 from tray_app.usage.text_safety import clean
 
 Cell = str | Sequence[str]  # a list of lines stacks inside one cell (model lists)
@@ -149,6 +157,10 @@ def _fit(
                 widths[i] = _width(col, use_rows, i)
     while total() > out.width and any(c.drop for c in use_cols):
         worst = max(range(len(use_cols)), key=lambda i: (use_cols[i].drop, i))
+        col = use_cols[worst]
+        floor = max(SQUEEZE_MIN, cell_len(col.header))
+        if col.squeeze and not col.right and total() - widths[worst] + floor <= out.width:
+            break  # cutting names (this one among them) is enough: kept, cut below
         del use_cols[worst], widths[worst]
         for row in use_rows:
             del row.cells[worst]
@@ -192,9 +204,34 @@ def _shorten(names: Sequence[str]) -> list[str]:
 
 def render(cols: Sequence[Col], rows: Sequence[Line], out: Output) -> Rendered:
     """The table as text: fitted, cells cleaned, colour only when `out.color`."""
+    rows, labels = _labels(rows)
     use_cols, use_rows, widths = _fit(cols, rows, out)
     cells = [[_lines(c) for c in row.cells] for row in use_rows]
     # A table still too wide after `fit` runs past the width whole, in either layout.
     if widths and min(widths) > 0 and narrow(use_cols, cells):
-        return Rendered("\n".join(plain_layout(use_cols, use_rows, cells, widths, out.color)))
-    return Rendered(rich_layout(use_cols, use_rows, cells, widths, out))
+        lines = plain_layout(use_cols, use_rows, cells, widths, out.color)
+    else:
+        lines = rich_layout(use_cols, use_rows, cells, widths, out).split("\n")
+    at = 2  # below the header and its rule
+    for i, row_cells in enumerate(cells):
+        if i in labels:
+            label = _cut(labels[i], max(out.width, SQUEEZE_MIN))
+            lines[at] = f"\x1b[{SGR[STYLES['group']]}m{label}\x1b[0m" if out.color else label
+        at += max((len(c) for c in row_cells), default=1)
+    return Rendered("\n".join(lines))
+
+
+def _labels(rows: Sequence[Line]) -> tuple[list[Line], dict[int, str]]:
+    """Rows with each group heading taken out of its cell, and the headings by row.
+
+    A heading (a project above its rows) stands on its own line: as a cell it made the
+    first column as wide as the longest project name, for every row.
+    """
+    out, labels = [], {}
+    for i, row in enumerate(rows):
+        first = row.cells[0] if row.cells else ""
+        if row.kind == "group" and isinstance(first, str) and first and not any(row.cells[1:]):
+            labels[i] = clean(first)
+            row = Line(["", *row.cells[1:]], row.kind)
+        out.append(row)
+    return out, labels
