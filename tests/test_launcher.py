@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -44,3 +45,60 @@ def test_a_closed_stdout_is_like_dev_null_for_every_command(tmp_path: Path) -> N
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert done.returncode == 0 and done.stderr == "", (command, done.stderr)
+
+
+class _Exited(Exception):
+    """What the patched os._exit raises instead of ending the test run."""
+
+
+def test_a_command_exits_at_once_after_flushing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from tray_app import launcher
+
+    out = io.StringIO()
+    flushed: list[str] = []
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(out, "flush", lambda: flushed.append("stdout"))
+    monkeypatch.setattr(logging, "shutdown", lambda: flushed.append("log"))
+
+    def exit_now(code: int) -> None:
+        raise _Exited(code)
+
+    monkeypatch.setattr(os, "_exit", exit_now)
+    monkeypatch.delitem(sys.modules, "tray_app.app", raising=False)
+    with pytest.raises(_Exited) as done:
+        launcher.finish(3)
+    assert done.value.args == (3,) and flushed == ["stdout", "log"]
+
+
+def test_with_other_threads_alive_the_exit_is_the_normal_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from tray_app import launcher
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, name="tm-test-helper")
+    helper.start()
+    try:
+        with pytest.raises(SystemExit) as done:
+            launcher.finish(4)
+        assert done.value.code == 4
+    finally:
+        stop.set()
+        helper.join()
+
+
+def test_the_program_writes_everything_and_its_ledger_reads_back(tmp_path: Path) -> None:
+    data = tmp_path / "claude"
+    write_jsonl(data / "projects" / "p" / "s.jsonl", [assistant("m1", 7), assistant("m2", 5)])
+    env = {**os.environ, "TOKEN_MONITOR_DB": str(tmp_path / "l" / "ledger.db"),
+           "TOKEN_MONITOR_CONFIG": str(tmp_path / "none.yaml")}  # fmt: skip
+    cmd = [sys.executable, "-m", "tray_app", "export", "--json", "--data-dir", str(data)]
+    for _ in range(2):  # the first run counts and writes, the second reads what it wrote
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+        got = json.loads(done.stdout)
+        assert [r["output_tokens"] for r in got["responses"]] == [7, 5]
