@@ -54,6 +54,8 @@ def test_render_is_the_layout_with_group_headings_on_their_own_lines(
     table: tuple[list[Col], list[Line], Output],
 ) -> None:
     cols, rows, out = table
+    if not fit(cols, rows, out)[0]:
+        return  # no column left to show (a table always keeps its first)
     text = render(cols, rows, Output(out.width, False, out.compact)).split("\n")
     headed = [r for r in rows if r.kind == "group" and isinstance(r.cells[0], str)
               and r.cells[0] and not any(r.cells[1:])]  # fmt: skip

@@ -214,7 +214,7 @@ def render(cols: Sequence[Col], rows: Sequence[Line], out: Output) -> Rendered:
         lines = rich_layout(use_cols, use_rows, cells, widths, out).split("\n")
     at = 2  # below the header and its rule
     for i, row_cells in enumerate(cells):
-        if i in labels:
+        if i in labels and at < len(lines):  # (a table left with no column has no rows)
             label = _cut(labels[i], max(out.width, SQUEEZE_MIN))
             lines[at] = f"\x1b[{SGR[STYLES['group']]}m{label}\x1b[0m" if out.color else label
         at += max((len(c) for c in row_cells), default=1)
