@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from tests.builders import assistant, user, write_jsonl
+from tests.builders import assistant, entry, user, write_jsonl
 from tray_app.adapters.discovery import find_roots
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_recovery import salvage
@@ -142,3 +142,19 @@ def test_ledger_files_are_private(tmp_path: Path) -> None:
     assert (db.parent.stat().st_mode & 0o777) == 0o700
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_big_write_leaves_no_big_log_behind_without_a_close(tmp_path: Path) -> None:
+    # Commands end without closing the ledger (launcher.finish): the write-ahead log is cut
+    # back when the next write resets it, instead of keeping a first scan's size for good.
+    from tray_app.adapters.ledger_connect import WAL_KEPT_BYTES
+
+    db = tmp_path / "l.db"
+    ledger = Ledger.open(db)
+    assert ledger.db.execute_sql("PRAGMA journal_size_limit").fetchone()[0] == WAL_KEPT_BYTES
+    big = [entry(i / 60, key=f"msg_{i:06d}", session="s" * 200) for i in range(30_000)]
+    ledger.write(big)  # ~10 MB of pages through the log, checkpointed at the commit
+    assert Path(f"{db}-wal").stat().st_size > WAL_KEPT_BYTES
+    ledger.write([entry(1e6, key="msg_last")])  # the next write resets the log: cut back
+    assert Path(f"{db}-wal").stat().st_size <= WAL_KEPT_BYTES
+    ledger.close()
