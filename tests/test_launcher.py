@@ -102,3 +102,41 @@ def test_the_program_writes_everything_and_its_ledger_reads_back(tmp_path: Path)
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
         got = json.loads(done.stdout)
         assert [r["output_tokens"] for r in got["responses"]] == [7, 5]
+
+
+class _Full:
+    """A stream whose flush fails as a full disk (or a closed pipe) does."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def flush(self) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "said"),
+    [
+        (OSError(28, "No space left on device"), 1, "output not written: No space left on device"),
+        (BrokenPipeError(32, "Broken pipe"), 0, ""),  # `| head`: what it wanted was read
+    ],
+)
+def test_output_that_cannot_be_written_is_an_error_not_a_silent_success(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: OSError,
+    code: int,
+    said: str,
+) -> None:
+    from tray_app import launcher
+
+    def exit_now(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(sys, "stdout", _Full(error))
+    monkeypatch.setattr(os, "_exit", exit_now)
+    monkeypatch.delitem(sys.modules, "tray_app.app", raising=False)
+    with pytest.raises(_Exited) as done:
+        launcher.finish(0)
+    assert done.value.args == (code,)
+    assert said in capsys.readouterr().err

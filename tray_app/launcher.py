@@ -117,9 +117,15 @@ def finish(code: int) -> NoReturn:
     """
     if threading.active_count() > 1 or "tray_app.app" in sys.modules:
         sys.exit(code)
-    for stream in (sys.stdout, sys.stderr):
-        # `| head` closed the pipe, or the stream is closed: nothing more to show.
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # `| head` read what it wanted, or the stream was closed: nothing to show
+    except OSError as exc:  # a full disk under `> file`: the output is not all there
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"token-monitor: error: output not written: {exc.strerror}\n")
+        code = code or 1
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     logging.shutdown()
     os._exit(code)
