@@ -1,8 +1,8 @@
 """Run Token Monitor with `python -m tray_app` (same as the `token-monitor` command)."""
 
-from tray_app.launcher import run
+from tray_app.launcher import main
 
 # Guarded: the tray's first scan spawns reader processes, which import this module again
 # (as __mp_main__) and must not start a second app.
 if __name__ == "__main__":
-    run()
+    raise SystemExit(main())

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
-import logging
 import os
 import sys
-import threading
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
 
 
 def menu_hint(env: Mapping[str, str]) -> str | None:
@@ -99,33 +95,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if collecting:  # (also after an early exit: help, a usage error)
                 gc.enable()
-
-
-def run() -> NoReturn:
-    """The `token-monitor` program: `main`, then out without the interpreter's teardown."""
-    finish(main())
-
-
-def finish(code: int) -> NoReturn:
-    """Exit with `code` at once after a command; after the tray, the normal way.
-
-    Tearing the interpreter down frees every module and object one by one: ~15 ms of each
-    command (~35 ms after a first scan) spent on nothing. By now the output is flushed
-    here, the log by `logging.shutdown`, the ledger's transactions are committed (closing
-    its connections would only tidy its -wal file away) and reader processes are reaped.
-    The tray (its UI loaded) and anything with other threads alive exit normally.
-    """
-    if threading.active_count() > 1 or "tray_app.app" in sys.modules:
-        sys.exit(code)
-    try:
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # `| head` read what it wanted, or the stream was closed: nothing to show
-    except OSError as exc:  # a full disk under `> file`: the output is not all there
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"token-monitor: error: output not written: {exc.strerror}\n")
-        code = code or 1
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.flush()
-    logging.shutdown()
-    os._exit(code)

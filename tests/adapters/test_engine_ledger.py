@@ -145,8 +145,8 @@ def test_ledger_files_are_private(tmp_path: Path) -> None:
 
 
 def test_a_big_write_leaves_no_big_log_behind_without_a_close(tmp_path: Path) -> None:
-    # Commands end without closing the ledger (launcher.finish): the write-ahead log is cut
-    # back when the next write resets it, instead of keeping a first scan's size for good.
+    # The tray keeps the ledger open for days: the write-ahead log is cut back when the
+    # next write resets it, instead of keeping a first scan's size until the tray quits.
     from tray_app.adapters.ledger_connect import WAL_KEPT_BYTES
 
     db = tmp_path / "l.db"

@@ -63,8 +63,8 @@ def test_entry_script_is_the_console_script(monkeypatch: pytest.MonkeyPatch) -> 
     entry = Path(analysis.args[0][0])
     assert entry == ROOT / "packaging" / "entry.py"
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["token-monitor"] == "tray_app.launcher:run"
-    assert "from tray_app.launcher import run" in entry.read_text()
+    assert scripts["token-monitor"] == "tray_app.launcher:main"
+    assert "from tray_app.launcher import main" in entry.read_text()
 
 
 def test_runtime_data_is_bundled_where_importlib_resources_looks(

@@ -27,8 +27,8 @@ def loaded_path(value: str | bytes) -> str:
 
 
 # The write-ahead log is cut back to this once it is reset (the first write after a full
-# checkpoint): commands end without closing the ledger (launcher.finish), so nothing else
-# would shrink the ~30 MB log a first scan of 1 GB leaves beside it.
+# checkpoint): the tray keeps its connection open for days, and only the last close would
+# shrink the ~30 MB log a first scan of 1 GB leaves beside the ledger.
 WAL_KEPT_BYTES = 4 << 20
 
 
