@@ -200,3 +200,23 @@ def test_positions_dropped_by_someone_else_during_a_start_are_read_again(
     assert engine._files is not None  # compared, not skipped
     assert _total(ledger) == 1035  # the forgotten root counted again, in full
     ledger.close()
+
+
+def test_an_engine_holding_positions_reads_past_them_whatever_the_mark(
+    tmp_path: Path, data: Path
+) -> None:
+    # The tray's engine keeps its positions in memory (changes flushed later); a command
+    # counts the new lines first and keeps a mark. The tray must still read past its own
+    # positions: the mark speaks for the ledger's, not for what an engine holds.
+    db = tmp_path / "l" / "ledger.db"
+    tray_ledger = Ledger.open(db)
+    tray = Engine(Roots((data,)), tray_ledger)
+    tray.refresh(persist=False)
+    tray.flush()
+    write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
+    _engine, ledger = _start(data, db)  # the command: counts m4, keeps the mark
+    assert ledger.meta(scan_mark._key([roots_ledger.root_id(data)])) is not None
+    ledger.close()
+    got = tray.refresh(persist=False)
+    assert (got.stats.files_read, got.stats.candidates) == (1, 1)  # (counted already: no change)
+    tray_ledger.close()

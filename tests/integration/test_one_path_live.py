@@ -9,6 +9,7 @@ sessions and totals equal the CLI's after every run.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -37,6 +38,7 @@ from tests.integration.transcript_story import (
 from tray_app.adapters.discovery import Roots
 from tray_app.service.aggregator import ServiceOptions, UsageService
 from tray_app.service.publish import ViewSettings, build_snapshot
+from tray_app.service.snapshot import Snapshot
 from tray_app.usage.json_fields import block_json, block_limit_json, session_json
 
 
@@ -137,19 +139,32 @@ def test_the_running_usage_service_publishes_the_cli_s_active_block(
                     cli(db, root, now, ["status"])
                 service.notify(None)
                 snap = wait_for(service, tree.totals())
-                view = snap.active_block
                 want = cli(db, root, now, ["status"])["active_block"]
-                got = None
-                if view is not None:
-                    got = block_json(view.block, now) | block_limit_json(
-                        view.limit_tokens, view.limit_source, view.percent
-                    )
+                # Equal totals do not mean every copy was read: the service may have read
+                # a larger, later copy and not yet an earlier one that moves the time (its
+                # watcher can fire while a run's files are still being written). The live
+                # view must reach the CLI's block within moments.
+                deadline = time.monotonic() + 5
+                while (got := _active(snap, now)) != want and time.monotonic() < deadline:
+                    service.notify(None)
+                    time.sleep(0.02)
+                    snap = service.latest or snap
                 assert got == want
                 if data.draw(st.booleans()):
                     service.stop()
                     service = started()
         finally:
             service.stop()
+
+
+def _active(snap: Snapshot, now: float) -> dict[str, object] | None:
+    """A snapshot's active block as `status --json` writes it."""
+    view = snap.active_block
+    if view is None:
+        return None
+    return block_json(view.block, now) | block_limit_json(
+        view.limit_tokens, view.limit_source, view.percent
+    )
 
 
 def test_a_session_another_run_counted_first_keeps_its_project_in_the_live_view(

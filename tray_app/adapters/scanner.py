@@ -156,14 +156,16 @@ class Engine:
         stats = ScanStats(warnings=list(self.roots.warnings))
         found, mark = None, None
         ledger = self.ledger
-        if paths is None and not validate and ledger is not None and not ledger.readonly:
+        # Not for the tray's engine: it reads from its own positions, which may lag these.
+        fresh = self._files is None and paths is None and not validate
+        if fresh and ledger is not None and not ledger.readonly:
             found = scan_transcripts(self.roots, stats.warnings)
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
                 disk = scan_mark.disk_mark(found)
                 if scan_mark.matches(ledger, self.root_ids, disk):
                     stats.files_seen = len(found)
                     return ScanResult([], [], stats)  # positions cover it all: nothing new
-                if self._files is None and persist:  # the positions are loaded just below
+                if persist:  # the positions are loaded just below
                     mark = scan_mark.taken(ledger, disk)
         self._mark = mark  # this refresh's writes keep its positions version up to date
         try:
