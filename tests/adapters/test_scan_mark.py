@@ -13,6 +13,7 @@ from tests.builders import assistant, write_jsonl
 from tray_app.adapters import roots_ledger, scan_mark, scan_plan, scanner
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileState, Ledger
+from tray_app.adapters.scan_mark import Mark
 from tray_app.adapters.scanner import Engine
 
 
@@ -122,19 +123,18 @@ def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
     key = scan_mark._key([roots_ledger.root_id(data)])
     assert ledger.meta(key) is not None
     mark = scan_mark.disk_mark({str(p): p.stat() for p in sorted(data.rglob("*.jsonl"))})
-    assert scan_mark.matches(ledger, [roots_ledger.root_id(data)], mark)
+    assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark) is None  # it matches
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
+        version = scan_mark._files_version(ledger)
         began = time.monotonic()
-        scan_mark.remember(
-            ledger, [roots_ledger.root_id(data)], scan_mark.taken(ledger, "another:mark")
-        )
+        scan_mark.remember(ledger, [roots_ledger.root_id(data)], Mark("another:mark", version))
         assert time.monotonic() - began < 1.0  # not the ledger's busy timeout
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert scan_mark.matches(ledger, [roots_ledger.root_id(data)], mark)  # unchanged
+    assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark) is None  # unchanged
     ledger.close()
 
 

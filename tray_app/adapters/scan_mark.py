@@ -13,6 +13,7 @@ mtime sums, a replaced file its inode. (docs/data-path.md)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -54,11 +55,11 @@ def _files_version(ledger: Ledger) -> str:
     return ":".join(map(str, row))
 
 
-def _read(ledger: Ledger, key: str) -> tuple[str | None, str] | None:
-    """The stored value and the positions' version now; None if they cannot be read."""
+def _version(ledger: Ledger) -> str | None:
+    """The positions' version now; None if it cannot be read (then no shortcut is taken)."""
     try:
         with translated(ledger.path):
-            return ledger.meta(key), _files_version(ledger)
+            return _files_version(ledger)
     except LedgerError as exc:  # the mark is only a shortcut: compare every position
         log.debug("files mark not read: %s", exc)
         return None
@@ -87,16 +88,16 @@ class Mark:
             self.seen = _files_version(ledger)
 
 
-def matches(ledger: Ledger, root_ids: Sequence[str], disk: str) -> bool:
-    """Whether the positions are up to date for the disk `disk` describes."""
-    got = _read(ledger, _key(root_ids))
-    return got is not None and got[0] == f"{disk}|{got[1]}"
-
-
-def taken(ledger: Ledger, disk: str) -> Mark:
-    """`disk` with the positions' version, read before the positions themselves are."""
-    got = _read(ledger, "")
-    return Mark(disk, None if got is None else got[1])
+def check(ledger: Ledger, root_ids: Sequence[str], disk: str) -> Mark | None:
+    """None when the stored mark says the positions cover the disk `disk` describes
+    (nothing new); else the mark to keep once this run has read it all, with the
+    positions' version read before the positions themselves are."""
+    version = _version(ledger)
+    if version is not None:
+        with contextlib.suppress(LedgerError), translated(ledger.path):
+            if ledger.meta(_key(root_ids)) == f"{disk}|{version}":
+                return None
+    return Mark(disk, version)
 
 
 def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:
@@ -106,10 +107,9 @@ def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:
     Only when the write lock is free at once: a busy ledger is someone else writing
     positions, and the next start simply compares them all again.
     """
-    key = _key(root_ids)
-    got = _read(ledger, key)
-    if mark.seen is None or got is None or got == (f"{mark.disk}|{mark.seen}", mark.seen):
+    if mark.seen is None:
         return
+    key = _key(root_ids)
     db = ledger.db
     busy = int(str(db.pragmas.get("busy_timeout", 0)))
     try:

@@ -161,12 +161,11 @@ class Engine:
         if fresh and ledger is not None and not ledger.readonly:
             found = scan_transcripts(self.roots, stats.warnings)
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
-                disk = scan_mark.disk_mark(found)
-                if scan_mark.matches(ledger, self.root_ids, disk):
+                mark = scan_mark.check(ledger, self.root_ids, scan_mark.disk_mark(found))
+                if mark is None:
                     stats.files_seen = len(found)
                     return ScanResult([], [], stats)  # positions cover it all: nothing new
-                if persist:  # the positions are loaded just below
-                    mark = scan_mark.taken(ledger, disk)
+                mark = mark if persist else None  # (kept by a run that writes as it reads)
         self._mark = mark  # this refresh's writes keep its positions version up to date
         try:
             known = self.files

@@ -254,7 +254,7 @@ class UsageService:
         if self._ledger is not None:
             self._names = {s: m.name for s, m in self._ledger.sessions().items() if m.name}
 
-    def _guarded(self, work: Callable[..., object], *args: object) -> bool:
+    def _guarded(self, work: Callable[..., None], *args: object) -> bool:
         """Run one step; a failure is logged and shown, and the thread keeps counting."""
         try:
             work(*args)
