@@ -30,10 +30,13 @@ from tray_app.usage.model import Entry, ResetNotice
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from tray_app.adapters.file_pieces import Pieces
+
 log = logging.getLogger(__name__)
 
 PARALLEL_MIN_BYTES = 48 << 20  # below this, starting workers costs more than it saves
 RANGE_BYTES = 24 << 20  # small enough to keep the last range's tail short, big per task
+PIECE_BYTES = RANGE_BYTES // 2  # larger files are read in pieces (adapters/file_pieces.py)
 AHEAD_PER_READER = 2  # ranges handed out per reader beyond the one being folded
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_CHECK_SECONDS = 1.0
@@ -42,7 +45,7 @@ _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arg
 SCRATCH_BYTES = CHUNK + (1 << 20)  # a reader's read buffer: a chunk after an unfinished line
 BULK_TIMES_KEPT = 1 << 16  # a reader's time memo (~8 MB): resumed copies sit files apart
 _buffers = threading.local()  # one per thread: readers are processes, tests may be threads
-Job = tuple[str, int, int, int, str]  # path, offset, first line number, size at stat, place
+Job = tuple[str, int, int, int, str]  # path, offset, first line number, read up to, place
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class RangeResult:
     rows: list[Row]  # the winners' fields, first-seen order within the range
     resets: list[ResetNotice]
     keys: dict[str, list[str]]  # path → keys of every copy in it (the roots of responses)
+    size: int = 0  # the bytes the range's jobs cover (a cut file's pieces count as read)
 
     @property
     def winners(self) -> list[Entry]:
@@ -145,10 +149,14 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
                 winners[key] = item
             elif (won := merge_row(old, item)) is not None:
                 winners[key] = won
-        keys[path] = list(here)
+        if path in keys:  # two pieces of one cut file in this range (file_pieces.py)
+            keys[path].extend(here)
+        else:
+            keys[path] = list(here)
         read.items = []
         reads.append((path, read))
-    return RangeResult(reads, list(winners.values()), resets, keys)
+    size = sum(limit - offset for _, offset, _, limit, _ in jobs)
+    return RangeResult(reads, list(winners.values()), resets, keys, size)
 
 
 def _scratch() -> bytearray:
@@ -181,13 +189,25 @@ def workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def _joined(result: RangeResult, pieces: Pieces) -> RangeResult:
+    """The range's result with the reads of a cut file's pieces joined (at its last piece)."""
+    reads = pieces.join(result.reads)
+    if reads is result.reads:
+        return result
+    return RangeResult(reads, result.rows, result.resets, result.keys, result.size)
+
+
 def read_parallel(jobs: Sequence[Job], sizes: Sequence[int]) -> Generator[RangeResult, None, None]:
     """Read `jobs` on several processes; results in range order, each as soon as it is in."""
     # Imported here: every command imports this module, few start readers (~5-30 ms).
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from tray_app.adapters.file_pieces import Pieces
+
     count = workers()
+    pieces = Pieces()
+    jobs, sizes = pieces.cut(jobs, sizes, max(1, PIECE_BYTES))
     ranges = split(jobs, sizes, max(count, -(-sum(sizes) // RANGE_BYTES)))
     # fork is fastest and safe while this process has one thread (the CLI); the tray app
     # has GUI threads, so there a fresh interpreter is started instead.
@@ -205,9 +225,9 @@ def read_parallel(jobs: Sequence[Job], sizes: Sequence[int]) -> Generator[RangeR
         for part in ranges:
             ahead.append(pool.submit(read_range, part))
             if len(ahead) > AHEAD_PER_READER * count:
-                yield ahead.popleft().result()
+                yield _joined(ahead.popleft().result(), pieces)
         while ahead:
-            yield ahead.popleft().result()
+            yield _joined(ahead.popleft().result(), pieces)
     finally:
         # Also when the caller stops early (a full disk): ranges not started never run.
         pool.shutdown(wait=True, cancel_futures=True)

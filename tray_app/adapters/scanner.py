@@ -240,9 +240,9 @@ class Engine:
                 acc.items(part.winners)
             for path_str, keys in part.keys.items():
                 acc.keys_from(by_path[path_str].path, keys)
+            done += part.size
             for path_str, read in part.reads:  # positions after the responses they cover
                 job = by_path[path_str]
-                done += job.size
                 if isinstance(read, str):
                     acc.unreadable(job.path, read)
                 else:

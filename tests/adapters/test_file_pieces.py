@@ -1,0 +1,125 @@
+"""A file read in pieces by several readers counts exactly what one pass over it counts."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.builders import assistant, write_jsonl
+from tray_app.adapters import bulk_read, file_pieces
+from tray_app.adapters.discovery import Roots
+from tray_app.adapters.file_pieces import Pieces, cut_job, joined
+from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.scanner import Engine
+from tray_app.adapters.transcript import UNKNOWN, BadLine, FileRead
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"x")), max_size=30),
+    tail=st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"")),
+    skip=st.integers(0, 30),
+    piece=st.integers(1, 120),
+)
+def test_pieces_cover_the_job_and_end_at_line_ends(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], tail: bytes, skip: int, piece: int
+) -> None:
+    data = b"".join(line + b"\n" for line in lines) + tail  # maybe an unfinished last line
+    path = tmp_path_factory.mktemp("cut") / "f.jsonl"
+    path.write_bytes(data)
+    offset = len(b"".join(line + b"\n" for line in lines[:skip]))  # a stored position
+    parts = cut_job((str(path), offset, 7, len(data), "place"), piece)
+    assert parts[0][1] == offset and parts[-1][3] == len(data)
+    assert [p[1] for p in parts[1:]] == [p[3] for p in parts[:-1]]  # contiguous
+    assert [p[2] for p in parts] == [7] + [UNKNOWN] * (len(parts) - 1)
+    assert {(p[0], p[4]) for p in parts} == {(str(path), "place")}
+    for _, start, _, end, _ in parts[:-1]:
+        assert end - start >= piece and data[end - 1 : end] == b"\n"
+    if len(parts) == 1:  # not cut only when no line ends `piece` bytes on
+        assert len(data) - offset <= piece or b"\n" not in data[offset + piece - 1 : -1]
+
+
+def test_an_unreadable_file_stays_one_job(tmp_path: Path) -> None:
+    job = (str(tmp_path / "gone.jsonl"), 0, 0, 1000, "p")
+    assert cut_job(job, 10) == [job]
+
+
+def _read(end: int, bytes_read: int, bad: int = 0, lines: int = UNKNOWN) -> FileRead:
+    places = [BadLine("f", n, "bad") for n in range(bad)]
+    return FileRead([], end, lines, bytes_read, bad, places)
+
+
+def test_joined_reads_are_the_files_read() -> None:
+    whole = joined([_read(10, 10, 15), _read(20, 10, 15), _read(28, 9, 1, 40)], [10, 20, 29])
+    assert isinstance(whole, FileRead)
+    assert (whole.end_offset, whole.lines, whole.bytes_read, whole.bad_count) == (28, 40, 29, 31)
+    assert len(whole.bad) == 20  # at most MAX_PLACES, the first ones
+    # A piece that stopped short (the file shrank): the position stays where reading stopped.
+    short = joined([_read(10, 10), _read(15, 5), _read(30, 10)], [10, 20, 30])
+    assert isinstance(short, FileRead) and short.end_offset == 15
+    assert joined([_read(10, 10), "No such file", _read(30, 10)], [10, 20, 30]) == "No such file"
+
+
+def test_pieces_are_held_until_the_last_one() -> None:
+    pieces = Pieces({"a": [10, 20]})
+    first = pieces.join([("b", "gone"), ("a", _read(10, 10))])
+    assert first == [("b", "gone")]
+    ((path, whole),) = pieces.join([("a", _read(20, 10))])
+    assert path == "a" and isinstance(whole, FileRead) and whole.end_offset == 20
+    assert pieces.held == {}
+
+
+def _data(roots: list[Path]) -> None:
+    """Two roots, files sharing responses, bad lines, an unfinished last line, one long file."""
+    for i in range(6):
+        lines: list[Any] = [
+            assistant(f"msg_{j}", 5 + i * j, session=f"s{i}", minutes=60 - i if j == 3 else j)
+            for j in range(i, i + 4 + (30 if i == 5 else 0))
+        ]
+        lines.insert(2, b'{"type":"assistant","message":{"usage":')  # malformed
+        lines.insert(5, b'{"type":"assistant","usage":\xff}')  # not UTF-8
+        f = write_jsonl(roots[i % 2] / "p" / f"s{i}.jsonl", lines)
+        if i == 5:
+            with open(f, "ab") as handle:
+                handle.write(b'{"type":"assistant","message"')  # being written
+        os.utime(f, (1000 + i, 1000 + i))
+
+
+def _scan(roots: list[Path], db: Path) -> tuple[Any, ...]:
+    stats = Engine(Roots(tuple(roots)), Ledger.open(db)).refresh().stats
+    con = sqlite3.connect(db)
+    try:
+        return (
+            con.execute("SELECT * FROM responses ORDER BY key").fetchall(),
+            con.execute("SELECT * FROM response_roots ORDER BY root, key").fetchall(),
+            con.execute("SELECT path, size, offset FROM files ORDER BY path").fetchall(),
+            (stats.files_read, stats.bytes_read, stats.bad_lines, stats.new_responses),
+            sorted((b.path, b.line, b.reason) for b in stats.bad_places),
+        )
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("piece", [1, 200, 700])
+def test_a_scan_reading_pieces_equals_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    roots = [tmp_path / "a", tmp_path / "b"]
+    _data(roots)
+    one_pass = _scan(roots, tmp_path / "one.db")
+    assert one_pass[1]  # two roots: every response has its root's row
+    monkeypatch.setattr(bulk_read, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(bulk_read, "RANGE_BYTES", 1500)  # several pieces share a range
+    monkeypatch.setattr(bulk_read, "PIECE_BYTES", piece)
+    monkeypatch.setattr(bulk_read, "workers", lambda: 2)
+    cut = []
+    real_cut = file_pieces.cut_job
+    monkeypatch.setattr(file_pieces, "cut_job", lambda j, p: cut.append(n := real_cut(j, p)) or n)
+    assert _scan(roots, tmp_path / "pieces.db") == one_pass
+    assert max(len(parts) for parts in cut) > 3
