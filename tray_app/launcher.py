@@ -67,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tray_app.app import run_tray  # the UI needs a display: import only here
 
         return run_tray(tray)
+    from tray_app.adapters import early_listing
+
+    # A report lists every transcript: a forked child does it while the modules load.
+    early_listing.start(args)
     import gc
 
     # Loading the modules builds tens of thousands of objects and no garbage: the cyclic
@@ -93,5 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     env.extras.setdefault("tray", {})["fix"] = fix
             return cli_main(args, env, resume_gc=collecting)
         finally:
+            early_listing.discard()  # (a command that ended before it listed)
             if collecting:  # (also after an early exit: help, a usage error)
                 gc.enable()

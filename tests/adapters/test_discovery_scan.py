@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.adapters import discovery
-from tray_app.adapters.discovery import (
-    IGNORED_DIRS,
-    Roots,
-    is_transcript,
-    scan_transcripts,
-)
+from tray_app.adapters import listing
+from tray_app.adapters.discovery import Roots, scan_transcripts
+from tray_app.adapters.listing import IGNORED_DIRS, is_transcript
 
 
 def _reference(roots: Roots) -> list[tuple[str, int]]:
@@ -59,7 +55,7 @@ def _tree(root: Path, outside: Path) -> None:
 def test_same_files_stats_and_order_as_the_walk_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_fd: bool
 ) -> None:
-    monkeypatch.setattr(discovery, "_BY_FD", by_fd)
+    monkeypatch.setattr(listing, "_BY_FD", by_fd)
     root = tmp_path / "projects"
     _tree(root, tmp_path / "outside")
     roots = Roots((root,))

@@ -8,11 +8,11 @@ import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
+
+from tray_app.adapters.listing import list_transcripts
 
 log = logging.getLogger(__name__)
-
-IGNORED_NAMES = frozenset({"journal.jsonl"})
-IGNORED_DIRS = frozenset({"tool-results"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,20 @@ class Roots:
     missing: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     watch: tuple[Path, ...] = ()  # every projects dir to watch, existing or not (yet)
+
+
+class FileStat(Protocol):
+    """What a scan reads of a transcript's stat: an `os.stat_result`, or a listing's copy
+    (adapters/early_listing.py)."""
+
+    @property
+    def st_size(self) -> int: ...
+    @property
+    def st_ino(self) -> int: ...
+    @property
+    def st_dev(self) -> int: ...
+    @property
+    def st_mtime_ns(self) -> int: ...
 
 
 def _is_dir(path: Path) -> bool:
@@ -85,85 +99,16 @@ def find_roots(
     return Roots(tuple(dirs), tuple(missing), tuple(warnings), tuple(watch))
 
 
-def is_transcript(name: str) -> bool:
-    """A `*.jsonl` file that can hold usage (not journals or side files)."""
-    return name.endswith(".jsonl") and name not in IGNORED_NAMES
-
-
-# POSIX lists each dir through an open descriptor, so its files are stat'ed relative to it
-# (fstatat: the kernel does not walk the whole path again per file). Windows lists by path.
-_BY_FD = os.scandir in os.supports_fd
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-
-
-def _listing(where: str, warnings: list[str] | None) -> tuple[int, list[os.DirEntry[str]]] | None:
-    """`where`'s entries and the descriptor they stat through (-1: none); None if unlistable."""
-    fd = -1
-    try:
-        if _BY_FD:
-            fd = os.open(where, _DIR_FLAGS)
-        with os.scandir(fd if fd >= 0 else where) as listing:
-            return fd, list(listing)
-    except OSError as exc:
-        if fd >= 0:
-            os.close(fd)
-        _skip(f"cannot list {where}: {exc.strerror}", warnings)
-        return None
-
-
 def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[str, os.stat_result]:
-    """All transcripts (paths as text) with their stat, in listing order.
-
-    Regular files only (a symlink to one is followed): FIFOs, devices and sockets named
-    `*.jsonl` are skipped with a warning, never opened. Symlinked dirs are not entered (no
-    loops); subagent layouts are. Names keep their exact bytes (surrogate escapes). One
-    listing per dir and one stat per file, no `Path` objects: this runs on every start.
-    """
-    found: dict[str, os.stat_result] = {}
-    for root in roots.dirs:
-        top = os.fspath(root)
-        # (dir, prefix of its children) spelled as `Path` spells them: a root of "." lists
-        # "p/s.jsonl", not "./p/s.jsonl" (the ledger keys read positions by this text).
-        stack = [(top, "" if top == "." else os.path.join(top, ""))]
-        while stack:
-            where, prefix = stack.pop()
-            listed = _listing(where, warnings)
-            if listed is None:
-                continue
-            fd, entries = listed
-            try:
-                for entry in entries:
-                    name = entry.name
-                    try:
-                        is_dir = entry.is_dir()
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if name not in IGNORED_DIRS and not entry.is_symlink():
-                            stack.append((prefix + name, prefix + name + os.sep))
-                    elif is_transcript(name):
-                        path = prefix + name
-                        try:
-                            st = entry.stat()  # follows a symlink, like Path.stat
-                        except FileNotFoundError:
-                            continue  # vanished since listed, or a dangling symlink
-                        except OSError as exc:
-                            _skip(f"cannot stat {path}: {exc.strerror}", warnings)
-                            continue
-                        if stat.S_ISREG(st.st_mode):
-                            found[path] = st
-                        else:
-                            _skip(f"skipped {path}: not a regular file", warnings)
-            finally:
-                if fd >= 0:
-                    os.close(fd)  # the entries stat relative to it: closed only when done
-    return found
-
-
-def _skip(problem: str, warnings: list[str] | None) -> None:
-    log.warning("%s", problem)
+    """All transcripts (paths as text) with their stat, in listing order (adapters/listing.py:
+    regular files only, symlinked dirs not entered, exact names); problems are logged."""
+    problems: list[str] = []
+    found = list_transcripts([os.fspath(root) for root in roots.dirs], problems)
+    for problem in problems:
+        log.warning("%s", problem)
     if warnings is not None:
-        warnings.append(problem)
+        warnings.extend(problems)
+    return found
 
 
 def regular_stat(path: Path, warnings: list[str] | None = None) -> os.stat_result | None:
@@ -181,5 +126,7 @@ def regular_stat(path: Path, warnings: list[str] | None = None) -> os.stat_resul
         if stat.S_ISREG(st.st_mode):
             return st
         problem = f"skipped {path}: not a regular file"
-    _skip(problem, warnings)
+    log.warning("%s", problem)
+    if warnings is not None:
+        warnings.append(problem)
     return None

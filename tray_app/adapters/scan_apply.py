@@ -15,6 +15,7 @@ from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, ResetNotice
 
 if TYPE_CHECKING:
+    from tray_app.adapters.discovery import FileStat
     from tray_app.adapters.scanner import Engine
     from tray_app.adapters.transcript import FileRead
 
@@ -122,7 +123,7 @@ class Apply:
         """Remember that copies of these responses were read from `path`'s root."""
         self._seen(path).update(keys)
 
-    def file_done(self, path: Path, st: os.stat_result, read: FileRead) -> None:
+    def file_done(self, path: Path, st: FileStat, read: FileRead) -> None:
         """Record how far a file was read (after its items: a failure in between re-reads)."""
         self.stats.add_read(read)
         state = file_state(path, st, read)

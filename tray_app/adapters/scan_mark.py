@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tray_app.adapters.discovery import FileStat
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerError, translated
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 KEY = "files_mark:"
 
 
-def disk_mark(found: Mapping[str, os.stat_result]) -> str:
+def disk_mark(found: Mapping[str, FileStat]) -> str:
     """Sums over every listed transcript: count, path lengths, sizes, inodes, mtimes, devices."""
     stats = found.values()
     return ":".join(

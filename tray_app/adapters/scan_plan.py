@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tray_app.adapters import roots_ledger
-from tray_app.adapters.discovery import Roots, regular_stat, scan_transcripts
+from tray_app.adapters.discovery import FileStat, Roots, regular_stat, scan_transcripts
 from tray_app.adapters.ledger import FileRow
 
 
@@ -17,7 +17,7 @@ class Job:
     """One file to read: from `offset` (line number `lines`) up to its size at stat."""
 
     path: Path
-    st: os.stat_result
+    st: FileStat
     offset: int
     lines: int
 
@@ -38,7 +38,7 @@ class Plan:
 
 
 def _gone(
-    known: Mapping[str, FileRow], found: Mapping[str, os.stat_result], root_ids: Sequence[str]
+    known: Mapping[str, FileRow], found: Mapping[str, FileStat], root_ids: Sequence[str]
 ) -> list[str]:
     # Another root's files are not gone: a run on other roots keeps their positions.
     return [p for p in known if p not in found and roots_ledger.root_of(p, root_ids) is not None]
@@ -67,17 +67,18 @@ def plan(
     paths: Sequence[Path] | None,
     validate: bool,
     warnings: list[str],
-    listed: Mapping[str, os.stat_result] | None = None,
+    listed: Mapping[str, FileStat] | None = None,
 ) -> Plan:
     """What to read of `paths` (default: every transcript of `roots`, or `listed` when the
     caller listed them already) given the positions."""
     gone: list[str] = []
+    found: Mapping[str, FileStat]
     if paths is None:
         found = scan_transcripts(roots, warnings) if listed is None else listed
     else:
         found, gone = _named(paths, warnings)
     result = Plan(seen=len(found), gone=gone)
-    todo: list[tuple[str, os.stat_result, int, int]] = []
+    todo: list[tuple[str, FileStat, int, int]] = []
     get = known.get
     known_found = 0
     # One pass, no calls per file: a start compares every transcript (10K) with its position.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from tray_app.usage.dedup import Change
 from tray_app.usage.model import Entry, ResetNotice
 
 if TYPE_CHECKING:  # the reading modules load only when a file has new bytes (scanner.py)
+    from tray_app.adapters.discovery import FileStat
     from tray_app.adapters.transcript import BadLine, FileRead
 
 
@@ -51,7 +51,7 @@ class ScanResult:
     stats: ScanStats
 
 
-def file_state(path: Path, st: os.stat_result, read: FileRead) -> FileState:
+def file_state(path: Path, st: FileStat, read: FileRead) -> FileState:
     """The read position to store for a file read up to `read.end_offset`."""
     return FileState(
         str(path), st.st_dev, st.st_ino, st.st_size, read.end_offset, read.lines, st.st_mtime_ns

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tray_app.adapters import limit_notices, roots_ledger, scan_mark
+from tray_app.adapters import early_listing, limit_notices, roots_ledger, scan_mark
 from tray_app.adapters.counted import CountedSet, has_responses
-from tray_app.adapters.discovery import Roots, scan_transcripts
+from tray_app.adapters.discovery import FileStat, Roots, scan_transcripts
 from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
 from tray_app.adapters.scan_apply import Apply
@@ -154,12 +154,14 @@ class Engine:
         `changes`, only the counters.
         """
         stats = ScanStats(warnings=list(self.roots.warnings))
-        found, mark = None, None
+        found: Mapping[str, FileStat] | None = None
+        mark = None
         ledger = self.ledger
         # Not for the tray's engine: it reads from its own positions, which may lag these.
         fresh = self._files is None and paths is None and not validate
         if fresh and ledger is not None and not ledger.readonly:
-            found = scan_transcripts(self.roots, stats.warnings)
+            listed = early_listing.take(self.roots, stats.warnings)  # made while we started
+            found = scan_transcripts(self.roots, stats.warnings) if listed is None else listed
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
                 mark = scan_mark.check(ledger, self.root_ids, scan_mark.disk_mark(found))
                 if mark is None:

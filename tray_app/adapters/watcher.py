@@ -13,7 +13,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from tray_app.adapters.discovery import is_transcript
+from tray_app.adapters.listing import is_transcript
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,150 @@
+"""A report's listing made by a forked child is the scan's own listing, or is not used."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.builders import assistant, write_jsonl
+from tray_app.adapters import early_listing
+from tray_app.adapters.discovery import find_roots
+
+# Runs in a fresh interpreter: a fork inside pytest's process (which may have threads) is
+# what start() refuses. Prints what take() gave next to what the scan lists by itself.
+PROBE = """
+import json, os, sys
+from tray_app.adapters import early_listing as el
+from tray_app.adapters.discovery import find_roots, scan_transcripts
+args, dirs, kill = json.loads(sys.argv[1])
+started = el.start(args)
+if kill and started:
+    os.kill(el._child[0], 9)
+roots = find_roots(dirs, os.environ)
+said = []
+got = el.take(roots, said)
+own_said = []
+own = scan_transcripts(roots, own_said)
+stat = lambda s: [s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns]
+try:
+    os.waitpid(-1, os.WNOHANG)
+    left = True
+except ChildProcessError:
+    left = False
+print(json.dumps({
+    "started": started, "left": left, "said": said, "own_said": own_said,
+    "got": None if got is None else {p: stat(s) for p, s in got.items()},
+    "own": {p: stat(s) for p, s in own.items()},
+    "order": None if got is None else list(got) == list(own),
+}))
+"""
+
+
+def _probe(args: list[str], dirs: list[str], env: dict[str, str], kill: bool = False) -> dict:  # type: ignore[type-arg]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps([args, dirs, kill])],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    result: dict = json.loads(done.stdout)  # type: ignore[type-arg]
+    return result
+
+
+def _data(tmp_path: Path) -> Path:
+    config = tmp_path / "claude"
+    for i in range(30):
+        f = write_jsonl(config / "projects" / f"p{i % 3}" / f"s{i}.jsonl", [assistant(f"m{i}", i)])
+        os.utime(f, (1000 + i, 1000 + i))
+    os.mkfifo(config / "projects" / "p0" / "fifo.jsonl")  # a warning, never opened
+    (config / "projects" / "p1" / "caf\udce9.jsonl").write_bytes(b"{}\n")  # not UTF-8
+    return config
+
+
+def _env(tmp_path: Path, **more: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "CLAUDE_CONFIG_DIR"}
+    return {**env, "HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg"), **more}
+
+
+def test_the_childs_listing_is_the_scans_own(tmp_path: Path) -> None:
+    config = _data(tmp_path)
+    result = _probe(["status", "--data-dir", str(config)], [str(config)], _env(tmp_path))
+    assert result["started"] and not result["left"]  # reaped
+    assert result["got"] == result["own"] and result["order"]
+    assert len(result["own"]) == 31
+    assert result["said"] == result["own_said"] and "fifo.jsonl" in result["said"][0]
+
+
+@pytest.mark.parametrize(
+    ("args", "dirs"),
+    [
+        (["daily"], ["elsewhere"]),  # roots from the config file: other folders than guessed
+        (["status", "--data-dir", "a"], ["a", "b"]),
+    ],
+)
+def test_other_roots_than_the_childs_list_anew(
+    tmp_path: Path, args: list[str], dirs: list[str]
+) -> None:
+    config = _data(tmp_path)
+    (tmp_path / "other" / "projects").mkdir(parents=True)
+    named = {"a": str(config), "b": str(tmp_path / "other"), "elsewhere": str(tmp_path / "other")}
+    args = [named.get(a, a) for a in args]
+    result = _probe(args, [named[d] for d in dirs], _env(tmp_path, CLAUDE_CONFIG_DIR=str(config)))
+    assert result["started"] and not result["left"]
+    assert result["got"] is None and result["said"] == []
+
+
+def test_a_child_that_dies_is_not_used_and_is_reaped(tmp_path: Path) -> None:
+    config = _data(tmp_path)
+    result = _probe(["status", "--data-dir", str(config)], [str(config)], _env(tmp_path), True)
+    assert result["started"] and not result["left"] and result["got"] is None
+
+
+def test_only_reports_start_a_child(tmp_path: Path) -> None:
+    config = _data(tmp_path)
+    for args in (["doctor"], ["roots"], ["--version"], ["statusline"], []):
+        assert not _probe(args, [str(config)], _env(tmp_path))["started"]
+
+
+@pytest.mark.parametrize("layout", ["config dir", "projects dir", "bare dir", "two", "defaults"])
+def test_the_guess_is_what_find_roots_settles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # (both read it from os.environ)
+    config = _data(tmp_path)
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (tmp_path / "home" / ".claude" / "projects").mkdir(parents=True)
+    (tmp_path / "xdg" / "claude").mkdir(parents=True)  # no projects/ yet: itself
+    link = tmp_path / "link"
+    link.symlink_to(config)  # the same root twice: listed once
+    named = {
+        "config dir": [str(config)],
+        "projects dir": [str(config / "projects")],
+        "bare dir": [str(bare)],
+        "two": [str(config), str(link), str(tmp_path / "missing"), str(bare)],
+        "defaults": [],
+    }[layout]
+    env = _env(tmp_path)
+    args = [a for d in named for a in ("--data-dir", d)]
+    roots = find_roots(named, env)
+    assert early_listing.guess_dirs(["status", *args], env) == [str(d) for d in roots.dirs]
+    if named:  # the same folders named by CLAUDE_CONFIG_DIR
+        by_env = {**env, "CLAUDE_CONFIG_DIR": ",".join(named)}
+        assert early_listing.guess_dirs(["status"], by_env) == [str(d) for d in roots.dirs]
+
+
+def test_a_report_through_the_launcher_says_each_warning_once(tmp_path: Path) -> None:
+    config = _data(tmp_path)
+    env = {**_env(tmp_path), "TOKEN_MONITOR_DB": str(tmp_path / "l" / "ledger.db"),
+           "TOKEN_MONITOR_CONFIG": str(tmp_path / "none.yaml")}  # fmt: skip
+    command = [sys.executable, "-m", "tray_app", "daily", "--json", "--data-dir", str(config)]
+    runs = []
+    for _ in range(2):
+        runs.append(subprocess.run(command, env=env, capture_output=True, text=True, check=True))
+    for run in runs:
+        assert run.stderr.count("fifo.jsonl") == 1, run.stderr
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert first == second and first["totals"]["output_tokens"] == sum(range(30))
