@@ -20,13 +20,15 @@ PROBE = """
 import json, os, sys
 from tray_app.adapters import early_listing as el
 from tray_app.adapters.discovery import find_roots, scan_transcripts
+from tray_app.adapters.listing import disk_mark
 args, dirs, kill = json.loads(sys.argv[1])
 started = el.start(args)
 if kill and started:
     os.kill(el._child[0], 9)
 roots = find_roots(dirs, os.environ)
 said = []
-got = el.take(roots, said)
+listing = el.take(roots, said)
+got = None if listing is None else listing.found()
 own_said = []
 own = scan_transcripts(roots, own_said)
 stat = lambda s: [s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns]
@@ -40,6 +42,7 @@ print(json.dumps({
     "got": None if got is None else {p: stat(s) for p, s in got.items()},
     "own": {p: stat(s) for p, s in own.items()},
     "order": None if got is None else list(got) == list(own),
+    "mark": listing and [listing.mark, listing.count] == [disk_mark(own), len(own)],
 }))
 """
 
@@ -72,7 +75,7 @@ def test_the_childs_listing_is_the_scans_own(tmp_path: Path) -> None:
     config = _data(tmp_path)
     result = _probe(["status", "--data-dir", str(config)], [str(config)], _env(tmp_path))
     assert result["started"] and not result["left"]  # reaped
-    assert result["got"] == result["own"] and result["order"]
+    assert result["got"] == result["own"] and result["order"] and result["mark"]
     assert len(result["own"]) == 31
     assert result["said"] == result["own_said"] and "fifo.jsonl" in result["said"][0]
 

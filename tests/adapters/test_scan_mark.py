@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters import roots_ledger, scan_mark, scan_plan, scanner
+from tray_app.adapters import listing, roots_ledger, scan_mark, scan_plan, scanner
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.scan_mark import Mark
@@ -122,7 +122,7 @@ def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
     _engine, ledger = _start(data, db)
     key = scan_mark._key([roots_ledger.root_id(data)])
     assert ledger.meta(key) is not None
-    mark = scan_mark.disk_mark({str(p): p.stat() for p in sorted(data.rglob("*.jsonl"))})
+    mark = listing.disk_mark({str(p): p.stat() for p in sorted(data.rglob("*.jsonl"))})
     assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark) is None  # it matches
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")

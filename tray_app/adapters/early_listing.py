@@ -25,6 +25,7 @@ import signal
 import struct
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ COMMANDS = frozenset(
     {"status", "blocks", "sessions", "session", "daily", "weekly", "monthly", "models",
      "name", "export", "limits"}
 )  # fmt: skip
-_HEAD = struct.Struct("<IIIQ")  # lengths of the roots, warnings and paths; the file count
+_HEAD = struct.Struct("<IIIIQ")  # lengths: folders, warnings, mark, paths; the file count
 _STAT = struct.Struct("<QQQq")  # size, inode, device, mtime_ns: what the scan reads of a stat
 _SEP = "\0"  # in no path and no warning
 WAIT_SECONDS = 10.0  # a child still silent by then is stopped: the scan lists by itself
@@ -125,18 +126,19 @@ def guess_dirs(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
 
 def _listing(args: Sequence[str]) -> bytes:
     """The folders listed, the listing's warnings and the listing, as one message."""
-    from tray_app.adapters.listing import list_transcripts
+    from tray_app.adapters.listing import disk_mark, list_transcripts
 
     dirs = guess_dirs(args, os.environ)
     warnings: list[str] = []
     found = list_transcripts(dirs, warnings)
     key = _SEP.join(dirs).encode("utf-8", "surrogateescape")
     said = _SEP.join(warnings).encode("utf-8", "surrogateescape")
+    mark = disk_mark(found).encode()  # a start with nothing new needs only this
     paths = _SEP.join(found).encode("utf-8", "surrogateescape")
     pack = _STAT.pack
     stats = b"".join(pack(s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns) for s in found.values())
-    head = _HEAD.pack(len(key), len(said), len(paths), len(found))
-    return b"".join((head, key, said, paths, stats))
+    head = _HEAD.pack(len(key), len(said), len(mark), len(paths), len(found))
+    return b"".join((head, key, said, mark, paths, stats))
 
 
 def _send(fd: int, data: bytes) -> None:
@@ -162,7 +164,27 @@ def _receive(fd: int) -> bytes:
         chunks.append(chunk)
 
 
-def take(roots: Roots, warnings: list[str]) -> Mapping[str, Listed] | None:
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The child's listing: its fingerprint at once, the files only when asked."""
+
+    mark: str  # listing.disk_mark of the files
+    count: int
+    paths: bytes
+    stats: bytes
+
+    def found(self) -> dict[str, Listed]:
+        """Every transcript with its stat, in listing order (as `list_transcripts` gives)."""
+        if not self.count:
+            return {}
+        names = self.paths.decode("utf-8", "surrogateescape").split(_SEP)
+        new = tuple.__new__
+        return dict(
+            zip(names, [new(Listed, s) for s in _STAT.iter_unpack(self.stats)], strict=True)
+        )
+
+
+def take(roots: Roots, warnings: list[str]) -> Listing | None:
     """The child's listing of `roots` (its warnings added to `warnings`), or None: list anew.
 
     The child is reaped here (at most once per process); any failure means None.
@@ -185,29 +207,26 @@ def take(roots: Roots, warnings: list[str]) -> Mapping[str, Listed] | None:
         return None  # a child that died half-way
 
 
-def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Mapping[str, Listed] | None:
-    klen, wlen, plen, count = _HEAD.unpack_from(data)
-    at = _HEAD.size
-    key = data[at : at + klen].decode("utf-8", "surrogateescape")
-    if key != _SEP.join(map(str, roots.dirs)):
-        return None  # other folders than the command's roots: its own listing counts
-    at += klen
-    said = data[at : at + wlen].decode("utf-8", "surrogateescape")
-    at += wlen
-    paths = data[at : at + plen].decode("utf-8", "surrogateescape").split(_SEP) if count else []
-    at += plen
+def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Listing | None:
+    sizes = _HEAD.unpack_from(data)
+    count = sizes[-1]
+    parts, at = [], _HEAD.size
+    for size in sizes[:-1]:
+        parts.append(data[at : at + size])
+        at += size
+    key, said, mark, paths = parts
     stats = data[at:]
-    if len(paths) != count or len(stats) != count * _STAT.size:
+    if key.decode("utf-8", "surrogateescape") != _SEP.join(map(str, roots.dirs)):
+        return None  # other folders than the command's roots: its own listing counts
+    if len(stats) != count * _STAT.size or (count and paths.count(b"\0") != count - 1):
         raise ValueError("a short listing")
-    new = tuple.__new__
-    found = dict(zip(paths, [new(Listed, s) for s in _STAT.iter_unpack(stats)], strict=True))
     if said:
         from tray_app.adapters.discovery import log  # as the scan's own listing logs them
 
-        for problem in said.split(_SEP):
+        for problem in said.decode("utf-8", "surrogateescape").split(_SEP):
             log.warning("%s", problem)
             warnings.append(problem)
-    return found
+    return Listing(mark.decode(), count, paths, stats)
 
 
 def _reap(pid: int, stop: bool = False) -> None:

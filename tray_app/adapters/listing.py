@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tray_app.adapters.discovery import FileStat
 
 IGNORED_NAMES = frozenset({"journal.jsonl"})
 IGNORED_DIRS = frozenset({"tool-results"})
@@ -90,3 +94,19 @@ def list_transcripts(dirs: Sequence[str], warnings: list[str]) -> dict[str, os.s
 
 def _skip(problem: str, warnings: list[str]) -> None:
     warnings.append(problem)  # (the caller logs them: a forked lister has no logging)
+
+
+def disk_mark(found: Mapping[str, FileStat]) -> str:
+    """Sums over every listed transcript: count, path lengths, sizes, inodes, mtimes, devices."""
+    stats = found.values()
+    return ":".join(
+        str(n)
+        for n in (
+            len(found),
+            sum(map(len, found)),
+            sum(st.st_size for st in stats),
+            sum(st.st_ino for st in stats),
+            sum(st.st_mtime_ns for st in stats),
+            sum(st.st_dev for st in stats),
+        )
+    )

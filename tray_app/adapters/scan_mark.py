@@ -15,32 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tray_app.adapters.discovery import FileStat
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerError, translated
 
 log = logging.getLogger(__name__)
 
 KEY = "files_mark:"
-
-
-def disk_mark(found: Mapping[str, FileStat]) -> str:
-    """Sums over every listed transcript: count, path lengths, sizes, inodes, mtimes, devices."""
-    stats = found.values()
-    return ":".join(
-        str(n)
-        for n in (
-            len(found),
-            sum(map(len, found)),
-            sum(st.st_size for st in stats),
-            sum(st.st_ino for st in stats),
-            sum(st.st_mtime_ns for st in stats),
-            sum(st.st_dev for st in stats),
-        )
-    )
 
 
 def _key(root_ids: Sequence[str]) -> str:

@@ -15,6 +15,7 @@ from tray_app.adapters.counted import CountedSet, has_responses
 from tray_app.adapters.discovery import FileStat, Roots, scan_transcripts
 from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
+from tray_app.adapters.listing import disk_mark
 from tray_app.adapters.scan_apply import Apply
 from tray_app.adapters.scan_plan import Job, plan
 from tray_app.adapters.scan_results import Pending, ScanResult, ScanStats
@@ -160,14 +161,21 @@ class Engine:
         # Not for the tray's engine: it reads from its own positions, which may lag these.
         fresh = self._files is None and paths is None and not validate
         if fresh and ledger is not None and not ledger.readonly:
-            listed = early_listing.take(self.roots, stats.warnings)  # made while we started
-            found = scan_transcripts(self.roots, stats.warnings) if listed is None else listed
+            # The listing a forked child made while this command started, if it is ours:
+            # its fingerprint is all a start with nothing new needs (adapters/early_listing).
+            early = early_listing.take(self.roots, stats.warnings)
+            if early is None:
+                listed = scan_transcripts(self.roots, stats.warnings)
+                disk, count = disk_mark(listed), len(listed)
+            else:
+                disk, count = early.mark, early.count
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
-                mark = scan_mark.check(ledger, self.root_ids, scan_mark.disk_mark(found))
+                mark = scan_mark.check(ledger, self.root_ids, disk)
                 if mark is None:
-                    stats.files_seen = len(found)
+                    stats.files_seen = count
                     return ScanResult([], [], stats)  # positions cover it all: nothing new
                 mark = mark if persist else None  # (kept by a run that writes as it reads)
+            found = listed if early is None else early.found()
         self._mark = mark  # this refresh's writes keep its positions version up to date
         try:
             known = self.files
