@@ -151,3 +151,18 @@ def test_a_report_through_the_launcher_says_each_warning_once(tmp_path: Path) ->
         assert run.stderr.count("fifo.jsonl") == 1, run.stderr
     first, second = (json.loads(r.stdout) for r in runs)
     assert first == second and first["totals"]["output_tokens"] == sum(range(30))
+
+
+def test_options_before_the_command_are_skipped_with_their_values() -> None:
+    from tray_app.cli import options
+
+    valued = {
+        flag
+        for flags, keywords, _ in options.SPECS.values()
+        if keywords.get("action") not in ("store_true", "store_false", "store_const", "count")
+        for flag in flags
+    }
+    assert valued == early_listing.VALUED
+    assert early_listing.command_of(["--data-dir", "x", "-z", "UTC", "--json", "daily"]) == "daily"
+    assert early_listing.command_of(["--since=2026-01-01", "status"]) == "status"
+    assert early_listing.command_of(["-j"]) is None

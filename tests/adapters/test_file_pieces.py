@@ -123,3 +123,13 @@ def test_a_scan_reading_pieces_equals_one_pass(
     monkeypatch.setattr(file_pieces, "cut_job", lambda j, p: cut.append(n := real_cut(j, p)) or n)
     assert _scan(roots, tmp_path / "pieces.db") == one_pass
     assert max(len(parts) for parts in cut) > 3
+
+
+def test_a_long_line_at_a_cut_does_not_end_the_cutting(tmp_path: Path) -> None:
+    # An image or a tool's output makes lines of megabytes in the largest, newest file.
+    path = tmp_path / "long.jsonl"
+    data = b"x" * 100 + b"\n" + b"y" * 1_500_000 + b"\n" + b"z" * 99 + b"\n" * 1000
+    path.write_bytes(data)
+    parts = cut_job((str(path), 0, 0, len(data), "p"), 400)
+    assert parts[1][1] == 1_500_102  # past the long line (longer than 1 MiB)
+    assert len(parts) > 3 and parts[-1][3] == len(data)

@@ -153,3 +153,31 @@ def test_a_new_engine_knows_every_stored_sessions_project_as_before(tmp_path: Pa
     assert ledger.projects() == by_meta
     assert Engine(Roots((root,)), ledger).projects == by_meta
     ledger.close()
+
+
+def test_a_listing_older_than_the_positions_is_no_truncation_and_nothing_gone(
+    tmp_path: Path,
+) -> None:
+    # A listing is a moment (a report's is made while it starts: adapters/early_listing.py);
+    # meanwhile the tray read on and stored newer positions, of a grown file and of a file
+    # made after the listing. Neither is a truncation to read again from 0, nor gone.
+    root = tmp_path / "projects"
+    files = _files(root, {"grown.jsonl": 1, "other.jsonl": 2})
+    grown, other = files["grown.jsonl"], files["other.jsonl"]
+    listed = {str(p): p.stat() for p in files.values()}
+    with open(grown, "ab") as handle:
+        handle.write(b'{"b": 2}\n' * 3)
+    made = root / "p" / "made.jsonl"
+    made.write_bytes(b'{"c": 3}\n')
+    known = {str(p): _row(p) for p in (grown, other, made)}  # stored after the listing
+    with open(grown, "ab") as handle:
+        handle.write(b'{"d": 4}\n')  # and one more line since
+    ids = [roots_ledger.root_id(root)]
+    result = plan(Roots((root,)), known, ids, None, False, [], listed)
+    assert result.resets == 0 and result.gone == []
+    assert [(j.path, j.offset, j.size) for j in result.jobs] == [(grown, known[str(grown)][4], 9)]
+    # A real truncation is still one, and a deleted file still gone.
+    grown.write_bytes(b"")
+    made.unlink()
+    result = plan(Roots((root,)), known, ids, None, False, [], {**listed, str(grown): grown.stat()})
+    assert result.resets == 1 and result.gone == [str(made)]

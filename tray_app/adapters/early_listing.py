@@ -39,7 +39,6 @@ COMMANDS = frozenset(
 _HEAD = struct.Struct("<IIIIQ")  # lengths: folders, warnings, mark, paths; the file count
 _STAT = struct.Struct("<QQQq")  # size, inode, device, mtime_ns: what the scan reads of a stat
 _SEP = "\0"  # in no path and no warning
-WAIT_SECONDS = 10.0  # a child still silent by then is stopped: the scan lists by itself
 _child: tuple[int, int] | None = None  # the child's pid and the pipe's read end
 
 
@@ -52,9 +51,25 @@ class Listed(NamedTuple):
     st_mtime_ns: int
 
 
+# Options that may come before the command word and take a value (cli/options.py's: a
+# test keeps the two in step), so the argument after one is not the command.
+VALUED = frozenset(
+    {"-s", "--since", "-u", "--until", "--last", "-o", "--order", "-p", "--project",
+     "-z", "--timezone", "--data-dir", "--config", "--now"}
+)  # fmt: skip
+
+
 def command_of(args: Sequence[str]) -> str | None:
-    """The command word: the first argument that is not an option."""
-    return next((a for a in args if not a.startswith("-")), None)
+    """The command word: the first argument that is neither an option nor an option's value."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def start(args: Sequence[str]) -> bool:
@@ -149,19 +164,15 @@ def _send(fd: int, data: bytes) -> None:
 
 
 def _receive(fd: int) -> bytes:
-    """Everything the child sent, or b"" if it stays silent for `WAIT_SECONDS`."""
-    import select
+    """Everything the child sent, until it closes the pipe (exits).
 
-    poll = select.poll()
-    poll.register(fd, select.POLLIN)
+    No time limit: a slow listing (a cold network home) would take as long in this process,
+    and the child holds no lock anyone could keep from it (it starts with one thread).
+    """
     chunks: list[bytes] = []
-    while True:
-        if not poll.poll(int(WAIT_SECONDS * 1000)):
-            return b""
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
+    while chunk := os.read(fd, 1 << 20):
         chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,15 +207,15 @@ def take(roots: Roots, warnings: list[str]) -> Listing | None:
     _child = None
     try:
         data = _receive(fd)
-    except OSError:
+    except Exception:  # (an interrupted read: this process lists by itself)
         data = b""
     finally:
         os.close(fd)
         _reap(pid, stop=True)
     try:
         return _parse(data, roots, warnings)
-    except (struct.error, UnicodeDecodeError, ValueError):
-        return None  # a child that died half-way
+    except Exception:  # (a child that died half-way, or a message it garbled)
+        return None
 
 
 def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Listing | None:

@@ -17,23 +17,21 @@ from dataclasses import dataclass, field
 from tray_app.adapters.bulk_read import Job
 from tray_app.adapters.transcript import MAX_PLACES, OPEN_FLAGS, UNKNOWN, FileRead
 
-PROBE_BYTES = 1 << 16  # read at a cut to find the next line end
-PROBES = 16  # a line longer than this many probes is not cut: the rest stays one piece
+PROBE_BYTES = 1 << 16  # read at a cut to find the next line end (more if the line is long)
 
 
 def line_end_after(fd: int, at: int, limit: int) -> int:
     """The first offset past a newline at or after `at` (and before `limit`), or `limit`."""
-    pos = at
-    for _ in range(PROBES):
-        if pos >= limit:
-            break
-        chunk = os.pread(fd, min(PROBE_BYTES, limit - pos), pos)
+    pos, want = at, PROBE_BYTES
+    while pos < limit:
+        chunk = os.pread(fd, min(want, limit - pos), pos)
         if not chunk:
             break
         nl = chunk.find(b"\n")
         if nl >= 0:
             return pos + nl + 1
         pos += len(chunk)
+        want = min(want * 4, 16 << 20)  # a long line (an image, a tool's output): bigger reads
     return limit
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +41,38 @@ class Plan:
 def _gone(
     known: Mapping[str, FileRow], found: Mapping[str, FileStat], root_ids: Sequence[str]
 ) -> list[str]:
-    # Another root's files are not gone: a run on other roots keeps their positions.
-    return [p for p in known if p not in found and roots_ledger.root_of(p, root_ids) is not None]
+    # Another root's files are not gone: a run on other roots keeps their positions. A
+    # file that exists after all was made after the listing (its position is someone
+    # else's, newer than the listing): not gone.
+    return [
+        p
+        for p in known
+        if p not in found and roots_ledger.root_of(p, root_ids) is not None and not _exists(p)
+    ]
+
+
+def _exists(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError:
+        return False
+    return True
+
+
+def _fresh(path: str, state: FileRow) -> FileStat | None:
+    """The file's stat now, if it matches its stored position after all (None otherwise).
+
+    A listing is a moment: another process (the tray, a second command) may have read and
+    stored a newer position of the file since. Without this, the listed size below that
+    position looked like a truncation and the whole file was read again.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    _, device, inode, _, offset, _, _ = state
+    ok = st.st_ino == inode and st.st_dev == device and st.st_size >= offset
+    return st if ok and stat.S_ISREG(st.st_mode) else None
 
 
 def _named(
@@ -91,6 +122,10 @@ def plan(
         if not validate:
             _, device, inode, size, offset, lines, _ = state  # FileState's order
             now = st.st_size
+            if not (inode == st.st_ino and device == st.st_dev and now >= offset):
+                again = _fresh(path, state)  # (rare: a truncation, or a stale listing)
+                if again is not None:
+                    st, now = again, again.st_size
             if inode == st.st_ino and device == st.st_dev and now >= offset:
                 if now in (offset, size):
                     # Nothing new: not even opened. Reads stop at the size seen at stat,
