@@ -35,17 +35,19 @@ def line_end_after(fd: int, at: int, limit: int) -> int:
     return limit
 
 
-def cut_job(job: Job, piece: int) -> list[Job]:
+def cut_job(job: Job, piece: int) -> tuple[list[Job], tuple[int, int]]:
     """`job` as pieces of about `piece` bytes, each ending just past a newline (the last
-    ends where the job does). A file that cannot be opened stays whole: its reader reports it."""
+    ends where the job does), and the device and inode cut. A file that cannot be opened
+    stays whole: its reader reports it."""
     path, offset, lines, limit, place = job
     if limit - offset <= piece:
-        return [job]
+        return [job], (0, 0)
     try:
         fd = os.open(path, OPEN_FLAGS)
     except OSError:
-        return [job]
+        return [job], (0, 0)
     try:
+        st = os.fstat(fd)
         ends = []
         start = offset
         while start + piece < limit:
@@ -56,7 +58,7 @@ def cut_job(job: Job, piece: int) -> list[Job]:
             ends.append(end)
             start = end
     except OSError:
-        return [job]
+        return [job], (0, 0)
     finally:
         os.close(fd)
     starts = [offset, *ends]
@@ -64,7 +66,7 @@ def cut_job(job: Job, piece: int) -> list[Job]:
     return [
         (path, a, lines if a == offset else UNKNOWN, b, place)
         for a, b in zip(starts, [*ends, limit], strict=True)
-    ]
+    ], (st.st_dev, st.st_ino)
 
 
 @dataclass(slots=True)
@@ -72,6 +74,7 @@ class Pieces:
     """Which files were cut, and their pieces' reads until the last one is in."""
 
     limits: dict[str, list[int]] = field(default_factory=dict)  # path → each piece's end
+    identity: dict[str, tuple[int, int]] = field(default_factory=dict)  # the file cut
     held: dict[str, list[FileRead | str]] = field(default_factory=dict)
 
     def cut(
@@ -81,12 +84,13 @@ class Pieces:
         out: list[Job] = []
         out_sizes: list[int] = []
         for job, size in zip(jobs, sizes, strict=True):
-            parts = cut_job(job, piece) if size > piece else [job]
+            parts, identity = cut_job(job, piece) if size > piece else ([job], (0, 0))
             if len(parts) == 1:
                 out.append(job)
                 out_sizes.append(size)
                 continue
             self.limits[job[0]] = [part[3] for part in parts]
+            self.identity[job[0]] = identity
             out.extend(parts)
             out_sizes.extend(part[3] - part[1] for part in parts)
         return out, out_sizes
@@ -105,21 +109,30 @@ class Pieces:
             held.append(read)
             if len(held) == len(limits):
                 del self.held[path]
-                out.append((path, joined(held, limits)))
+                out.append((path, joined(held, limits, self.identity[path])))
         return out
 
 
-def joined(reads: Sequence[FileRead | str], limits: Sequence[int]) -> FileRead | str:
+CHANGED = "changed while it was read"
+
+
+def joined(
+    reads: Sequence[FileRead | str], limits: Sequence[int], identity: tuple[int, int]
+) -> FileRead | str:
     """One read of a file from its pieces' reads (in file order).
 
     An unreadable piece makes the file unreadable (its position stays where it was; what the
-    other pieces counted is counted again on the next read, once). The position is where
-    reading stopped being contiguous: a piece that ended before its end (the file shrank
-    meanwhile) leaves the bytes after it to be read again.
+    other pieces counted is counted again on the next read, once), and so does a piece of
+    another file than the one cut (replaced meanwhile: its pieces would start mid-line, and
+    report bad lines the file does not have). The position is where reading stopped being
+    contiguous: a piece that ended before its end (the file shrank meanwhile) leaves the
+    bytes after it to be read again.
     """
     for read in reads:
         if isinstance(read, str):
             return read
+        if read.identity != identity:
+            return CHANGED
     whole = FileRead()
     stop: FileRead | None = None  # the first piece that ended before its end
     for read, limit in zip(reads, limits, strict=True):
