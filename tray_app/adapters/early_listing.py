@@ -19,16 +19,19 @@ logging: it sends its warnings, and the scan logs them as its own listing does.
 
 from __future__ import annotations
 
-import contextlib
+import contextlib  # (loaded at start-up already)
 import os
 import signal
 import struct
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from collections import namedtuple
 
+# Not typing.TYPE_CHECKING, no dataclasses: this loads before the fork, on every command's
+# path (typing and dataclasses cost ~10 ms; the command loads them later anyway).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from tray_app.adapters.discovery import Roots
 
 # The reports that list every transcript (doctor reads with its own, validating pass).
@@ -42,15 +45,8 @@ _SEP = "\0"  # in no path and no warning
 _child: tuple[int, int] | None = None  # the child's pid and the pipe's read end
 
 
-class Listed(NamedTuple):
-    """The fields of a transcript's stat that a scan reads (an `os.stat_result` has them)."""
-
-    st_size: int
-    st_ino: int
-    st_dev: int
-    st_mtime_ns: int
-
-
+# The fields of a transcript's stat that a scan reads (an `os.stat_result` has them too).
+Listed = namedtuple("Listed", ["st_size", "st_ino", "st_dev", "st_mtime_ns"])
 # Options that may come before the command word and take a value (cli/options.py's: a
 # test keeps the two in step), so the argument after one is not the command.
 VALUED = frozenset(
@@ -175,14 +171,16 @@ def _receive(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-@dataclass(frozen=True, slots=True)
 class Listing:
     """The child's listing: its fingerprint at once, the files only when asked."""
 
-    mark: str  # listing.disk_mark of the files
-    count: int
-    paths: bytes
-    stats: bytes
+    __slots__ = ("count", "mark", "paths", "stats")
+
+    def __init__(self, mark: str, count: int, paths: bytes, stats: bytes) -> None:
+        self.mark = mark  # listing.disk_mark of the files
+        self.count = count
+        self.paths = paths
+        self.stats = stats
 
     def found(self) -> dict[str, Listed]:
         """Every transcript with its stat, in listing order (as `list_transcripts` gives)."""
