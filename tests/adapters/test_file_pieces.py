@@ -50,6 +50,9 @@ def test_pieces_cover_the_job_and_end_at_line_ends(
 def test_an_unreadable_file_stays_one_job(tmp_path: Path) -> None:
     job = (str(tmp_path / "gone.jsonl"), 0, 0, 1000, "p")
     assert cut_job(job, 10) == ([job], (0, 0))
+    os.mkfifo(tmp_path / "fifo.jsonl")  # put where a file was listed: never waited on
+    fifo = (str(tmp_path / "fifo.jsonl"), 0, 0, 1000, "p")
+    assert cut_job(fifo, 10)[0] == [fifo]
 
 
 ID = (0, 0)  # (what `FileRead` says when no file was opened)

@@ -11,6 +11,7 @@ lines are the file's, exactly as one pass gives them.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -50,7 +51,8 @@ def cut_job(job: Job, piece: int) -> tuple[list[Job], tuple[int, int]]:
         st = os.fstat(fd)
         ends = []
         start = offset
-        while start + piece < limit:
+        # (Something else put there since the listing, a device say: its reader says so.)
+        while start + piece < limit and stat.S_ISREG(st.st_mode):
             # A piece ends past the newline ending the line that holds its last byte.
             end = line_end_after(fd, start + piece - 1, limit)
             if end >= limit:
