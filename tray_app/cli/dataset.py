@@ -52,6 +52,7 @@ class Dataset:
     _entries: list[Entry] | None = None
     _history: list[Entry] | None = None
     _parts: list[Part] | None = None
+    _merged: dict[str, list[Part]] = field(default_factory=dict)
     _rolled: tuple[Rollup | None] | None = None  # the rollup once asked (None inside: no)
     _names: dict[str, str] | None = None
 
@@ -136,10 +137,18 @@ class Dataset:
         rollup = self._rollup()
         if rollup is None:
             return self.parts
-        from tray_app.adapters import rollup_queries
+        got = self._merged.get(by)
+        if got is None:
+            from tray_app.adapters import rollup_queries
 
-        lo, hi = self.window
-        return rollup_queries.merged_parts(rollup, lo, hi, by)
+            lo, hi = self.window
+            got = self._merged[by] = rollup_queries.merged_parts(rollup, lo, hi, by)
+        return got
+
+    def by_session(self) -> list[Part]:
+        """The window's usage per session and model, for questions about which sessions and
+        models there are: the quarter-hour parts if loaded already, else SQLite's sums."""
+        return self._parts if self._parts is not None else self.merged("session")
 
     def day_parts(self) -> list[Part]:
         """The window's parts summed per local day and model (days, weeks, months)."""

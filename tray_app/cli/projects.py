@@ -20,7 +20,7 @@ class Projects:
     def __init__(self, data: Dataset) -> None:
         self.paths = data.projects
         aliases = getattr(data.settings, "project_aliases", {})
-        seen = {self.path(e) for e in data.parts} | set(self.paths.values())
+        seen = {self.path(e) for e in data.by_session()} | set(self.paths.values())
         self.names = project_names(seen, aliases)
 
     def path(self, e: Entry | Part) -> str:

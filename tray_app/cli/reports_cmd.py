@@ -28,7 +28,7 @@ def warn_unpriced(env: Environment, data: Dataset, missing: list[str] | None = N
     if missing is None:
         from tray_app.usage.rollup import unpriced_in
 
-        missing = unpriced_in(data.parts)  # the ledger's rollup: no load of every response
+        missing = unpriced_in(data.by_session())  # the ledger's rollup, summed in SQLite
     for model in missing:
         env.warn(
             f"no price for model {model!r}: costs leave its tokens out (shown as "

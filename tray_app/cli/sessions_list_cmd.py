@@ -69,7 +69,8 @@ def cmd_sessions(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Every session, most recent first (`--order asc`: oldest first)."""
     data = load(args, env)
     projects = Projects(data)
-    entries = projects.select(data.parts, args)  # the ledger's rollup: O(result)
+    # The rollup summed per session and model by SQLite: O(sessions), not O(quarter-hours).
+    entries = projects.select(data.merged("session"), args)
     if not args.no_cost:
         warn_unpriced(env, data)
     cols = [*COLS, *rt.token_cols(args.no_cost, first_to_go=True)]
