@@ -38,6 +38,7 @@ from tray_app.ui.menu import (
 )
 from tray_app.ui.menu_actions import MenuActions, Worker
 from tray_app.ui.tooltip import WINDOWS_MAX, tooltip_text
+from tray_app.ui.xorg_wake import woken_if_stuck
 from tray_app.usage.formatting import latin1
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,8 @@ class TrayApp:
         if self._stopped.is_set():
             return  # released after a failed start: nothing to show
         self._started.set()
-        with self._apply_lock:
+        xorg = self.backend_name == "xorg"
+        with self._apply_lock, woken_if_stuck(icon) if xorg else contextlib.nullcontext():
             icon.visible = True
             # xorg and gtk apply a title set while hidden only on its next change: re-send.
             title, icon.title = icon.title, ""
@@ -264,7 +266,7 @@ class TrayApp:
             if self._stopped.wait(XORG_IMAGE_GAP) or not xorg_undocked(self._name):
                 return
             log.info("the tray host dropped the icon; docking again")
-            with self._apply_lock:
+            with self._apply_lock, woken_if_stuck(self.icon):
                 self.icon.visible = False
                 self.icon.visible = True  # the image is valid now: a single dock request
 
@@ -310,22 +312,30 @@ class TrayApp:
             if view.generation <= self._applied:
                 return
             self._applied = view.generation
-            shown, pixels = self._shown, view.image.tobytes()
+            shown = self._shown
+            xorg = self.backend_name == "xorg"
             try:
-                self.icon.title = view.title
-                if shown is not None and shown[0] != pixels and self._too_soon():
-                    pixels = shown[0]  # not shown yet: _too_soon() scheduled a retry
-                elif shown is None or shown[0] != pixels:
-                    self.icon.icon = view.image  # GTK writes a temp file per image: no repeats
-                    self._image_at = time.monotonic()
-                if shown is None or shown[1] != view.menu:
-                    # The dummy backend stores the menu but cannot draw it.
-                    with contextlib.suppress(NotImplementedError):
-                        self.icon.menu = to_pystray(view.menu, self.invoke, self._pystray)
+                with woken_if_stuck(self.icon) if xorg else contextlib.nullcontext():
+                    pixels = self._set(view, shown)
             except Exception:  # e.g. xorg asserts it is docked; the next update retries
                 log.warning("tray update failed (%s)", self.backend_name, exc_info=True)
                 return
             self._shown = (pixels, view.menu)
+
+    def _set(self, view: View, shown: tuple[bytes, Any] | None) -> bytes:
+        """Hand what changed of the view to pystray; the image's pixels now shown."""
+        pixels = view.image.tobytes()
+        self.icon.title = view.title
+        if shown is not None and shown[0] != pixels and self._too_soon():
+            pixels = shown[0]  # not shown yet: _too_soon() scheduled a retry
+        elif shown is None or shown[0] != pixels:
+            self.icon.icon = view.image  # GTK writes a temp file per image: no repeats
+            self._image_at = time.monotonic()
+        if shown is None or shown[1] != view.menu:
+            # The dummy backend stores the menu but cannot draw it.
+            with contextlib.suppress(NotImplementedError):
+                self.icon.menu = to_pystray(view.menu, self.invoke, self._pystray)
+        return pixels
 
     def _too_soon(self) -> bool:
         """On xorg, whether a new image must wait; if so a later refresh is scheduled."""
