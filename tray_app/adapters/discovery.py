@@ -104,11 +104,16 @@ def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[st
     regular files only, symlinked dirs not entered, exact names); problems are logged."""
     problems: list[str] = []
     found = list_transcripts([os.fspath(root) for root in roots.dirs], problems)
+    report(problems, warnings)
+    return found
+
+
+def report(problems: Sequence[str], warnings: list[str] | None) -> None:
+    """Log what a listing found wrong, and add it to the caller's warnings."""
     for problem in problems:
         log.warning("%s", problem)
     if warnings is not None:
         warnings.extend(problems)
-    return found
 
 
 def regular_stat(path: Path, warnings: list[str] | None = None) -> os.stat_result | None:
@@ -126,7 +131,5 @@ def regular_stat(path: Path, warnings: list[str] | None = None) -> os.stat_resul
         if stat.S_ISREG(st.st_mode):
             return st
         problem = f"skipped {path}: not a regular file"
-    log.warning("%s", problem)
-    if warnings is not None:
-        warnings.append(problem)
+    report([problem], warnings)
     return None

@@ -230,11 +230,9 @@ def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Listing | None:
     if len(stats) != count * _STAT.size or (count and paths.count(b"\0") != count - 1):
         raise ValueError("a short listing")
     if said:
-        from tray_app.adapters.discovery import log  # as the scan's own listing logs them
+        from tray_app.adapters.discovery import report  # as the scan's own listing does
 
-        for problem in said.decode("utf-8", "surrogateescape").split(_SEP):
-            log.warning("%s", problem)
-            warnings.append(problem)
+        report(said.decode("utf-8", "surrogateescape").split(_SEP), warnings)
     return Listing(mark.decode(), count, paths, stats)
 
 

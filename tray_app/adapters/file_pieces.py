@@ -86,7 +86,7 @@ class Pieces:
         out: list[Job] = []
         out_sizes: list[int] = []
         for job, size in zip(jobs, sizes, strict=True):
-            parts, identity = cut_job(job, piece) if size > piece else ([job], (0, 0))
+            parts, identity = cut_job(job, piece)
             if len(parts) == 1:
                 out.append(job)
                 out_sizes.append(size)

@@ -250,8 +250,7 @@ class TrayApp:
         if self._stopped.is_set():
             return  # released after a failed start: nothing to show
         self._started.set()
-        xorg = self.backend_name == "xorg"
-        with self._apply_lock, woken_if_stuck(icon) if xorg else contextlib.nullcontext():
+        with self._apply_lock, self._unstuck():
             icon.visible = True
             # xorg and gtk apply a title set while hidden only on its next change: re-send.
             title, icon.title = icon.title, ""
@@ -266,7 +265,7 @@ class TrayApp:
             if self._stopped.wait(XORG_IMAGE_GAP) or not xorg_undocked(self._name):
                 return
             log.info("the tray host dropped the icon; docking again")
-            with self._apply_lock, woken_if_stuck(self.icon):
+            with self._apply_lock, self._unstuck():
                 self.icon.visible = False
                 self.icon.visible = True  # the image is valid now: a single dock request
 
@@ -313,14 +312,19 @@ class TrayApp:
                 return
             self._applied = view.generation
             shown = self._shown
-            xorg = self.backend_name == "xorg"
             try:
-                with woken_if_stuck(self.icon) if xorg else contextlib.nullcontext():
+                with self._unstuck():
                     pixels = self._set(view, shown)
             except Exception:  # e.g. xorg asserts it is docked; the next update retries
                 log.warning("tray update failed (%s)", self.backend_name, exc_info=True)
                 return
             self._shown = (pixels, view.menu)
+
+    def _unstuck(self) -> contextlib.AbstractContextManager[None]:
+        """Around a change to the icon: on xorg, the loop is woken if it hangs (xorg_wake)."""
+        if self.backend_name != "xorg":
+            return contextlib.nullcontext()
+        return woken_if_stuck(self.icon)
 
     def _set(self, view: View, shown: tuple[bytes, Any] | None) -> bytes:
         """Hand what changed of the view to pystray; the image's pixels now shown."""
