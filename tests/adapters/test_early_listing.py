@@ -30,7 +30,10 @@ said = []
 listing = el.take(roots, said)
 got = None if listing is None else listing.found()
 own_said = []
-own = scan_transcripts(roots, own_said)
+runs = []
+own = scan_transcripts(roots, own_said, runs)
+items = list(own.items())
+part = runs[1:2]  # one folder's files alone (a start that compares only those)
 stat = lambda s: [s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns]
 try:
     os.waitpid(-1, os.WNOHANG)
@@ -42,7 +45,10 @@ print(json.dumps({
     "got": None if got is None else {p: stat(s) for p, s in got.items()},
     "own": {p: stat(s) for p, s in own.items()},
     "order": None if got is None else list(got) == list(own),
-    "mark": listing and [listing.mark, listing.count] == [disk_mark(own), len(own)],
+    "mark": listing and [listing.mark, listing.count] == [disk_mark(own, runs), len(own)],
+    "runs": listing and listing.runs() == runs and len(runs),
+    "part": listing and {p: stat(s) for p, s in listing.found(part).items()}
+        == {p: stat(s) for _, a, b in part for p, s in items[a:b]} and len(part),
 }))
 """
 
@@ -76,6 +82,7 @@ def test_the_childs_listing_is_the_scans_own(tmp_path: Path) -> None:
     result = _probe(["status", "--data-dir", str(config)], [str(config)], _env(tmp_path))
     assert result["started"] and not result["left"]  # reaped
     assert result["got"] == result["own"] and result["order"] and result["mark"]
+    assert result["runs"] == 3 and result["part"] == 1  # p0, p1, p2 each a run
     assert len(result["own"]) == 31
     assert result["said"] == result["own_said"] and "fifo.jsonl" in result["said"][0]
 

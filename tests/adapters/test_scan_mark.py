@@ -14,15 +14,14 @@ from tray_app.adapters import listing, roots_ledger, scan_mark, scan_plan, scann
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.scan_mark import Mark
-from tray_app.adapters.scanner import Engine
+from tray_app.adapters.scanner import Engine, ScanStats
 
 
-def _start(root: Path, db: Path) -> tuple[Engine, Ledger]:
+def _start(root: Path, db: Path) -> tuple[ScanStats, Ledger]:
     """A command's start: a fresh engine on the ledger, refreshed and written."""
     ledger = Ledger.open(db)
     engine = Engine(Roots((root,)), ledger)
-    engine.refresh()
-    return engine, ledger
+    return engine.refresh().stats, ledger
 
 
 def _total(ledger: Ledger) -> int:
@@ -50,9 +49,9 @@ def test_a_restart_with_nothing_new_loads_no_position(
     db = tmp_path / "l" / "ledger.db"
     _start(data, db)[1].close()
     _no_positions(monkeypatch)
-    engine, ledger = _start(data, db)
+    stats, ledger = _start(data, db)
     assert _total(ledger) == 35
-    assert engine._files is None  # never compared
+    assert stats.files_compared == 0 and stats.files_seen == 2
     ledger.close()
 
 
@@ -60,16 +59,17 @@ def test_an_append_a_new_file_or_a_deletion_is_still_read(tmp_path: Path, data: 
     db = tmp_path / "l" / "ledger.db"
     _start(data, db)[1].close()
     write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
-    engine, ledger = _start(data, db)
-    assert _total(ledger) == 135 and engine._files is not None
+    stats, ledger = _start(data, db)
+    assert _total(ledger) == 135 and stats.files_compared == 1  # p's file, not the subagent's
     ledger.close()
     write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])
-    engine, ledger = _start(data, db)
-    assert _total(ledger) == 1135 and engine._files is not None
+    stats, ledger = _start(data, db)
+    assert _total(ledger) == 1135 and stats.files_compared == 1  # a new folder's file
     ledger.close()
     (data / "q" / "b.jsonl").unlink()  # its history stays; its position goes
-    engine, ledger = _start(data, db)
+    stats, ledger = _start(data, db)
     assert _total(ledger) == 1135 and str(data / "q" / "b.jsonl") not in ledger.file_states()
+    assert stats.files_compared == 2  # a folder is gone: every file is compared
     ledger.close()
 
 
@@ -84,7 +84,7 @@ def test_a_file_replaced_by_one_of_the_same_size_is_read_again(tmp_path: Path, d
     st = path.stat()
     os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
     os.replace(other, path)
-    _engine, ledger = _start(data, db)
+    _stats, ledger = _start(data, db)
     assert _total(ledger) == 115  # the larger copy of m1 counts
     ledger.close()
 
@@ -98,8 +98,8 @@ def test_positions_written_by_someone_else_are_compared_again(tmp_path: Path, da
     other = Ledger.open(db)
     other.write(files=[FileState(str(path), st.st_dev, st.st_ino, 0, 0, 0, st.st_mtime_ns)])
     other.close()
-    engine, ledger = _start(data, db)
-    assert engine._files is not None  # the stored mark no longer matched the positions
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 2  # the stored mark no longer matched the positions
     assert ledger.file_states()[str(path)][4] == st.st_size  # read again to its end
     assert _total(ledger) == 35  # and counted once
     ledger.close()
@@ -108,8 +108,8 @@ def test_positions_written_by_someone_else_are_compared_again(tmp_path: Path, da
 def test_a_listing_problem_keeps_no_mark(tmp_path: Path, data: Path) -> None:
     db = tmp_path / "l" / "ledger.db"
     os.mkfifo(data / "p" / "pipe.jsonl")  # skipped with a warning, never opened
-    engine, ledger = _start(data, db)
-    assert any("not a regular file" in w for w in engine.refresh().stats.warnings)
+    stats, ledger = _start(data, db)
+    assert any("not a regular file" in w for w in stats.warnings)
     key = scan_mark._key([roots_ledger.root_id(data)])
     assert ledger.meta(key) is None
     ledger.close()
@@ -119,10 +119,11 @@ def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
     tmp_path: Path, data: Path
 ) -> None:
     db = tmp_path / "l" / "ledger.db"
-    _engine, ledger = _start(data, db)
+    _stats, ledger = _start(data, db)
     key = scan_mark._key([roots_ledger.root_id(data)])
     assert ledger.meta(key) is not None
-    mark = listing.disk_mark({str(p): p.stat() for p in sorted(data.rglob("*.jsonl"))})
+    runs: list[listing.Run] = []
+    mark = listing.disk_mark(listing.list_transcripts([str(data)], [], runs), runs)
     assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark) is None  # it matches
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
@@ -167,11 +168,11 @@ def test_a_file_that_could_not_be_read_keeps_no_mark(
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(transcript, "read_from", read_from)
-    _engine, ledger = _start(data, db)
+    _stats, ledger = _start(data, db)
     assert _total(ledger) == 5  # only the subagent's file
     ledger.close()
     monkeypatch.setattr(transcript, "read_from", real)  # readable again, nothing else new
-    _engine, ledger = _start(data, db)
+    _stats, ledger = _start(data, db)
     assert _total(ledger) == 35
     ledger.close()
 
@@ -196,8 +197,8 @@ def test_positions_dropped_by_someone_else_during_a_start_are_read_again(
     monkeypatch.setattr(scanner, "plan", plan_then_forget)
     _start(data, db)[1].close()
     monkeypatch.undo()
-    engine, ledger = _start(data, db)  # nothing changed on disk since
-    assert engine._files is not None  # compared, not skipped
+    stats, ledger = _start(data, db)  # nothing changed on disk since
+    assert stats.files_compared == 3  # compared, not skipped
     assert _total(ledger) == 1035  # the forgotten root counted again, in full
     ledger.close()
 
@@ -214,9 +215,85 @@ def test_an_engine_holding_positions_reads_past_them_whatever_the_mark(
     tray.refresh(persist=False)
     tray.flush()
     write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
-    _engine, ledger = _start(data, db)  # the command: counts m4, keeps the mark
+    _stats, ledger = _start(data, db)  # the command: counts m4, keeps the mark
     assert ledger.meta(scan_mark._key([roots_ledger.root_id(data)])) is not None
     ledger.close()
     got = tray.refresh(persist=False)
     assert (got.stats.files_read, got.stats.candidates) == (1, 1)  # (counted already: no change)
     tray_ledger.close()
+
+
+def test_only_the_folders_whose_sums_changed_are_compared(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])
+    _start(data, db)[1].close()
+    write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
+    _no_positions(monkeypatch)  # not every position: only p's
+    asked: list[list[str]] = []
+    real = Ledger.file_states_in
+
+    def file_states_in(self: Ledger, prefixes: object) -> object:
+        asked.append(sorted(prefixes))  # type: ignore[call-overload]
+        return real(self, asked[-1])
+
+    monkeypatch.setattr(Ledger, "file_states_in", file_states_in)
+    ledger = Ledger.open(db)
+    engine = Engine(Roots((data,)), ledger)
+    stats = engine.refresh().stats
+    assert asked == [[os.path.join(str(data), "p", "")]]
+    assert (stats.files_seen, stats.files_compared, stats.files_read) == (3, 1, 1)
+    assert _total(ledger) == 1135
+    monkeypatch.undo()
+    assert len(engine.files) == 3  # a later refresh (the live view's) has every position
+    ledger.close()
+    # A file moved to another folder: both folders compared, its old position gone, once.
+    os.replace(data / "q" / "b.jsonl", data / "p" / "b.jsonl")
+    stats, ledger = _start(data, db)
+    positions = ledger.file_states()
+    assert str(data / "q" / "b.jsonl") not in positions
+    assert positions[str(data / "p" / "b.jsonl")][4] == (data / "p" / "b.jsonl").stat().st_size
+    assert _total(ledger) == 1135 and stats.files_compared == 3
+    ledger.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 0  # and the mark kept after the partial compare holds
+    ledger.close()
+
+
+def test_an_older_single_line_mark_means_every_file_is_compared(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _stats, ledger = _start(data, db)
+    key = scan_mark._key([roots_ledger.root_id(data)])
+    version = scan_mark._files_version(ledger)
+    ledger.db.execute_sql("UPDATE meta SET value = ? WHERE key = ?", (f"2:9:9:9:9:9|{version}", key))
+    ledger.close()
+    write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 2 and _total(ledger) == 135
+    ledger.close()
+
+
+def test_positions_of_a_folder_are_its_own_files_whatever_their_names(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path / "l" / "ledger.db")
+    sep = os.sep
+    names = ["/r/a/x.jsonl", "/r/a/sub/y.jsonl", "/r/ab/w.jsonl", "/r/a0.jsonl",
+             "/r/a\udce9/z.jsonl", "/r/a/\udcff.jsonl", "top.jsonl", "t/in.jsonl"]  # fmt: skip
+    paths = [n.replace("/", sep) for n in names]
+    ledger.write(files=[FileState(p, 1, i, 10, 10, 1, 0) for i, p in enumerate(paths)])
+    got = ledger.file_states_in([f"{sep}r{sep}a{sep}"])
+    assert sorted(got) == sorted([paths[0], paths[5]])  # not a subfolder's, not a sibling's
+    assert got[paths[5]][0] == paths[5]  # a name that is not UTF-8, stored as bytes
+    assert list(ledger.file_states_in([f"{sep}r{sep}a\udce9{sep}"])) == [paths[4]]
+    assert list(ledger.file_states_in([""])) == ["top.jsonl"]  # a root of "."
+    assert ledger.file_states_in([f"{sep}nowhere{sep}"]) == {}
+    ledger.close()
+
+
+def test_folder_keys_are_text_and_never_the_same_for_two_folders() -> None:
+    odd = ["/r/a\udce9/", "/r/a\tb/", "/r/a\nb/", "?/r/", "/r/plain/"]
+    keys = [listing.dir_key(p) for p in odd]
+    assert len(set(keys)) == len(odd) and keys[-1] == "/r/plain/"
+    for key in keys:
+        key.encode("utf-8")  # storable as text
+        assert "\t" not in key and "\n" not in key

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tray_app.adapters.listing import list_transcripts
+from tray_app.adapters.listing import Run, list_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,14 @@ def find_roots(
     return Roots(tuple(dirs), tuple(missing), tuple(warnings), tuple(watch))
 
 
-def scan_transcripts(roots: Roots, warnings: list[str] | None = None) -> dict[str, os.stat_result]:
+def scan_transcripts(
+    roots: Roots, warnings: list[str] | None = None, runs: list[Run] | None = None
+) -> dict[str, os.stat_result]:
     """All transcripts (paths as text) with their stat, in listing order (adapters/listing.py:
-    regular files only, symlinked dirs not entered, exact names); problems are logged."""
+    regular files only, symlinked dirs not entered, exact names, each folder's `runs`);
+    problems are logged."""
     problems: list[str] = []
-    found = list_transcripts([os.fspath(root) for root in roots.dirs], problems)
+    found = list_transcripts([os.fspath(root) for root in roots.dirs], problems, runs)
     report(problems, warnings)
     return found
 

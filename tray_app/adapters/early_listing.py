@@ -33,13 +33,14 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from tray_app.adapters.discovery import Roots
+    from tray_app.adapters.listing import Run
 
 # The reports that list every transcript (doctor reads with its own, validating pass).
 COMMANDS = frozenset(
     {"status", "blocks", "sessions", "session", "daily", "weekly", "monthly", "models",
      "name", "export", "limits"}
 )  # fmt: skip
-_HEAD = struct.Struct("<IIIIQ")  # lengths: folders, warnings, mark, paths; the file count
+_HEAD = struct.Struct("<IIIIIQ")  # lengths: folders, warnings, mark, paths, runs; file count
 _STAT = struct.Struct("<QQQq")  # size, inode, device, mtime_ns: what the scan reads of a stat
 _SEP = "\0"  # in no path and no warning
 _child: tuple[int, int] | None = None  # the child's pid and the pipe's read end
@@ -137,19 +138,24 @@ def guess_dirs(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
 
 def _listing(args: Sequence[str]) -> bytes:
     """The folders listed, the listing's warnings and the listing, as one message."""
-    from tray_app.adapters.listing import disk_mark, list_transcripts
+    from tray_app.adapters.listing import Run, disk_mark, list_transcripts
 
     dirs = guess_dirs(args, os.environ)
     warnings: list[str] = []
-    found = list_transcripts(dirs, warnings)
+    runs: list[Run] = []
+    found = list_transcripts(dirs, warnings, runs)
     key = _SEP.join(dirs).encode("utf-8", "surrogateescape")
     said = _SEP.join(warnings).encode("utf-8", "surrogateescape")
-    mark = disk_mark(found).encode()  # a start with nothing new needs only this
+    # A start with nothing new needs only the mark; with something new, the runs of the
+    # folders whose line in it changed.
+    mark = disk_mark(found, runs).encode("utf-8", "surrogateescape")
     paths = _SEP.join(found).encode("utf-8", "surrogateescape")
+    where = _SEP.join(f"{p}{_SEP}{a}{_SEP}{b}" for p, a, b in runs)
+    spans = where.encode("utf-8", "surrogateescape")
     pack = _STAT.pack
     stats = b"".join(pack(s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns) for s in found.values())
-    head = _HEAD.pack(len(key), len(said), len(mark), len(paths), len(found))
-    return b"".join((head, key, said, mark, paths, stats))
+    head = _HEAD.pack(len(key), len(said), len(mark), len(paths), len(spans), len(found))
+    return b"".join((head, key, said, mark, paths, spans, stats))
 
 
 def _send(fd: int, data: bytes) -> None:
@@ -174,23 +180,38 @@ def _receive(fd: int) -> bytes:
 class Listing:
     """The child's listing: its fingerprint at once, the files only when asked."""
 
-    __slots__ = ("count", "mark", "paths", "stats")
+    __slots__ = ("count", "mark", "paths", "spans", "stats")
 
-    def __init__(self, mark: str, count: int, paths: bytes, stats: bytes) -> None:
+    def __init__(self, mark: str, count: int, paths: bytes, spans: bytes, stats: bytes) -> None:
         self.mark = mark  # listing.disk_mark of the files
         self.count = count
         self.paths = paths
+        self.spans = spans  # each folder's run (listing.Run), as text
         self.stats = stats
 
-    def found(self) -> dict[str, Listed]:
-        """Every transcript with its stat, in listing order (as `list_transcripts` gives)."""
+    def runs(self) -> list[Run]:
+        """Where each folder's files are in the listing (`list_transcripts`' runs)."""
+        if not self.spans:
+            return []
+        parts = self.spans.decode("utf-8", "surrogateescape").split(_SEP)
+        return [(p, int(a), int(b)) for p, a, b in zip(parts[::3], parts[1::3], parts[2::3])]
+
+    def found(self, runs: Sequence[Run] | None = None) -> dict[str, Listed]:
+        """Every transcript with its stat in listing order (as `list_transcripts` gives), or
+        only those of `runs`."""
         if not self.count:
             return {}
         names = self.paths.decode("utf-8", "surrogateescape").split(_SEP)
         new = tuple.__new__
-        return dict(
-            zip(names, [new(Listed, s) for s in _STAT.iter_unpack(self.stats)], strict=True)
-        )
+        if runs is None:
+            stats = [new(Listed, s) for s in _STAT.iter_unpack(self.stats)]
+            return dict(zip(names, stats, strict=True))
+        size, unpack = _STAT.size, _STAT.unpack_from
+        return {
+            names[i]: new(Listed, unpack(self.stats, i * size))
+            for _, first, end in runs
+            for i in range(first, end)
+        }
 
 
 def take(roots: Roots, warnings: list[str]) -> Listing | None:
@@ -223,7 +244,7 @@ def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Listing | None:
     for size in sizes[:-1]:
         parts.append(data[at : at + size])
         at += size
-    key, said, mark, paths = parts
+    key, said, mark, paths, spans = parts
     stats = data[at:]
     if key.decode("utf-8", "surrogateescape") != _SEP.join(map(str, roots.dirs)):
         return None  # other folders than the command's roots: its own listing counts
@@ -233,7 +254,7 @@ def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Listing | None:
         from tray_app.adapters.discovery import report  # as the scan's own listing does
 
         report(said.decode("utf-8", "surrogateescape").split(_SEP), warnings)
-    return Listing(mark.decode(), count, paths, stats)
+    return Listing(mark.decode("utf-8", "surrogateescape"), count, paths, spans, stats)
 
 
 def _reap(pid: int, stop: bool = False) -> None:

@@ -200,6 +200,35 @@ class Ledger:
                 for row in cursor
             }
 
+    def file_states_in(self, prefixes: Iterable[str]) -> dict[str, FileRow]:
+        """`file_states` of the files directly in the folders whose paths start with these
+        (each prefix ends with the separator): a range of the path index per folder."""
+        sep = os.sep
+        found: dict[str, FileRow] = {}
+        wanted = set(prefixes)
+        with translated(self.path):
+            sql = "SELECT path, device, inode, size, offset, lines, mtime_ns FROM files"
+            for prefix in wanted:
+                try:
+                    prefix.encode("utf-8")
+                except UnicodeEncodeError:
+                    continue  # (its files' paths are stored as bytes: in the query below)
+                if prefix:
+                    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+                    where: tuple[str, ...] = (" WHERE path >= ? AND path < ?", prefix, end)
+                else:  # the files directly in a root of "." (every text path, then)
+                    where = (" WHERE path < CAST('' AS BLOB)",)
+                cursor = self.db.execute_sql(sql + where[0], where[1:])
+                for row in cursor:
+                    if sep not in row[0][len(prefix) :]:  # (not a subfolder's)
+                        found[row[0]] = row
+            # Paths that are not UTF-8 are stored as bytes, which SQLite sorts after text.
+            for row in self.db.execute_sql(f"{sql} WHERE path >= CAST('' AS BLOB)"):
+                path = loaded_path(row[0])
+                if path[: path.rfind(sep) + 1] in wanted:
+                    found[path] = (path, *row[1:])
+        return found
+
     def sessions(self) -> dict[str, SessionMeta]:
         """Session metadata by id."""
         with translated(self.path):

@@ -44,13 +44,20 @@ def _listing(where: str, warnings: list[str]) -> tuple[int, list[os.DirEntry[str
         return None
 
 
-def list_transcripts(dirs: Sequence[str], warnings: list[str]) -> dict[str, os.stat_result]:
+# A folder's files in a listing: (the text its files' paths start with, first, end index).
+Run = tuple[str, int, int]
+
+
+def list_transcripts(
+    dirs: Sequence[str], warnings: list[str], runs: list[Run] | None = None
+) -> dict[str, os.stat_result]:
     """All transcripts (paths as text) with their stat, in listing order.
 
     Regular files only (a symlink to one is followed): FIFOs, devices and sockets named
     `*.jsonl` are skipped with a warning, never opened. Symlinked dirs are not entered (no
     loops); subagent layouts are. Names keep their exact bytes (surrogate escapes). One
     listing per dir and one stat per file, no `Path` objects: this runs on every start.
+    Each folder's files come together; `runs` gets where (see `Run`).
     """
     found: dict[str, os.stat_result] = {}
     for top in dirs:
@@ -63,6 +70,7 @@ def list_transcripts(dirs: Sequence[str], warnings: list[str]) -> dict[str, os.s
             if listed is None:
                 continue
             fd, entries = listed
+            first = len(found)
             try:
                 for entry in entries:
                     name = entry.name
@@ -89,6 +97,8 @@ def list_transcripts(dirs: Sequence[str], warnings: list[str]) -> dict[str, os.s
             finally:
                 if fd >= 0:
                     os.close(fd)  # the entries stat relative to it: closed only when done
+            if runs is not None and len(found) > first:
+                runs.append((prefix, first, len(found)))
     return found
 
 
@@ -96,17 +106,43 @@ def _skip(problem: str, warnings: list[str]) -> None:
     warnings.append(problem)  # (the caller logs them: a forked lister has no logging)
 
 
-def disk_mark(found: Mapping[str, FileStat]) -> str:
-    """Sums over every listed transcript: count, path lengths, sizes, inodes, mtimes, devices."""
-    stats = found.values()
-    return ":".join(
-        str(n)
-        for n in (
-            len(found),
-            sum(map(len, found)),
-            sum(st.st_size for st in stats),
-            sum(st.st_ino for st in stats),
-            sum(st.st_mtime_ns for st in stats),
-            sum(st.st_dev for st in stats),
+def disk_mark(found: Mapping[str, FileStat], runs: Sequence[Run]) -> str:
+    """The listing's fingerprint, folder by folder (`runs` of `found`'s listing order).
+
+    One line per folder, sorted: its key, then sums over its transcripts of count, path
+    lengths, sizes, inodes, mtimes and devices. A new or deleted file changes its folder's
+    count and inode sum, an append its size and mtime sums, a replaced file its inode; the
+    folders whose line changed are the only ones a start needs to compare (scan_mark).
+    """
+    paths, stats = list(found), list(found.values())
+    lines = []
+    for prefix, first, end in runs:
+        part = stats[first:end]
+        sums = (
+            end - first,
+            sum(map(len, paths[first:end])),
+            sum(st.st_size for st in part),
+            sum(st.st_ino for st in part),
+            sum(st.st_mtime_ns for st in part),
+            sum(st.st_dev for st in part),
         )
-    )
+        lines.append(f"{dir_key(prefix)}\t{':'.join(map(str, sums))}")
+    lines.sort()
+    return "\n".join(lines)
+
+
+def dir_key(prefix: str) -> str:
+    """A folder's key in a mark: its text, or `?` and its bytes in hex if that cannot be
+    stored as text or could be misread (a surrogate escape, a tab or newline, a `?`)."""
+    if "\t" in prefix or "\n" in prefix or prefix.startswith("?"):
+        return "?" + os.fsencode(prefix).hex()
+    try:
+        prefix.encode("utf-8")
+    except UnicodeEncodeError:
+        return "?" + os.fsencode(prefix).hex()
+    return prefix
+
+
+def mark_lines(mark: str) -> dict[str, str]:
+    """A mark's sums by folder key."""
+    return dict(line.split("\t", 1) for line in mark.split("\n") if line)

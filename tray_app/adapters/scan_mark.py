@@ -8,7 +8,9 @@ are equal and both steps are skipped. The stored value also holds a version of t
 position by anyone (another process, an older release) changes it, so a mark is only
 believed for the positions it was taken with. A change to any transcript changes the
 disk sums: a new or deleted file the count and inode sum, an append the size and
-mtime sums, a replaced file its inode. (docs/data-path.md)
+mtime sums, a replaced file its inode. The sums are kept per folder: when only some
+folders' sums changed (one session appended to), only their files' positions are loaded
+and compared. (docs/data-path.md)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerError, translated
+from tray_app.adapters.listing import mark_lines
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,9 @@ class Mark:
 
     disk: str
     seen: str | None
+    # The keys of the folders whose line in the mark changed since the stored one (the
+    # positions unchanged since): only their files need comparing. None: every file.
+    changed: frozenset[str] | None = None
 
     def before_write(self, ledger: Ledger) -> None:
         """Inside a write transaction, before this run writes positions."""
@@ -76,11 +82,29 @@ def check(ledger: Ledger, root_ids: Sequence[str], disk: str) -> Mark | None:
     (nothing new); else the mark to keep once this run has read it all, with the
     positions' version read before the positions themselves are."""
     version = _version(ledger)
+    changed = None
     if version is not None:
+        stored = None
         with contextlib.suppress(LedgerError), translated(ledger.path):
-            if ledger.meta(_key(root_ids)) == f"{disk}|{version}":
-                return None
-    return Mark(disk, version)
+            stored = ledger.meta(_key(root_ids))
+        if stored is not None:
+            before, _, then = stored.rpartition("|")  # (a version holds no "|")
+            if then == version:
+                if before == disk:
+                    return None
+                changed = _changed(before, disk)
+    return Mark(disk, version, changed)
+
+
+def _changed(before: str, now: str) -> frozenset[str] | None:
+    """The folders whose line differs; None if a folder is gone (its files are: compare all)."""
+    try:
+        then, lines = mark_lines(before), mark_lines(now)
+    except ValueError:  # (an older release's mark: one line of sums)
+        return None
+    if not then.keys() <= lines.keys():
+        return None
+    return frozenset(key for key, sums in lines.items() if then.get(key) != sums)
 
 
 def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:

@@ -20,6 +20,7 @@ class ScanStats:
     """Counters of one refresh (tests and `doctor` read them)."""
 
     files_seen: int = 0
+    files_compared: int = 0  # with their read positions (a start with nothing new: none)
     files_read: int = 0
     files_reset: int = 0  # truncated or replaced: read again from the start
     bytes_read: int = 0

@@ -15,7 +15,7 @@ from tray_app.adapters.counted import CountedSet, has_responses
 from tray_app.adapters.discovery import FileStat, Roots, scan_transcripts
 from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
-from tray_app.adapters.listing import disk_mark
+from tray_app.adapters.listing import Run, dir_key, disk_mark
 from tray_app.adapters.scan_apply import Apply
 from tray_app.adapters.scan_plan import Job, plan
 from tray_app.adapters.scan_results import Pending, ScanResult, ScanStats
@@ -54,6 +54,12 @@ def _fits(waiting: int, read: int, rest: int) -> bool:
     write).
     """
     return read > 0 and waiting + waiting * rest / read <= FLUSH_ENTRIES * OVERSHOOT
+
+
+def _in(found: Mapping[str, FileStat], runs: Iterable[Run]) -> dict[str, FileStat]:
+    """The files of a listing's `runs`."""
+    items = list(found.items())
+    return dict(item for _, first, end in runs for item in items[first:end])
 
 
 class Engine:
@@ -157,6 +163,7 @@ class Engine:
         stats = ScanStats(warnings=list(self.roots.warnings))
         found: Mapping[str, FileStat] | None = None
         mark = None
+        count = 0
         ledger = self.ledger
         # Not for the tray's engine: it reads from its own positions, which may lag these.
         fresh = self._files is None and paths is None and not validate
@@ -165,8 +172,9 @@ class Engine:
             # its fingerprint is all a start with nothing new needs (adapters/early_listing).
             early = early_listing.take(self.roots, stats.warnings)
             if early is None:
-                listed = scan_transcripts(self.roots, stats.warnings)
-                disk, count = disk_mark(listed), len(listed)
+                runs: list[Run] = []
+                listed = scan_transcripts(self.roots, stats.warnings, runs)
+                disk, count = disk_mark(listed, runs), len(listed)
             else:
                 disk, count = early.mark, early.count
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
@@ -175,12 +183,21 @@ class Engine:
                     stats.files_seen = count
                     return ScanResult([], [], stats)  # positions cover it all: nothing new
                 mark = mark if persist else None  # (kept by a run that writes as it reads)
-            found = listed if early is None else early.found()
+            if mark is not None and mark.changed is not None:
+                # Only the folders whose sums changed: their files and their positions.
+                # (Persisted as it goes, so the positions are all loaded again next time.)
+                runs = runs if early is None else early.runs()
+                runs = [r for r in runs if dir_key(r[0]) in mark.changed]
+                self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
+                found = _in(listed, runs) if early is None else early.found(runs)
+            else:
+                found = listed if early is None else early.found()
         self._mark = mark  # this refresh's writes keep its positions version up to date
         try:
             known = self.files
             todo = plan(self.roots, known, self.root_ids, paths, validate, stats.warnings, found)
-            stats.files_seen, stats.files_reset = todo.seen, todo.resets
+            stats.files_seen, stats.files_compared = max(todo.seen, count), todo.seen
+            stats.files_reset = todo.resets
             for path_str in todo.gone:
                 self.files.pop(path_str, None)
             self.pending.gone.update(todo.gone)
@@ -218,6 +235,8 @@ class Engine:
                 self.flush()
         finally:
             self._mark = None
+            if mark is not None and mark.changed is not None:
+                self._files = None  # only some were loaded
         if mark is not None and ledger is not None and len(stats.warnings) == warned:
             # Everything listed was read (or had nothing new): the next start may skip.
             scan_mark.remember(ledger, self.root_ids, mark)
