@@ -266,7 +266,8 @@ def test_an_older_single_line_mark_means_every_file_is_compared(tmp_path: Path, 
     _stats, ledger = _start(data, db)
     key = scan_mark._key([roots_ledger.root_id(data)])
     version = scan_mark._files_version(ledger)
-    ledger.db.execute_sql("UPDATE meta SET value = ? WHERE key = ?", (f"2:9:9:9:9:9|{version}", key))
+    older = f"2:9:9:9:9:9|{version}"
+    ledger.db.execute_sql("UPDATE meta SET value = ? WHERE key = ?", (older, key))
     ledger.close()
     write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
     stats, ledger = _start(data, db)
@@ -297,3 +298,44 @@ def test_folder_keys_are_text_and_never_the_same_for_two_folders() -> None:
     for key in keys:
         key.encode("utf-8")  # storable as text
         assert "\t" not in key and "\n" not in key
+
+
+def test_any_change_to_a_position_by_anyone_changes_the_version(tmp_path: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    ledger = Ledger.open(db)
+    versions = [scan_mark._files_version(ledger)]
+    ledger.write(files=[FileState("/r/a.jsonl", 1, 2, 10, 10, 1, 0)])  # new
+    versions.append(scan_mark._files_version(ledger))
+    ledger.write(files=[FileState("/r/a.jsonl", 1, 2, 20, 20, 2, 0)])  # replaced
+    versions.append(scan_mark._files_version(ledger))
+    ledger.close()
+    other = sqlite3.connect(db, isolation_level=None)  # a writer that knows nothing of marks
+    other.execute("UPDATE files SET offset = 0")
+    ledger = Ledger.open(db)
+    versions.append(scan_mark._files_version(ledger))
+    ledger.close()
+    other.execute("DELETE FROM files")
+    ledger = Ledger.open(db)
+    versions.append(scan_mark._files_version(ledger))
+    assert None not in versions and len(set(versions)) == 5
+    ledger.close()
+    other.close()
+
+
+def test_a_ledger_without_the_triggers_gets_them_and_no_mark_made_before_holds(
+    tmp_path: Path, data: Path
+) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    other = sqlite3.connect(db, isolation_level=None)  # as an older release left it
+    for name in ("files_written_insert", "files_written_update", "files_written_delete"):
+        other.execute(f"DROP TRIGGER {name}")
+    other.execute("UPDATE files SET offset = 0, size = 0")  # uncounted: no trigger
+    other.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 2 and _total(ledger) == 35  # compared, read again, once
+    assert stats.files_read == 2
+    ledger.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 0  # the triggers are back: the new mark holds
+    ledger.close()

@@ -138,7 +138,7 @@ def guess_dirs(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
 
 def _listing(args: Sequence[str]) -> bytes:
     """The folders listed, the listing's warnings and the listing, as one message."""
-    from tray_app.adapters.listing import Run, disk_mark, list_transcripts
+    from tray_app.adapters.listing import disk_mark, list_transcripts
 
     dirs = guess_dirs(args, os.environ)
     warnings: list[str] = []
@@ -194,7 +194,10 @@ class Listing:
         if not self.spans:
             return []
         parts = self.spans.decode("utf-8", "surrogateescape").split(_SEP)
-        return [(p, int(a), int(b)) for p, a, b in zip(parts[::3], parts[1::3], parts[2::3])]
+        return [
+            (p, int(a), int(b))
+            for p, a, b in zip(parts[::3], parts[1::3], parts[2::3], strict=True)
+        ]
 
     def found(self, runs: Sequence[Run] | None = None) -> dict[str, Listed]:
         """Every transcript with its stat in listing order (as `list_transcripts` gives), or

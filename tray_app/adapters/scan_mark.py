@@ -4,9 +4,9 @@ Every start lists and `stat`s every transcript to see new bytes; comparing each 
 stored position then needs every position loaded (~15 ms for 10K files) and compared.
 When nothing changed since a start that left the positions up to date, the sums below
 are equal and both steps are skipped. The stored value also holds a version of the
-`files` table (rows, newest rowid, sums of offsets, sizes and inodes): any write of a
-position by anyone (another process, an older release) changes it, so a mark is only
-believed for the positions it was taken with. A change to any transcript changes the
+`files` table (a count of its changes that triggers keep): any write of a position by
+anyone (another process, an older release) changes it, so a mark is only believed for
+the positions it was taken with. A change to any transcript changes the
 disk sums: a new or deleted file the count and inode sum, an append the size and
 mtime sums, a replaced file its inode. The sums are kept per folder: when only some
 folders' sums changed (one session appended to), only their files' positions are loaded
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerError, translated
+from tray_app.adapters.ledger_recovery import FILES_WRITES
 from tray_app.adapters.listing import mark_lines
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,11 @@ def _key(root_ids: Sequence[str]) -> str:
     return KEY + "\x1f".join(sorted(root_ids))
 
 
-def _files_version(ledger: Ledger) -> str:
-    row = ledger.db.execute_sql(
-        "SELECT count(*), max(rowid), total(offset), total(size), total(inode) FROM files"
-    ).fetchone()
-    return ":".join(map(str, row))
+def _files_version(ledger: Ledger) -> str | None:
+    # A count of every change to the positions, kept by triggers (ledger_recovery.TRIGGERS);
+    # None where it is not kept (then no mark is believed or kept).
+    row = ledger.db.execute_sql("SELECT value FROM meta WHERE key = ?", (FILES_WRITES,)).fetchone()
+    return None if row is None else f"w{row[0]}"
 
 
 def _version(ledger: Ledger) -> str | None:
