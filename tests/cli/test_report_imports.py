@@ -17,7 +17,9 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print("loaded:" + ",".join(sorted(m for m in sys.modules if m.startswith(("tray_app.", "orjson")))))
+print("loaded:" + ",".join(sorted(
+    m for m in sys.modules if m.startswith(("tray_app.", "orjson")) or m in ("hashlib", "_hashlib")
+)))
 """
 
 # Parts of one report or command that another report never needs.
@@ -98,3 +100,9 @@ def test_json_needs_no_table_module_and_a_table_no_json_library(
     assert "orjson" in loaded["status_active"]
     assert "tray_app.cli.table" in loaded["status_text"]  # (its models line may shorten)
     assert "orjson" not in loaded["status_text"]
+
+
+def test_no_report_loads_openssl_for_a_digest(loaded: dict[str, set[str]]) -> None:
+    # hashlib loads OpenSSL's library: ~3 ms of every command, for a digest BLAKE2 gives.
+    for name, modules in loaded.items():
+        assert not {"hashlib", "_hashlib"} & modules, name

@@ -149,9 +149,16 @@ def _listing(args: Sequence[str]) -> bytes:
     # A start with nothing new needs only the mark; with something new, the runs of the
     # folders whose line in it changed.
     mark = disk_mark(found, runs).encode("utf-8", "surrogateescape")
-    paths = _SEP.join(found).encode("utf-8", "surrogateescape")
-    where = _SEP.join(f"{p}{_SEP}{a}{_SEP}{b}" for p, a, b in runs)
-    spans = where.encode("utf-8", "surrogateescape")
+    # The paths folder by folder, so that a folder's names decode alone: each run also says
+    # where its names are in these bytes.
+    names = list(found)
+    chunks = [_SEP.join(names[a:b]).encode("utf-8", "surrogateescape") for _, a, b in runs]
+    paths = _SEP.encode().join(chunks)
+    where, at = [], 0
+    for (prefix, a, b), chunk in zip(runs, chunks, strict=True):
+        where.append(_SEP.join((prefix, str(a), str(b), str(at), str(at + len(chunk)))))
+        at += len(chunk) + 1
+    spans = _SEP.join(where).encode("utf-8", "surrogateescape")
     pack = _STAT.pack
     stats = b"".join(pack(s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns) for s in found.values())
     head = _HEAD.pack(len(key), len(said), len(mark), len(paths), len(spans), len(found))
@@ -191,30 +198,38 @@ class Listing:
 
     def runs(self) -> list[Run]:
         """Where each folder's files are in the listing (`list_transcripts`' runs)."""
+        return [(p, a, b) for p, a, b, _ in self._spans()]
+
+    def _spans(self) -> list[tuple[str, int, int, slice]]:
+        """Each run with where its names are in `paths`."""
         if not self.spans:
             return []
         parts = self.spans.decode("utf-8", "surrogateescape").split(_SEP)
+        ints = [int(n) for i, n in enumerate(parts) if i % 5]
         return [
-            (p, int(a), int(b))
-            for p, a, b in zip(parts[::3], parts[1::3], parts[2::3], strict=True)
+            (parts[i * 5], ints[i * 4], ints[i * 4 + 1], slice(ints[i * 4 + 2], ints[i * 4 + 3]))
+            for i in range(len(parts) // 5)
         ]
 
     def found(self, runs: Sequence[Run] | None = None) -> dict[str, Listed]:
         """Every transcript with its stat in listing order (as `list_transcripts` gives), or
-        only those of `runs`."""
+        only those of `runs` (only their names decoded)."""
         if not self.count:
             return {}
-        names = self.paths.decode("utf-8", "surrogateescape").split(_SEP)
         new = tuple.__new__
         if runs is None:
+            names = self.paths.decode("utf-8", "surrogateescape").split(_SEP)
             stats = [new(Listed, s) for s in _STAT.iter_unpack(self.stats)]
             return dict(zip(names, stats, strict=True))
+        wanted = {(first, end) for _, first, end in runs}
         size, unpack = _STAT.size, _STAT.unpack_from
-        return {
-            names[i]: new(Listed, unpack(self.stats, i * size))
-            for _, first, end in runs
-            for i in range(first, end)
-        }
+        found: dict[str, Listed] = {}
+        for _, first, end, where in self._spans():
+            if (first, end) in wanted:
+                names = self.paths[where].decode("utf-8", "surrogateescape").split(_SEP)
+                for i, name in enumerate(names, first):
+                    found[name] = new(Listed, unpack(self.stats, i * size))
+        return found
 
 
 def take(roots: Roots, warnings: list[str]) -> Listing | None:
