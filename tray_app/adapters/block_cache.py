@@ -8,7 +8,6 @@ table, so a different table (a new bundled file, a user override) empties the ca
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
 import math
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence, Set
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from tray_app.adapters.digest import short_digest
 from tray_app.adapters.ledger import BATCH, Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
@@ -59,7 +59,7 @@ def price_fingerprint(prices: PriceTable, roots: Sequence[str] = ()) -> str:
         repr(prices.web_search_per_1000),
     ]
     parts += [f"{m}={prices.price_for(m)!r}" for m in sorted(prices.models)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return short_digest("\n".join(parts).encode())
 
 
 def _sums(t: Totals) -> list[object]:

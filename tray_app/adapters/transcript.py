@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import stat
@@ -14,6 +13,7 @@ from typing import Any, cast
 
 import orjson
 
+from tray_app.adapters.digest import short_digest
 from tray_app.usage.model import Entry, ResetNotice
 from tray_app.usage.parse import NO_IDS, Rejected, extract
 from tray_app.usage.plain_line import plain_entry, plain_row
@@ -63,7 +63,7 @@ def file_place(path: Path, root: Path | None = None) -> str:
 
 def place_id(rel: str | Path) -> str:
     """`file_place`'s id of a path as given (below its root, or whole)."""
-    return hashlib.blake2b(os.fsencode(rel), digest_size=8).hexdigest()
+    return short_digest(os.fsencode(rel))
 
 
 def _bad_reason(line: Buffer, exc: Exception) -> str:
