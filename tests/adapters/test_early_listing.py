@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,37 @@ def test_options_before_the_command_are_skipped_with_their_values() -> None:
     assert early_listing.command_of(["--data-dir", "x", "-z", "UTC", "--json", "daily"]) == "daily"
     assert early_listing.command_of(["--since=2026-01-01", "status"]) == "status"
     assert early_listing.command_of(["-j"]) is None
+
+
+def test_modules_are_imported_while_a_late_listing_is_awaited_and_only_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    monkeypatch.setattr(early_listing, "warmed", [])
+    read_end, write_end = os.pipe()
+    early_listing.warm(["no_such_module_here", "colorsys", "json"])
+
+    def child() -> None:
+        while "colorsys" not in sys.modules:  # the listing comes after the first imports
+            time.sleep(0.01)
+        os.write(write_end, b"the listing")
+        os.close(write_end)
+
+    helper = threading.Thread(target=child)
+    helper.start()
+    got = early_listing._receive(read_end)
+    helper.join()
+    os.close(read_end)
+    assert got == b"the listing"
+    assert early_listing.warmed[:1] == ["colorsys"]  # a module that fails is passed over
+    assert early_listing._warm == []  # nothing left for later
+    # A listing that is there already: nothing is imported.
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"at once")
+    os.close(write_end)
+    early_listing.warm(["colorsys"])
+    early_listing.warmed.clear()
+    assert early_listing._receive(read_end) == b"at once" and early_listing.warmed == []
+    os.close(read_end)

@@ -12,7 +12,10 @@ from tests.builders import assistant, write_jsonl
 
 CHECK = """
 import sys
+from tray_app.adapters import early_listing
 from tray_app.launcher import main
+# What the command needs itself: nothing imported ahead while a late listing is awaited.
+early_listing.warm = lambda modules: None
 try:
     main(sys.argv[1:])
 except SystemExit:

@@ -44,6 +44,10 @@ _HEAD = struct.Struct("<IIIIIQ")  # lengths: folders, warnings, mark, paths, run
 _STAT = struct.Struct("<QQQq")  # size, inode, device, mtime_ns: what the scan reads of a stat
 _SEP = "\0"  # in no path and no warning
 _child: tuple[int, int] | None = None  # the child's pid and the pipe's read end
+# Modules the command imports after the listing anyway (or likely: the reading modules),
+# imported while the child still lists instead of waiting idle; and those that were.
+_warm: list[str] = []
+warmed: list[str] = []
 
 
 # The fields of a transcript's stat that a scan reads (an `os.stat_result` has them too).
@@ -172,6 +176,12 @@ def _send(fd: int, data: bytes) -> None:
     os.close(fd)
 
 
+def warm(modules: Sequence[str]) -> None:
+    """Import `modules` while waiting for the child's listing, if it comes late (with
+    10,000 transcripts the child lists for longer than the command takes to load)."""
+    _warm.extend(modules)
+
+
 def _receive(fd: int) -> bytes:
     """Everything the child sent, until it closes the pipe (exits).
 
@@ -179,6 +189,21 @@ def _receive(fd: int) -> bytes:
     and the child holds no lock anyone could keep from it (it starts with one thread).
     """
     chunks: list[bytes] = []
+    if _warm:
+        os.set_blocking(fd, False)
+        try:
+            while _warm:
+                try:
+                    chunks.append(os.read(fd, 1 << 20))
+                    break  # (the child sends all at its end: its first bytes mean done)
+                except BlockingIOError:
+                    name = _warm.pop(0)
+                    with contextlib.suppress(Exception):  # (its own import will say why)
+                        __import__(name)
+                        warmed.append(name)
+        finally:
+            os.set_blocking(fd, True)
+            _warm.clear()
     while chunk := os.read(fd, 1 << 20):
         chunks.append(chunk)
     return b"".join(chunks)

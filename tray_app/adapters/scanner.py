@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # because responses' keys are random, so each write touches pages all over the table.
 FLUSH_ENTRIES = 100_000
 OVERSHOOT = 1.25  # how far past FLUSH_ENTRIES the last write of a bulk read may grow
+READING = ("tray_app.adapters.transcript", "tray_app.adapters.bulk_read")
 
 
 @functools.lru_cache(maxsize=4)  # the tray replaces its engine's roots when they change
@@ -170,6 +171,7 @@ class Engine:
         if fresh and ledger is not None and not ledger.readonly:
             # The listing a forked child made while this command started, if it is ours:
             # its fingerprint is all a start with nothing new needs (adapters/early_listing).
+            early_listing.warm(READING)  # (needed once anything is new)
             early = early_listing.take(self.roots, stats.warnings)
             if early is None:
                 runs: list[Run] = []

@@ -10,6 +10,7 @@ from math import inf, nextafter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tray_app.adapters import early_listing
 from tray_app.adapters.config import Settings, load_settings
 from tray_app.adapters.discovery import find_roots
 from tray_app.adapters.ledger import Ledger, LedgerError, SessionMeta
@@ -265,6 +266,14 @@ def load(
     prices = load_price_table(settings.prices)
     ledger = None if getattr(args, "no_ledger", False) or validate else open_ledger(env, settings)
     engine = Engine(roots, ledger)
+    # What the report imports after the listing anyway, while a late listing is awaited.
+    early_listing.warm(
+        [
+            "tray_app.adapters.block_cache",
+            *(() if blocks else ("tray_app.adapters.usage_rollup",)),
+            "orjson" if getattr(args, "json", False) else "tray_app.cli.table",
+        ]
+    )
     if blocks and ledger is not None and not getattr(args, "now", None):
         from tray_app.adapters import block_seed
 
