@@ -179,7 +179,8 @@ def _send(fd: int, data: bytes) -> None:
 def warm(modules: Sequence[str]) -> None:
     """Import `modules` while waiting for the child's listing, if it comes late (with
     10,000 transcripts the child lists for longer than the command takes to load)."""
-    _warm.extend(modules)
+    if _child is not None:  # (nothing to wait for otherwise: a process that never forked)
+        _warm.extend(modules)
 
 
 def _receive(fd: int) -> bytes:
