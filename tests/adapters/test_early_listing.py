@@ -183,6 +183,7 @@ def test_modules_are_imported_while_a_late_listing_is_awaited_and_only_then(
 
     monkeypatch.delitem(sys.modules, "colorsys", raising=False)
     monkeypatch.setattr(early_listing, "warmed", [])
+    monkeypatch.setattr(early_listing, "_warm", [])
     early_listing.warm(["colorsys"])
     assert early_listing._warm == []  # no child listing: nothing to wait for, nothing kept
     monkeypatch.setattr(early_listing, "_child", (0, -1))  # (as if one were listing)
