@@ -99,7 +99,7 @@ def test_positions_written_by_someone_else_are_compared_again(tmp_path: Path, da
     other.write(files=[FileState(str(path), st.st_dev, st.st_ino, 0, 0, 0, st.st_mtime_ns)])
     other.close()
     stats, ledger = _start(data, db)
-    assert stats.files_compared == 2  # the stored mark no longer matched the positions
+    assert stats.files_compared == 1  # its folder no longer matched the mark (only it)
     assert ledger.file_states()[str(path)][4] == st.st_size  # read again to its end
     assert _total(ledger) == 35  # and counted once
     ledger.close()
@@ -128,9 +128,9 @@ def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        version = scan_mark._files_version(ledger)
+        seen = scan_mark.versions(ledger)
         began = time.monotonic()
-        scan_mark.remember(ledger, [roots_ledger.root_id(data)], Mark("another:mark", version))
+        scan_mark.remember(ledger, [roots_ledger.root_id(data)], Mark({"/x/": "1:1:1:1:1:1"}, seen))
         assert time.monotonic() - began < 1.0  # not the ledger's busy timeout
     finally:
         blocker.execute("ROLLBACK")
@@ -198,7 +198,7 @@ def test_positions_dropped_by_someone_else_during_a_start_are_read_again(
     _start(data, db)[1].close()
     monkeypatch.undo()
     stats, ledger = _start(data, db)  # nothing changed on disk since
-    assert stats.files_compared == 3  # compared, not skipped
+    assert stats.files_compared == 2  # the folders whose positions were dropped: compared
     assert _total(ledger) == 1035  # the forgotten root counted again, in full
     ledger.close()
 
@@ -265,8 +265,7 @@ def test_an_older_single_line_mark_means_every_file_is_compared(tmp_path: Path, 
     db = tmp_path / "l" / "ledger.db"
     _stats, ledger = _start(data, db)
     key = scan_mark._key([roots_ledger.root_id(data)])
-    version = scan_mark._files_version(ledger)
-    older = f"2:9:9:9:9:9|{version}"
+    older = "2:9:9:9:9:9|w5"  # (one line of sums, and the version then)
     ledger.db.execute_sql("UPDATE meta SET value = ? WHERE key = ?", (older, key))
     ledger.close()
     write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
@@ -300,26 +299,36 @@ def test_folder_keys_are_text_and_never_the_same_for_two_folders() -> None:
         assert "\t" not in key and "\n" not in key
 
 
-def test_any_change_to_a_position_by_anyone_changes_the_version(tmp_path: Path) -> None:
+def test_any_change_to_a_position_by_anyone_is_counted_for_its_folder(tmp_path: Path) -> None:
     db = tmp_path / "l" / "ledger.db"
+    sep = os.sep
+    a, b = f"{sep}r{sep}a.jsonl", f"{sep}r{sep}sub{sep}b.jsonl"
     ledger = Ledger.open(db)
-    versions = [scan_mark._files_version(ledger)]
-    ledger.write(files=[FileState("/r/a.jsonl", 1, 2, 10, 10, 1, 0)])  # new
-    versions.append(scan_mark._files_version(ledger))
-    ledger.write(files=[FileState("/r/a.jsonl", 1, 2, 20, 20, 2, 0)])  # replaced
-    versions.append(scan_mark._files_version(ledger))
+    seen = [scan_mark.versions(ledger)]
+    ledger.write(files=[FileState(a, 1, 2, 10, 10, 1, 0)])  # new
+    seen.append(scan_mark.versions(ledger))
+    ledger.write(files=[FileState(a, 1, 2, 20, 20, 2, 0)])  # replaced
+    seen.append(scan_mark.versions(ledger))
+    ledger.write(files=[FileState(b, 1, 3, 20, 20, 2, 0)])  # another folder's
+    seen.append(scan_mark.versions(ledger))
     ledger.close()
     other = sqlite3.connect(db, isolation_level=None)  # a writer that knows nothing of marks
-    other.execute("UPDATE files SET offset = 0")
+    other.execute("UPDATE files SET offset = 0 WHERE path = ?", (a,))
+    other.execute("DELETE FROM files WHERE path = ?", (b,))
     ledger = Ledger.open(db)
-    versions.append(scan_mark._files_version(ledger))
-    ledger.close()
-    other.execute("DELETE FROM files")
-    ledger = Ledger.open(db)
-    versions.append(scan_mark._files_version(ledger))
-    assert None not in versions and len(set(versions)) == 5
+    seen.append(scan_mark.versions(ledger))
+    ledger.write(files=[FileState(f"{sep}r{sep}caf\udce9.jsonl", 1, 4, 5, 5, 1, 0)])  # bytes
+    seen.append(scan_mark.versions(ledger))
     ledger.close()
     other.close()
+    top, sub = f"{sep}r{sep}", f"{sep}r{sep}sub{sep}"
+    counts = [(v[1].get(top, 0), v[1].get(sub, 0)) for v in seen if v is not None]
+    assert counts == [(0, 0), (1, 0), (2, 0), (2, 1), (4, 2), (4, 2)]  # (an UPDATE: old and new)
+    epochs = [v[0] for v in seen if v is not None]
+    assert len(set(epochs[:5])) == 1 and epochs[5] != epochs[4]  # a path stored as bytes
+    fresh = Ledger.open(tmp_path / "other" / "ledger.db")
+    assert scan_mark.versions(fresh)[0] != epochs[0]  # type: ignore[index]  # per ledger file
+    fresh.close()
 
 
 def test_a_ledger_without_the_triggers_gets_them_and_no_mark_made_before_holds(
@@ -328,7 +337,7 @@ def test_a_ledger_without_the_triggers_gets_them_and_no_mark_made_before_holds(
     db = tmp_path / "l" / "ledger.db"
     _start(data, db)[1].close()
     other = sqlite3.connect(db, isolation_level=None)  # as an older release left it
-    for name in ("files_written_insert", "files_written_update", "files_written_delete"):
+    for name in ("files_counted_insert", "files_counted_update", "files_counted_delete"):
         other.execute(f"DROP TRIGGER {name}")
     other.execute("UPDATE files SET offset = 0, size = 0")  # uncounted: no trigger
     other.close()
@@ -338,4 +347,60 @@ def test_a_ledger_without_the_triggers_gets_them_and_no_mark_made_before_holds(
     ledger.close()
     stats, ledger = _start(data, db)
     assert stats.files_compared == 0  # the triggers are back: the new mark holds
+    ledger.close()
+
+
+def test_a_folder_listed_twice_keeps_no_mark(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path / "l" / "ledger.db")
+    mark = scan_mark.check(ledger, ["r"], "/r/a/\t1:2:3:4:5:6\n/r/a/\t2:2:3:4:5:6")
+    assert mark is not None and mark.seen is None and mark.changed is None
+    ledger.close()
+
+
+def test_a_lost_count_of_writes_is_started_again_on_open(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _stats, ledger = _start(data, db)
+    ledger.db.execute_sql("DELETE FROM meta WHERE key = 'files_writes'")
+    ledger.close()
+    write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
+    stats, ledger = _start(data, db)
+    assert _total(ledger) == 135 and stats.files_compared == 2  # no count: compare all
+    ledger.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 0  # counted again: the mark holds
+    ledger.close()
+
+
+def test_a_folder_another_process_writes_meanwhile_is_compared_next_time(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tray reads on and stores a position while a command runs: the command's mark
+    # leaves that folder out; every other folder stays vouched for.
+    db = tmp_path / "l" / "ledger.db"
+    write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])
+    _start(data, db)[1].close()
+    write_jsonl(data / "q" / "b.jsonl", [assistant("m6", 1, minutes=3)], mode="a")
+    path = data / "p" / "a.jsonl"
+    st = path.stat()
+    real = scan_plan.plan
+
+    def plan_then_tray_writes(*args: object, **kwargs: object) -> object:
+        planned = real(*args, **kwargs)  # type: ignore[arg-type]
+        other = Ledger.open(db)
+        size = st.st_size  # (the position it had: the tray stores it again)
+        other.write(files=[FileState(str(path), st.st_dev, st.st_ino, size, size, 2, 0)])
+        other.close()
+        return planned
+
+    monkeypatch.setattr(scanner, "plan", plan_then_tray_writes)
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 1 and _total(ledger) == 1036  # q's file
+    ledger.close()
+    monkeypatch.undo()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 1  # p's file: written by someone else since
+    assert ledger.file_states()[str(path)][4] == st.st_size and _total(ledger) == 1036
+    ledger.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 0
     ledger.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,25 +57,42 @@ class Salvaged:
         )
 
 
-# Every change to a read position, by any writer (another process, an older release),
-# counts one more in meta's FILES_WRITES: the positions' version a start's disk mark is
-# believed for (adapters/scan_mark.py), read in O(1) instead of summing the table.
+# Every change to a read position, by any writer (another process, an older release), is
+# counted by triggers on `files`: per folder in FOLDER_WRITES (a path stored as text: the
+# folder is the text up to its last separator), or in meta's FILES_WRITES (a path stored as
+# bytes). A start's disk mark is believed per folder for the counts it was taken with
+# (adapters/scan_mark.py), read in O(folders), and the tray writing one session's position
+# leaves the other folders' marks standing. FILES_WRITES starts at a random number, so two
+# ledger files never show the same counts.
 FILES_WRITES = "files_writes"
-TRIGGERS = {f"files_written_{event.lower()}": event for event in ("INSERT", "UPDATE", "DELETE")}
+FOLDER_WRITES = "folder_writes"
+_COUNT = (
+    "INSERT INTO folder_writes SELECT rtrim({row}.path, replace({row}.path, '{sep}', '')), 1 "
+    "WHERE typeof({row}.path) = 'text' ON CONFLICT(folder) DO UPDATE SET n = n + 1; "
+    "UPDATE meta SET value = value + 1 WHERE key = 'files_writes' "
+    "AND typeof({row}.path) != 'text';"
+)
+TRIGGERS = {
+    f"files_counted_{event.lower()}": (event, rows)
+    for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
+}
+_RETIRED = ("files_written_insert", "files_written_update", "files_written_delete")
 
 
 def init_schema(db: LedgerDb) -> None:
     """Create missing tables and triggers, stamp our application id and schema row (one
     write lock)."""
-    wanted = set(TABLES) | TRIGGERS.keys()
+    wanted = set(TABLES) | {FOLDER_WRITES} | TRIGGERS.keys()
     have = {
         r[0]
         for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
     }
     app_id = db.execute_sql("PRAGMA application_id").fetchone()[0]
-    stamped = (
-        "meta" in have and db.execute_sql("SELECT 1 FROM meta WHERE key = 'schema'").fetchone()
-    )
+    stamped = "meta" in have and len(
+        db.execute_sql(
+            "SELECT key FROM meta WHERE key IN ('schema', ?)", (FILES_WRITES,)
+        ).fetchall()
+    ) == 2  # fmt: skip
     if wanted <= have and app_id == APPLICATION_ID and stamped:
         return  # nothing to write: no lock taken, a busy ledger is not waited for
     with db.atomic("IMMEDIATE"):
@@ -82,16 +100,29 @@ def init_schema(db: LedgerDb) -> None:
         view.create_tables(list(models_for(view).values()), safe=True)
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute_sql("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        if not TRIGGERS.keys() <= have:
-            # Positions may have changed while a trigger was missing: a new count, so that
-            # no mark stored before is believed.
-            db.execute_sql("INSERT OR IGNORE INTO meta VALUES (?, 0)", (FILES_WRITES,))
-            bump = f"UPDATE meta SET value = value + 1 WHERE key = '{FILES_WRITES}'"
-            db.execute_sql(bump)
-            for name, event in TRIGGERS.items():
-                db.execute_sql(
-                    f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON files BEGIN {bump}; END"
-                )
+        _count_writes(db, have)
+
+
+def _count_writes(db: LedgerDb, have: set[str]) -> None:
+    """The write counts' table, triggers and start (inside init_schema's transaction)."""
+    # A random start (62 bits: room to count on) in a new ledger; moved on if a trigger was
+    # missing, since positions may have changed uncounted: no mark stored before holds.
+    db.execute_sql(
+        "INSERT OR IGNORE INTO meta VALUES (?, random() & 4611686018427387903)", (FILES_WRITES,)
+    )
+    if TRIGGERS.keys() <= have and FOLDER_WRITES in have:
+        return
+    db.execute_sql("UPDATE meta SET value = value + 1 WHERE key = ?", (FILES_WRITES,))
+    db.execute_sql(
+        f"CREATE TABLE IF NOT EXISTS {FOLDER_WRITES} "
+        "(folder TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    for name in _RETIRED:  # (one counter for every folder, before they were counted apart)
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    for name, (event, rows) in TRIGGERS.items():
+        body = " ".join(_COUNT.format(row=row, sep=os.sep) for row in rows)
+        create = f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON files"
+        db.execute_sql(f"{create} BEGIN {body} END")
 
 
 def probe_tables(db: LedgerDb) -> None:

@@ -144,5 +144,9 @@ def dir_key(prefix: str) -> str:
 
 
 def mark_lines(mark: str) -> dict[str, str]:
-    """A mark's sums by folder key."""
-    return dict(line.split("\t", 1) for line in mark.split("\n") if line)
+    """A mark's sums by folder key (ValueError if a folder has two lines: listed twice)."""
+    lines = mark.split("\n") if mark else []
+    sums = dict(line.split("\t", 1) for line in lines)
+    if len(sums) != len(lines):
+        raise ValueError("a folder listed twice")
+    return sums

@@ -2,15 +2,14 @@
 
 Every start lists and `stat`s every transcript to see new bytes; comparing each with its
 stored position then needs every position loaded (~15 ms for 10K files) and compared.
-When nothing changed since a start that left the positions up to date, the sums below
-are equal and both steps are skipped. The stored value also holds a version of the
-`files` table (a count of its changes that triggers keep): any write of a position by
-anyone (another process, an older release) changes it, so a mark is only believed for
-the positions it was taken with. A change to any transcript changes the
-disk sums: a new or deleted file the count and inode sum, an append the size and
-mtime sums, a replaced file its inode. The sums are kept per folder: when only some
-folders' sums changed (one session appended to), only their files' positions are loaded
-and compared. (docs/data-path.md)
+The mark holds, for each folder, sums over its transcripts (count, path lengths, sizes,
+inodes, mtimes, devices) and the number of writes of its positions so far, which
+triggers count for any writer (another process, an older release; ledger_recovery). A
+folder whose sums and count are both unchanged since a start that left its positions up
+to date has nothing new: a new or deleted file changes the count and inode sum, an
+append the size and mtime sums, a replaced file its inode, a position written by anyone
+the count. Only the other folders' positions are loaded and compared; when none changed,
+none are. (docs/data-path.md)
 """
 
 from __future__ import annotations
@@ -18,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tray_app.adapters.ledger import Ledger
 from tray_app.adapters.ledger_errors import LedgerError, translated
-from tray_app.adapters.ledger_recovery import FILES_WRITES
-from tray_app.adapters.listing import mark_lines
+from tray_app.adapters.ledger_recovery import FILES_WRITES, FOLDER_WRITES
+from tray_app.adapters.listing import dir_key, mark_lines
 
 log = logging.getLogger(__name__)
 
@@ -35,77 +34,100 @@ def _key(root_ids: Sequence[str]) -> str:
     return KEY + "\x1f".join(sorted(root_ids))
 
 
-def _files_version(ledger: Ledger) -> str | None:
-    # A count of every change to the positions, kept by triggers (ledger_recovery.TRIGGERS);
-    # None where it is not kept (then no mark is believed or kept).
-    row = ledger.db.execute_sql("SELECT value FROM meta WHERE key = ?", (FILES_WRITES,)).fetchone()
-    return None if row is None else f"w{row[0]}"
+Versions = tuple[str, dict[str, int]]  # the ledger's write epoch; write counts by folder key
+_HEADER = "folders 2"  # (a mark stored by an older release holds none: compared in full)
 
 
-def _version(ledger: Ledger) -> str | None:
-    """The positions' version now; None if it cannot be read (then no shortcut is taken)."""
+def versions(ledger: Ledger) -> Versions | None:
+    """The positions' write counts now; None if they cannot be read (then no mark holds)."""
     try:
         with translated(ledger.path):
-            return _files_version(ledger)
+            db = ledger.db
+            row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (FILES_WRITES,))
+            epoch = row.fetchone()
+            counts = db.execute_sql(f"SELECT folder, n FROM {FOLDER_WRITES}").fetchall()
     except LedgerError as exc:  # the mark is only a shortcut: compare every position
         log.debug("files mark not read: %s", exc)
         return None
+    if epoch is None:
+        return None
+    return str(epoch[0]), {dir_key(folder): n for folder, n in counts}
 
 
 @dataclass(slots=True)
 class Mark:
-    """A start's disk fingerprint and the positions' version it is compared against.
+    """A start's disk fingerprint and the write counts it is compared against.
 
-    `seen` follows this run's own writes; it becomes None as soon as anyone else has
-    written positions since they were loaded (a `roots forget` dropping some so they are
-    read again, another process): the run then cannot vouch for them and keeps no mark.
+    `seen` follows this run's own writes. A folder whose positions anyone else wrote since
+    they were counted (the tray reading on, a `roots forget` dropping positions so they are
+    read again) goes to `others`: the run cannot vouch for it, and the mark it keeps leaves
+    it out, so the next start compares it. A new epoch (a path stored as bytes written, or
+    another ledger file) leaves no mark at all.
     """
 
-    disk: str
-    seen: str | None
+    disk: dict[str, str]  # this run's listing: sums by folder key
+    seen: Versions | None
     # The keys of the folders whose line in the mark changed since the stored one (the
-    # positions unchanged since): only their files need comparing. None: every file.
+    # other folders' positions unchanged since): only their files need comparing. None:
+    # every file.
     changed: frozenset[str] | None = None
+    others: set[str] = field(default_factory=set)
 
     def before_write(self, ledger: Ledger) -> None:
         """Inside a write transaction, before this run writes positions."""
-        if self.seen is not None and _files_version(ledger) != self.seen:
+        if self.seen is None:
+            return
+        now = versions(ledger)
+        if now is None or now[0] != self.seen[0]:
             self.seen = None
+            return
+        then = self.seen[1]
+        self.others.update(key for key, n in now[1].items() if then.get(key) != n)
 
     def after_write(self, ledger: Ledger) -> None:
         """Inside the same transaction, after them."""
         if self.seen is not None:
-            self.seen = _files_version(ledger)
+            self.seen = versions(ledger)
+
+    def stored(self) -> str | None:
+        """The value to keep: the epoch, then each folder's sums and write count."""
+        if self.seen is None:
+            return None
+        epoch, counts = self.seen
+        lines = [
+            f"{key}\t{sums}\t{counts.get(key, 0)}"
+            for key, sums in sorted(self.disk.items())
+            if key not in self.others
+        ]
+        return "\n".join([_HEADER, epoch, *lines])
 
 
 def check(ledger: Ledger, root_ids: Sequence[str], disk: str) -> Mark | None:
     """None when the stored mark says the positions cover the disk `disk` describes
-    (nothing new); else the mark to keep once this run has read it all, with the
-    positions' version read before the positions themselves are."""
-    version = _version(ledger)
-    changed = None
-    if version is not None:
-        stored = None
-        with contextlib.suppress(LedgerError), translated(ledger.path):
-            stored = ledger.meta(_key(root_ids))
-        if stored is not None:
-            before, _, then = stored.rpartition("|")  # (a version holds no "|")
-            if then == version:
-                if before == disk:
-                    return None
-                changed = _changed(before, disk)
-    return Mark(disk, version, changed)
-
-
-def _changed(before: str, now: str) -> frozenset[str] | None:
-    """The folders whose line differs; None if a folder is gone (its files are: compare all)."""
+    (nothing new); else the mark to keep once this run has read it all, with the write
+    counts read before the positions themselves are."""
     try:
-        then, lines = mark_lines(before), mark_lines(now)
-    except ValueError:  # (an older release's mark: one line of sums)
-        return None
-    if not then.keys() <= lines.keys():
-        return None
-    return frozenset(key for key, sums in lines.items() if then.get(key) != sums)
+        sums = mark_lines(disk)
+    except ValueError:  # a folder listed twice (nested roots): no mark for such a listing
+        return Mark({}, None)
+    seen = versions(ledger)
+    if seen is None:
+        return Mark(sums, None)
+    epoch, counts = seen
+    now = {key: f"{line}\t{counts.get(key, 0)}" for key, line in sums.items()}
+    changed = None
+    stored = None
+    with contextlib.suppress(LedgerError), translated(ledger.path):
+        stored = ledger.meta(_key(root_ids))
+    head, _, rest = (stored or "").partition("\n")
+    then_epoch, _, lines = rest.partition("\n")
+    if head == _HEADER and then_epoch == epoch:
+        then = dict(line.split("\t", 1) for line in lines.split("\n") if line)
+        if then == now:
+            return None
+        if then.keys() <= now.keys():  # (a folder gone: its files are; compare all)
+            changed = frozenset(key for key, line in now.items() if then.get(key) != line)
+    return Mark(sums, seen, changed)
 
 
 def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:
@@ -126,8 +148,8 @@ def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:
         try:
             with ledger.writing():
                 mark.before_write(ledger)
-                if mark.seen is not None:
-                    value = f"{mark.disk}|{mark.seen}"
+                value = mark.stored()
+                if value is not None:
                     db.execute_sql("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
         finally:
             with translated(ledger.path):

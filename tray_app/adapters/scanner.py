@@ -190,11 +190,11 @@ class Engine:
                 # (Persisted as it goes, so the positions are all loaded again next time.)
                 runs = runs if early is None else early.runs()
                 runs = [r for r in runs if dir_key(r[0]) in mark.changed]
-                self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
                 found = _in(listed, runs) if early is None else early.found(runs)
+                self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
             else:
                 found = listed if early is None else early.found()
-        self._mark = mark  # this refresh's writes keep its positions version up to date
+        self._mark = mark  # this refresh's writes keep its write counts up to date
         try:
             known = self.files
             todo = plan(self.roots, known, self.root_ids, paths, validate, stats.warnings, found)
