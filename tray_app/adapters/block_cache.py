@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence, Set
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from tray_app.adapters.digest import short_digest
+from tray_app.adapters.digest import sha256_prefix
 from tray_app.adapters.ledger import BATCH, Ledger, LedgerError
 from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.ledger_recovery import RESPONSE_COLUMNS
@@ -59,7 +59,7 @@ def price_fingerprint(prices: PriceTable, roots: Sequence[str] = ()) -> str:
         repr(prices.web_search_per_1000),
     ]
     parts += [f"{m}={prices.price_for(m)!r}" for m in sorted(prices.models)]
-    return short_digest("\n".join(parts).encode())
+    return sha256_prefix("\n".join(parts).encode())
 
 
 def _sums(t: Totals) -> list[object]:
