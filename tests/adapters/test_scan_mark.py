@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters import listing, roots_ledger, scan_mark, scan_plan, scanner
+from tray_app.adapters import ledger_recovery, listing, roots_ledger, scan_mark, scan_plan, scanner
 from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import FileState, Ledger
 from tray_app.adapters.scan_mark import Mark
@@ -124,18 +124,19 @@ def test_a_busy_ledger_is_not_waited_for_and_the_next_start_compares(
     assert ledger.meta(key) is not None
     runs: list[listing.Run] = []
     mark = listing.disk_mark(listing.list_transcripts([str(data)], [], runs), runs)
-    assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark) is None  # it matches
+    folders = [prefix for prefix, _, _ in runs]
+    assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark, folders) is None
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        seen = scan_mark.versions(ledger)
+        seen = scan_mark.versions(ledger, folders)
         began = time.monotonic()
         scan_mark.remember(ledger, [roots_ledger.root_id(data)], Mark({"/x/": "1:1:1:1:1:1"}, seen))
         assert time.monotonic() - began < 1.0  # not the ledger's busy timeout
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark) is None  # unchanged
+    assert scan_mark.check(ledger, [roots_ledger.root_id(data)], mark, folders) is None
     ledger.close()
 
 
@@ -304,21 +305,22 @@ def test_any_change_to_a_position_by_anyone_is_counted_for_its_folder(tmp_path: 
     sep = os.sep
     a, b = f"{sep}r{sep}a.jsonl", f"{sep}r{sep}sub{sep}b.jsonl"
     ledger = Ledger.open(db)
-    seen = [scan_mark.versions(ledger)]
+    folders = [f"{sep}r{sep}", f"{sep}r{sep}sub{sep}"]
+    seen = [scan_mark.versions(ledger, folders)]
     ledger.write(files=[FileState(a, 1, 2, 10, 10, 1, 0)])  # new
-    seen.append(scan_mark.versions(ledger))
+    seen.append(scan_mark.versions(ledger, folders))
     ledger.write(files=[FileState(a, 1, 2, 20, 20, 2, 0)])  # replaced
-    seen.append(scan_mark.versions(ledger))
+    seen.append(scan_mark.versions(ledger, folders))
     ledger.write(files=[FileState(b, 1, 3, 20, 20, 2, 0)])  # another folder's
-    seen.append(scan_mark.versions(ledger))
+    seen.append(scan_mark.versions(ledger, folders))
     ledger.close()
     other = sqlite3.connect(db, isolation_level=None)  # a writer that knows nothing of marks
     other.execute("UPDATE files SET offset = 0 WHERE path = ?", (a,))
     other.execute("DELETE FROM files WHERE path = ?", (b,))
     ledger = Ledger.open(db)
-    seen.append(scan_mark.versions(ledger))
+    seen.append(scan_mark.versions(ledger, folders))
     ledger.write(files=[FileState(f"{sep}r{sep}caf\udce9.jsonl", 1, 4, 5, 5, 1, 0)])  # bytes
-    seen.append(scan_mark.versions(ledger))
+    seen.append(scan_mark.versions(ledger, folders))
     ledger.close()
     other.close()
     top, sub = f"{sep}r{sep}", f"{sep}r{sep}sub{sep}"
@@ -327,7 +329,7 @@ def test_any_change_to_a_position_by_anyone_is_counted_for_its_folder(tmp_path: 
     epochs = [v[0] for v in seen if v is not None]
     assert len(set(epochs[:5])) == 1 and epochs[5] != epochs[4]  # a path stored as bytes
     fresh = Ledger.open(tmp_path / "other" / "ledger.db")
-    assert scan_mark.versions(fresh)[0] != epochs[0]  # type: ignore[index]  # per ledger file
+    assert scan_mark.versions(fresh, [])[0] != epochs[0]  # type: ignore[index]  # per file
     fresh.close()
 
 
@@ -337,7 +339,7 @@ def test_a_ledger_without_the_triggers_gets_them_and_no_mark_made_before_holds(
     db = tmp_path / "l" / "ledger.db"
     _start(data, db)[1].close()
     other = sqlite3.connect(db, isolation_level=None)  # as an older release left it
-    for name in ("files_counted_insert", "files_counted_update", "files_counted_delete"):
+    for name in ledger_recovery.TRIGGERS:
         other.execute(f"DROP TRIGGER {name}")
     other.execute("UPDATE files SET offset = 0, size = 0")  # uncounted: no trigger
     other.close()
@@ -352,7 +354,7 @@ def test_a_ledger_without_the_triggers_gets_them_and_no_mark_made_before_holds(
 
 def test_a_folder_listed_twice_keeps_no_mark(tmp_path: Path) -> None:
     ledger = Ledger.open(tmp_path / "l" / "ledger.db")
-    mark = scan_mark.check(ledger, ["r"], "/r/a/\t1:2:3:4:5:6\n/r/a/\t2:2:3:4:5:6")
+    mark = scan_mark.check(ledger, ["r"], "/r/a/\t1:2:3:4:5:6\n/r/a/\t2:2:3:4:5:6", ["/r/a/"])
     assert mark is not None and mark.seen is None and mark.changed is None
     ledger.close()
 
@@ -403,4 +405,84 @@ def test_a_folder_another_process_writes_meanwhile_is_compared_next_time(
     ledger.close()
     stats, ledger = _start(data, db)
     assert stats.files_compared == 0
+    ledger.close()
+
+
+def test_triggers_of_another_separator_or_release_are_replaced_and_no_mark_holds(
+    tmp_path: Path, data: Path
+) -> None:
+    # A ledger last used on Windows (or by a release whose triggers counted otherwise):
+    # its triggers would count every folder under one name here, and stay forever.
+    db = tmp_path / "l" / "ledger.db"
+    _start(data, db)[1].close()
+    other = sqlite3.connect(db, isolation_level=None)
+    for name in ledger_recovery.TRIGGERS:
+        other.execute(f"DROP TRIGGER {name}")
+    other.execute(
+        "CREATE TRIGGER files_counted_insert_nt AFTER INSERT ON files BEGIN "
+        "UPDATE meta SET value = value WHERE key = 'schema'; END"
+    )
+    other.execute("UPDATE files SET offset = 0, size = 0")  # uncounted
+    other.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 2 and stats.files_read == 2 and _total(ledger) == 35
+    names = {
+        r[0] for r in ledger.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    assert names == set(ledger_recovery.TRIGGERS)
+    ledger.close()
+    # An older release's trigger beside ours (it ran on this ledger again): dropped on open.
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute(
+        "CREATE TRIGGER files_written_insert AFTER INSERT ON files BEGIN "
+        "UPDATE meta SET value = value + 1 WHERE key = 'files_writes'; END"
+    )
+    other.close()
+    ledger = Ledger.open(db)
+    names = {
+        r[0] for r in ledger.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    assert names == set(ledger_recovery.TRIGGERS)
+    ledger.close()
+
+
+def test_a_folder_left_out_of_a_mark_and_then_gone_is_still_noticed(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])
+    _start(data, db)[1].close()
+    write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
+    real = scan_plan.plan
+    b = data / "q" / "b.jsonl"
+
+    def plan_then_tray_writes(*args: object, **kwargs: object) -> object:
+        planned = real(*args, **kwargs)  # type: ignore[arg-type]
+        st = b.stat()
+        other = Ledger.open(db)  # the tray stores q's position again meanwhile
+        other.write(files=[FileState(str(b), st.st_dev, st.st_ino, st.st_size, st.st_size, 1, 0)])
+        other.close()
+        return planned
+
+    monkeypatch.setattr(scanner, "plan", plan_then_tray_writes)
+    _start(data, db)[1].close()  # keeps a mark without q
+    monkeypatch.undo()
+    b.unlink()
+    (data / "q").rmdir()
+    stats, ledger = _start(data, db)
+    assert str(b) not in ledger.file_states()  # q noticed gone: its position dropped
+    assert stats.files_compared == 2
+    ledger.close()
+
+
+def test_a_mark_edited_by_hand_is_no_shortcut(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "l" / "ledger.db"
+    _stats, ledger = _start(data, db)
+    key = scan_mark._key([roots_ledger.root_id(data)])
+    value = ledger.meta(key)
+    assert value is not None
+    ledger.db.execute_sql("UPDATE meta SET value = ? WHERE key = ?", (value + "\nno tab", key))
+    ledger.close()
+    stats, ledger = _start(data, db)
+    assert stats.files_compared == 2 and _total(ledger) == 35
     ledger.close()

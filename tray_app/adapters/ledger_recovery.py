@@ -61,22 +61,33 @@ class Salvaged:
 # counted by triggers on `files`: per folder in FOLDER_WRITES (a path stored as text: the
 # folder is the text up to its last separator), or in meta's FILES_WRITES (a path stored as
 # bytes). A start's disk mark is believed per folder for the counts it was taken with
-# (adapters/scan_mark.py), read in O(folders), and the tray writing one session's position
-# leaves the other folders' marks standing. FILES_WRITES starts at a random number, so two
-# ledger files never show the same counts.
+# (adapters/scan_mark.py), and the tray writing one session's position leaves the other
+# folders' marks standing. A new ledger's FILES_WRITES starts at a random number, so two
+# ledger files do not show the same counts.
 FILES_WRITES = "files_writes"
 FOLDER_WRITES = "folder_writes"
+# The folder: the path without the characters of its name, taken from its last 256 (a
+# name is at most 255; the whole path as the set cost ~60 us a row at 1,000 characters).
 _COUNT = (
-    "INSERT INTO folder_writes SELECT rtrim({row}.path, replace({row}.path, '{sep}', '')), 1 "
+    "INSERT INTO folder_writes "
+    "SELECT rtrim({row}.path, replace(substr({row}.path, -256), '{sep}', '')), 1 "
     "WHERE typeof({row}.path) = 'text' ON CONFLICT(folder) DO UPDATE SET n = n + 1; "
     "UPDATE meta SET value = value + 1 WHERE key = 'files_writes' "
     "AND typeof({row}.path) != 'text';"
 )
+_EVENTS = (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
+_SEPS = {"/": "posix", "\\": "nt"}  # the separator is written into them: named after it
 TRIGGERS = {
-    f"files_counted_{event.lower()}": (event, rows)
-    for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
+    f"files_counted_{event.lower()}_{_SEPS[os.sep]}": (event, rows) for event, rows in _EVENTS
 }
-_RETIRED = ("files_written_insert", "files_written_update", "files_written_delete")
+_RETIRED = (
+    frozenset(
+        [f"files_written_{event.lower()}" for event, _ in _EVENTS]  # one count for all folders
+        + [f"files_counted_{event.lower()}" for event, _ in _EVENTS]  # named before the separator
+        + [f"files_counted_{e.lower()}_{n}" for e, _ in _EVENTS for n in _SEPS.values()]
+    )
+    - TRIGGERS.keys()
+)  # (a ledger moved between Windows and the others: the other separator)
 
 
 def init_schema(db: LedgerDb) -> None:
@@ -93,7 +104,7 @@ def init_schema(db: LedgerDb) -> None:
             "SELECT key FROM meta WHERE key IN ('schema', ?)", (FILES_WRITES,)
         ).fetchall()
     ) == 2  # fmt: skip
-    if wanted <= have and app_id == APPLICATION_ID and stamped:
+    if wanted <= have and not _RETIRED & have and app_id == APPLICATION_ID and stamped:
         return  # nothing to write: no lock taken, a busy ledger is not waited for
     with db.atomic("IMMEDIATE"):
         view = db.peewee()  # peewee's models create the tables (only now is it imported)
@@ -106,18 +117,19 @@ def init_schema(db: LedgerDb) -> None:
 def _count_writes(db: LedgerDb, have: set[str]) -> None:
     """The write counts' table, triggers and start (inside init_schema's transaction)."""
     # A random start (62 bits: room to count on) in a new ledger; moved on if a trigger was
-    # missing, since positions may have changed uncounted: no mark stored before holds.
+    # missing or another one was there (an older release's, the other separator's), since
+    # positions may have changed uncounted: no mark stored before holds.
     db.execute_sql(
         "INSERT OR IGNORE INTO meta VALUES (?, random() & 4611686018427387903)", (FILES_WRITES,)
     )
-    if TRIGGERS.keys() <= have and FOLDER_WRITES in have:
+    if TRIGGERS.keys() <= have and FOLDER_WRITES in have and not _RETIRED & have:
         return
     db.execute_sql("UPDATE meta SET value = value + 1 WHERE key = ?", (FILES_WRITES,))
     db.execute_sql(
         f"CREATE TABLE IF NOT EXISTS {FOLDER_WRITES} "
         "(folder TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID"
     )
-    for name in _RETIRED:  # (one counter for every folder, before they were counted apart)
+    for name in sorted(_RETIRED & have):
         db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
     for name, (event, rows) in TRIGGERS.items():
         body = " ".join(_COUNT.format(row=row, sep=os.sep) for row in rows)

@@ -38,20 +38,38 @@ Versions = tuple[str, dict[str, int]]  # the ledger's write epoch; write counts 
 _HEADER = "folders 2"  # (a mark stored by an older release holds none: compared in full)
 
 
-def versions(ledger: Ledger) -> Versions | None:
-    """The positions' write counts now; None if they cannot be read (then no mark holds)."""
+def versions(ledger: Ledger, folders: Sequence[str]) -> Versions | None:
+    """The positions' write counts now of `folders` (the listed folders' path prefixes);
+    None if they cannot be read (then no mark holds)."""
+    wanted = [f for f in folders if _storable(f)]  # (others' paths are bytes: the epoch)
     try:
         with translated(ledger.path):
             db = ledger.db
             row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (FILES_WRITES,))
             epoch = row.fetchone()
-            counts = db.execute_sql(f"SELECT folder, n FROM {FOLDER_WRITES}").fetchall()
+            counts: list[tuple[str, int]] = []
+            # Only the listed folders: the table keeps every folder ever written.
+            for at in range(0, len(wanted), _BATCH):
+                part = wanted[at : at + _BATCH]
+                sql = f"SELECT folder, n FROM {FOLDER_WRITES} WHERE folder IN "
+                counts += db.execute_sql(sql + f"({','.join('?' * len(part))})", part)
     except LedgerError as exc:  # the mark is only a shortcut: compare every position
         log.debug("files mark not read: %s", exc)
         return None
     if epoch is None:
         return None
     return str(epoch[0]), {dir_key(folder): n for folder, n in counts}
+
+
+_BATCH = 500  # parameters per query (SQLite's limit was 999 before 3.32)
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(slots=True)
@@ -67,6 +85,7 @@ class Mark:
 
     disk: dict[str, str]  # this run's listing: sums by folder key
     seen: Versions | None
+    folders: Sequence[str] = ()  # the listed folders (their paths' prefixes)
     # The keys of the folders whose line in the mark changed since the stored one (the
     # other folders' positions unchanged since): only their files need comparing. None:
     # every file.
@@ -77,7 +96,7 @@ class Mark:
         """Inside a write transaction, before this run writes positions."""
         if self.seen is None:
             return
-        now = versions(ledger)
+        now = versions(ledger, self.folders)
         if now is None or now[0] != self.seen[0]:
             self.seen = None
             return
@@ -87,32 +106,35 @@ class Mark:
     def after_write(self, ledger: Ledger) -> None:
         """Inside the same transaction, after them."""
         if self.seen is not None:
-            self.seen = versions(ledger)
+            self.seen = versions(ledger, self.folders)
 
     def stored(self) -> str | None:
         """The value to keep: the epoch, then each folder's sums and write count."""
         if self.seen is None:
             return None
         epoch, counts = self.seen
+        # A folder it cannot vouch for stays as a line that matches nothing: a folder gone
+        # from a later listing still means every file is compared.
         lines = [
-            f"{key}\t{sums}\t{counts.get(key, 0)}"
+            f"{key}\t-" if key in self.others else f"{key}\t{sums}\t{counts.get(key, 0)}"
             for key, sums in sorted(self.disk.items())
-            if key not in self.others
         ]
         return "\n".join([_HEADER, epoch, *lines])
 
 
-def check(ledger: Ledger, root_ids: Sequence[str], disk: str) -> Mark | None:
+def check(
+    ledger: Ledger, root_ids: Sequence[str], disk: str, folders: Sequence[str]
+) -> Mark | None:
     """None when the stored mark says the positions cover the disk `disk` describes
     (nothing new); else the mark to keep once this run has read it all, with the write
-    counts read before the positions themselves are."""
+    counts of the listed `folders` read before the positions themselves are."""
     try:
         sums = mark_lines(disk)
     except ValueError:  # a folder listed twice (nested roots): no mark for such a listing
         return Mark({}, None)
-    seen = versions(ledger)
+    seen = versions(ledger, folders)
     if seen is None:
-        return Mark(sums, None)
+        return Mark(sums, None, folders)
     epoch, counts = seen
     now = {key: f"{line}\t{counts.get(key, 0)}" for key, line in sums.items()}
     changed = None
@@ -121,13 +143,20 @@ def check(ledger: Ledger, root_ids: Sequence[str], disk: str) -> Mark | None:
         stored = ledger.meta(_key(root_ids))
     head, _, rest = (stored or "").partition("\n")
     then_epoch, _, lines = rest.partition("\n")
-    if head == _HEADER and then_epoch == epoch:
-        then = dict(line.split("\t", 1) for line in lines.split("\n") if line)
-        if then == now:
-            return None
-        if then.keys() <= now.keys():  # (a folder gone: its files are; compare all)
-            changed = frozenset(key for key, line in now.items() if then.get(key) != line)
-    return Mark(sums, seen, changed)
+    then = _lines(lines) if head == _HEADER and then_epoch == epoch else None
+    if then == now:
+        return None
+    if then is not None and then.keys() <= now.keys():  # (a folder gone: compare all)
+        changed = frozenset(key for key, line in now.items() if then.get(key) != line)
+    return Mark(sums, seen, folders, changed)
+
+
+def _lines(text: str) -> dict[str, str] | None:
+    """A stored mark's lines by folder key (None: a value edited by hand, no shortcut)."""
+    try:
+        return dict(line.split("\t", 1) for line in text.split("\n") if line)
+    except ValueError:
+        return None
 
 
 def remember(ledger: Ledger, root_ids: Sequence[str], mark: Mark) -> None:

@@ -178,9 +178,10 @@ class Engine:
                 listed = scan_transcripts(self.roots, stats.warnings, runs)
                 disk, count = disk_mark(listed, runs), len(listed)
             else:
-                disk, count = early.mark, early.count
+                disk, count, runs = early.mark, early.count, early.runs()
             if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
-                mark = scan_mark.check(ledger, self.root_ids, disk)
+                folders = [prefix for prefix, _, _ in runs]
+                mark = scan_mark.check(ledger, self.root_ids, disk, folders)
                 if mark is None:
                     stats.files_seen = count
                     return ScanResult([], [], stats)  # positions cover it all: nothing new
@@ -188,7 +189,6 @@ class Engine:
             if mark is not None and mark.changed is not None:
                 # Only the folders whose sums changed: their files and their positions.
                 # (Persisted as it goes, so the positions are all loaded again next time.)
-                runs = runs if early is None else early.runs()
                 runs = [r for r in runs if dir_key(r[0]) in mark.changed]
                 found = _in(listed, runs) if early is None else early.found(runs)
                 self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
