@@ -213,15 +213,16 @@ class Ledger:
                     prefix.encode("utf-8")
                 except UnicodeEncodeError:
                     continue  # (its files' paths are stored as bytes: in the query below)
+                # Not a subfolder's (SQLite skips those rows: a session's subagents).
+                direct = " AND instr(substr(path, ?), ?) = 0"
                 if prefix:
                     end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-                    where: tuple[str, ...] = (" WHERE path >= ? AND path < ?", prefix, end)
+                    where = " WHERE path >= ? AND path < ?" + direct
+                    args: tuple[object, ...] = (prefix, end, len(prefix) + 1, sep)
                 else:  # the files directly in a root of "." (every text path, then)
-                    where = (" WHERE path < CAST('' AS BLOB)",)
-                cursor = self.db.execute_sql(sql + where[0], where[1:])
-                for row in cursor:
-                    if sep not in row[0][len(prefix) :]:  # (not a subfolder's)
-                        found[row[0]] = row
+                    where, args = " WHERE path < CAST('' AS BLOB)" + direct, (1, sep)
+                for row in self.db.execute_sql(sql + where, args):
+                    found[row[0]] = row
             # Paths that are not UTF-8 are stored as bytes, which SQLite sorts after text.
             for row in self.db.execute_sql(f"{sql} WHERE path >= CAST('' AS BLOB)"):
                 path = loaded_path(row[0])
