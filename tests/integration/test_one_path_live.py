@@ -111,6 +111,26 @@ def test_a_response_another_run_counted_first_reaches_the_running_live_view(
         live.stop()
 
 
+def test_a_limit_notice_another_run_counted_first_ends_the_live_block(tmp_path: Path) -> None:
+    # Found by the property test above: the report counted the limit message first, so the
+    # tray's engine never read it and its live block ran the full five hours.
+    root, db = tmp_path / "projects", tmp_path / "db" / "l.db"
+    db.parent.mkdir()
+    now = T0.timestamp() + 30 * 60
+    live = Live(root, db, now)  # the tray, running before the lines exist
+    notice = Notice(0, 0, 10, 1)  # at minute 10: the limit resets at the next whole hour
+    write_jsonl(root / "p" / "s.jsonl", [assistant("msg_1", 10), notice.line()])
+    cli(db, root, now, ["status"])  # the user's report counts both lines first
+    live.scan()
+    try:
+        want = cli(db, root, now, ["blocks"])
+        assert block_view(live.state.blocks) == cli_blocks(want)
+        assert live_active(live) == cli(db, root, now, ["status"])["active_block"]
+        assert live.state.blocks[0].end == (int(T0.timestamp()) // 3600 + 1) * 3600
+    finally:
+        live.stop()
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stories(), st.integers(0, 600), st.data())
 def test_the_running_usage_service_publishes_the_cli_s_active_block(

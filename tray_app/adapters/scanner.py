@@ -15,6 +15,7 @@ from tray_app.adapters.counted import CountedSet, has_responses
 from tray_app.adapters.discovery import FileStat, Roots, scan_transcripts
 from tray_app.adapters.ledger import FileRow, Ledger
 from tray_app.adapters.ledger_bounds import set_aside_out_of_bounds
+from tray_app.adapters.ledger_errors import translated
 from tray_app.adapters.listing import Run, dir_key, disk_mark
 from tray_app.adapters.scan_apply import Apply
 from tray_app.adapters.scan_plan import Job, plan
@@ -90,6 +91,15 @@ class Engine:
             self.resets = set(ledger.load_resets())
             self.limits = limit_notices.load(ledger)
             self.projects = ledger.projects()
+
+    def notices_from_ledger(self) -> None:
+        """Take the reset and limit notices another process counted first: their lines are
+        no change for this engine (the positions it reads from say they were read), so it
+        would never learn them itself."""
+        if self.ledger is not None:
+            with translated(self.ledger.path):
+                self.resets.update(self.ledger.load_resets())
+            self.limits.update(limit_notices.load(self.ledger))
 
     @property
     def files(self) -> dict[str, FileRow]:

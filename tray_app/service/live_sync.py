@@ -90,6 +90,8 @@ class LedgerSync:
             return False
         try:
             self.engine.flush()  # this engine's own changes first: the ledger then holds all
+            # Notices the other process read first (a limit message ends a block early).
+            self.engine.notices_from_ledger()
         except LedgerError as exc:
             log.warning("live figures not restarted from the ledger yet: %s", exc)
             self._marks.others = True  # look again at the next scan or tick
