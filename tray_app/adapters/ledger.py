@@ -209,9 +209,7 @@ class Ledger:
         with translated(self.path):
             sql = "SELECT path, device, inode, size, offset, lines, mtime_ns FROM files"
             for prefix in wanted:
-                try:
-                    prefix.encode("utf-8")
-                except UnicodeEncodeError:
+                if not isinstance(stored_path(prefix), str):
                     continue  # (its files' paths are stored as bytes: in the query below)
                 # Not a subfolder's (SQLite skips those rows: a session's subagents).
                 direct = " AND instr(substr(path, ?), ?) = 0"

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tray_app.adapters.ledger import Ledger
+from tray_app.adapters.ledger_connect import stored_path
 from tray_app.adapters.ledger_errors import LedgerError, translated
 from tray_app.adapters.ledger_recovery import FILES_WRITES, FOLDER_WRITES
 from tray_app.adapters.listing import dir_key, mark_lines
@@ -41,7 +42,8 @@ _HEADER = "folders 2"  # (a mark stored by an older release holds none: compared
 def versions(ledger: Ledger, folders: Sequence[str]) -> Versions | None:
     """The positions' write counts now of `folders` (the listed folders' path prefixes);
     None if they cannot be read (then no mark holds)."""
-    wanted = [f for f in folders if _storable(f)]  # (others' paths are bytes: the epoch)
+    # (A folder that is not UTF-8 has its files' paths stored as bytes: the epoch counts.)
+    wanted = [f for f in folders if isinstance(stored_path(f), str)]
     try:
         with translated(ledger.path):
             db = ledger.db
@@ -62,14 +64,6 @@ def versions(ledger: Ledger, folders: Sequence[str]) -> Versions | None:
 
 
 _BATCH = 500  # parameters per query (SQLite's limit was 999 before 3.32)
-
-
-def _storable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @dataclass(slots=True)
