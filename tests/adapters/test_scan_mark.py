@@ -373,6 +373,23 @@ def test_a_lost_count_of_writes_is_started_again_on_open(tmp_path: Path, data: P
     ledger.close()
 
 
+def _tray_writes_during_the_start(monkeypatch: pytest.MonkeyPatch, db: Path, path: Path) -> None:
+    """Another process (the tray) stores `path`'s position again once a start has planned."""
+    real = scan_plan.plan
+
+    def plan_then_tray_writes(*args: object, **kwargs: object) -> object:
+        planned = real(*args, **kwargs)  # type: ignore[arg-type]
+        st = path.stat()  # (the position it had: the tray stores it again)
+        other = Ledger.open(db)
+        other.write(
+            files=[FileState(str(path), st.st_dev, st.st_ino, st.st_size, st.st_size, 1, 0)]
+        )
+        other.close()
+        return planned
+
+    monkeypatch.setattr(scanner, "plan", plan_then_tray_writes)
+
+
 def test_a_folder_another_process_writes_meanwhile_is_compared_next_time(
     tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -384,17 +401,7 @@ def test_a_folder_another_process_writes_meanwhile_is_compared_next_time(
     write_jsonl(data / "q" / "b.jsonl", [assistant("m6", 1, minutes=3)], mode="a")
     path = data / "p" / "a.jsonl"
     st = path.stat()
-    real = scan_plan.plan
-
-    def plan_then_tray_writes(*args: object, **kwargs: object) -> object:
-        planned = real(*args, **kwargs)  # type: ignore[arg-type]
-        other = Ledger.open(db)
-        size = st.st_size  # (the position it had: the tray stores it again)
-        other.write(files=[FileState(str(path), st.st_dev, st.st_ino, size, size, 2, 0)])
-        other.close()
-        return planned
-
-    monkeypatch.setattr(scanner, "plan", plan_then_tray_writes)
+    _tray_writes_during_the_start(monkeypatch, db, path)
     stats, ledger = _start(data, db)
     assert stats.files_compared == 1 and _total(ledger) == 1036  # q's file
     ledger.close()
@@ -453,18 +460,8 @@ def test_a_folder_left_out_of_a_mark_and_then_gone_is_still_noticed(
     write_jsonl(data / "q" / "b.jsonl", [assistant("m5", 1000)])
     _start(data, db)[1].close()
     write_jsonl(data / "p" / "a.jsonl", [assistant("m4", 100, minutes=2)], mode="a")
-    real = scan_plan.plan
     b = data / "q" / "b.jsonl"
-
-    def plan_then_tray_writes(*args: object, **kwargs: object) -> object:
-        planned = real(*args, **kwargs)  # type: ignore[arg-type]
-        st = b.stat()
-        other = Ledger.open(db)  # the tray stores q's position again meanwhile
-        other.write(files=[FileState(str(b), st.st_dev, st.st_ino, st.st_size, st.st_size, 1, 0)])
-        other.close()
-        return planned
-
-    monkeypatch.setattr(scanner, "plan", plan_then_tray_writes)
+    _tray_writes_during_the_start(monkeypatch, db, b)
     _start(data, db)[1].close()  # keeps a mark without q
     monkeypatch.undo()
     b.unlink()
