@@ -93,7 +93,6 @@ _RETIRED = (
 def init_schema(db: LedgerDb) -> None:
     """Create missing tables and triggers, stamp our application id and schema row (one
     write lock)."""
-    wanted = set(TABLES) | {FOLDER_WRITES} | TRIGGERS.keys()
     have = {
         r[0]
         for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
@@ -104,7 +103,7 @@ def init_schema(db: LedgerDb) -> None:
             "SELECT key FROM meta WHERE key IN ('schema', ?)", (FILES_WRITES,)
         ).fetchall()
     ) == 2  # fmt: skip
-    if wanted <= have and not _RETIRED & have and app_id == APPLICATION_ID and stamped:
+    if set(TABLES) <= have and _counting(have) and app_id == APPLICATION_ID and stamped:
         return  # nothing to write: no lock taken, a busy ledger is not waited for
     with db.atomic("IMMEDIATE"):
         view = db.peewee()  # peewee's models create the tables (only now is it imported)
@@ -112,6 +111,11 @@ def init_schema(db: LedgerDb) -> None:
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute_sql("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         _count_writes(db, have)
+
+
+def _counting(have: set[str]) -> bool:
+    """Whether the schema objects named `have` count position writes as this release does."""
+    return TRIGGERS.keys() <= have and FOLDER_WRITES in have and not _RETIRED & have
 
 
 def _count_writes(db: LedgerDb, have: set[str]) -> None:
@@ -122,7 +126,7 @@ def _count_writes(db: LedgerDb, have: set[str]) -> None:
     db.execute_sql(
         "INSERT OR IGNORE INTO meta VALUES (?, random() & 4611686018427387903)", (FILES_WRITES,)
     )
-    if TRIGGERS.keys() <= have and FOLDER_WRITES in have and not _RETIRED & have:
+    if _counting(have):
         return
     db.execute_sql("UPDATE meta SET value = value + 1 WHERE key = ?", (FILES_WRITES,))
     db.execute_sql(

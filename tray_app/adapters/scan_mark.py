@@ -148,7 +148,7 @@ def check(
 def _lines(text: str) -> dict[str, str] | None:
     """A stored mark's lines by folder key (None: a value edited by hand, no shortcut)."""
     try:
-        return dict(line.split("\t", 1) for line in text.split("\n") if line)
+        return mark_lines(text)  # (each line: a key, then what follows its first tab)
     except ValueError:
         return None
 
