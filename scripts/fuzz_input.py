@@ -8,7 +8,9 @@ gets 1–3 of: bit flips, truncation, byte insertion/deletion, splicing two line
 odd numbers, deep nesting, invalid UTF-8, NULs, and JSON-aware value swaps (which reach
 the parser's field checks that random bytes rarely do).
 
-Stage 1 feeds every line to ``orjson`` + ``extract`` and checks the result's bounds.
+Stage 1 feeds every line to ``orjson`` + ``extract`` and checks the result's bounds, and to
+the usual line's path (``adapters/usual_line.usual_row``), which must decline or read what
+the full rules read.
 Stage 2 writes the lines (``--cli-lines`` of them) into data dirs of a few files each and
 runs status, blocks, sessions, daily, weekly, models, export (CSV and JSON) and doctor,
 as tables and as JSON, with the ledger and with ``--no-ledger``. A crash is an exception,
@@ -32,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from tray_app.adapters.usual_line import usual_row
 from tray_app.cli.environment import Environment
 from tray_app.cli.main import main as cli_main
 from tray_app.usage.model import Entry, ResetNotice
@@ -51,6 +54,8 @@ WEIRD_VALUES: tuple[Any, ...] = (
 )  # fmt: skip
 BAD_UTF8 = (b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe2\x82", b"\x80")
 SPECIAL = (b"\x00", b"\\u0000", b"\xef\xbb\xbf", b'"', b"{", b"}", b"[", b",", b":", b"\\", b"\n")
+# The one line the usual path reads and the full decode rejects (adapters/usual_line.py).
+OVERFLOW = "number is infinity when parsed as double"
 NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
@@ -225,6 +230,7 @@ class Report:
     decoded: int = 0
     entries: int = 0
     rejected: int = 0
+    usual: int = 0  # read by the usual line's path
     cli_lines: int = 0
     cli_runs: int = 0
     crashes: list[str] = field(default_factory=list)
@@ -236,11 +242,20 @@ class Report:
 
 
 def check_line(line: bytes, report: Report) -> None:
-    """Stage 1: one line through orjson and the parser; out-of-bounds values are crashes."""
+    """Stage 1: one line through orjson and the parser, and through the usual line's path
+    (which must read what the full rules read, or decline); out-of-bounds values and
+    disagreements are crashes."""
     report.parsed_lines += 1
     try:
+        row = usual_row(line)
+    except Exception:
+        report.crash(f"usual_row raised on {line[:300]!r}\n{traceback.format_exc()}")
+        return
+    try:
         obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if row is not None and OVERFLOW not in str(exc):  # (the known difference)
+            report.crash(f"usual_row read a malformed line {line[:300]!r}")
         return
     report.decoded += 1
     try:
@@ -248,6 +263,13 @@ def check_line(line: bytes, report: Report) -> None:
     except Exception:
         report.crash(f"extract raised on {line[:300]!r}\n{traceback.format_exc()}")
         return
+    if row is not None:
+        report.usual += 1
+        same = isinstance(item, Entry) and [(type(v), v) for v in row] == [
+            (type(v), v) for v in item
+        ]
+        if not same:
+            report.crash(f"usual_row read {row!r}, the full rules {item!r}, from {line[:300]!r}")
     if isinstance(item, Rejected):
         report.rejected += 1
     elif isinstance(item, Entry):
@@ -356,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lines tried (parser)   {report.parsed_lines:,}")
     print(f"  valid JSON           {report.decoded:,}")
     print(f"  counted / rejected   {report.entries:,} / {report.rejected:,}")
+    print(f"  by the usual path    {report.usual:,}")
     print(f"lines through the CLI  {report.cli_lines:,} ({report.cli_runs:,} command runs)")
     print(f"crashes                {len(report.crashes)}")
     print(f"time                   {elapsed:.1f} s")

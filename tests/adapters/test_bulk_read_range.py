@@ -116,11 +116,11 @@ def test_the_read_buffer_is_kept_between_ranges_unless_a_long_line_grew_it(
 def test_a_reader_keeps_a_larger_time_memo_than_the_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tray_app.usage import plain_line
+    from tray_app.adapters import usual_line
 
-    monkeypatch.setattr(plain_line, "STAMPS_KEPT", plain_line.TIMES_KEPT)
-    assert plain_line.TIMES_KEPT < bulk_read.BULK_TIMES_KEPT  # a tray keeps the small one
+    monkeypatch.setattr(usual_line.STAMPS, "kept", usual_line.TIMES_KEPT)
+    assert usual_line.TIMES_KEPT < bulk_read.BULK_TIMES_KEPT  # a tray keeps the small one
     path = tmp_path / "a.jsonl"
     path.write_bytes(orjson.dumps(assistant("msg_1", 1)) + b"\n")
     read_range(_jobs([path]))
-    assert plain_line.STAMPS_KEPT == bulk_read.BULK_TIMES_KEPT
+    assert usual_line.STAMPS.kept == bulk_read.BULK_TIMES_KEPT

@@ -16,14 +16,26 @@ from hypothesis import strategies as st
 from tests.builders import REAL_FIXTURES, assistant, progress_copy, user
 from tray_app.adapters import transcript
 from tray_app.adapters.transcript import FileRead, read_from
+from tray_app.adapters.usual_line import usual_row
 from tray_app.usage.model import Entry
 
 
 @contextmanager
 def full_rules_only() -> Iterator[None]:
     """Every candidate line through `extract` (the reference)."""
-    with mock.patch.object(transcript, "plain_entry", lambda _obj: None):
+    with mock.patch.object(transcript, "usual_row", lambda _line: None):
         yield
+
+
+def overflows_where_skipped(line: bytes) -> bool:
+    """The usual path reads the line; the full decode calls it malformed (a huge number)."""
+    if usual_row(line) is None:
+        return False
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def summary(read: FileRead) -> tuple[object, ...]:
@@ -111,6 +123,9 @@ def test_fuzzed_real_lines_read_the_same(tmp_path: Path, seed: int, chunk: int) 
     sources = [raw for p in real_files() for raw in p.read_bytes().split(b"\n") if raw]
     mutator = Mutator(sources, rng)
     lines = [mutator.mutate() if rng.random() < 0.5 else rng.choice(sources) for _ in range(40)]
+    # Not the one known difference (tests/adapters/test_usual_line.py): a number too large
+    # for a double where the usual path does not look.
+    lines = [line for line in lines if not overflows_where_skipped(line)]
     path = tmp_path / f"f{seed}-{chunk}.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     with mock.patch.object(transcript, "CHUNK", chunk):

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tray_app.adapters import usual_line
 from tray_app.adapters.transcript import CHUNK, FileRead, read_from
-from tray_app.usage import plain_line
 from tray_app.usage.dedup import Row, merge_row
 from tray_app.usage.model import Entry, ResetNotice
 
@@ -121,7 +121,7 @@ def _read_range(jobs: Sequence[Job]) -> RangeResult:
     resets: list[ResetNotice] = []
     keys: dict[str, list[str]] = {}
     scratch = _scratch()
-    plain_line.keep_times(BULK_TIMES_KEPT)
+    usual_line.keep_times(BULK_TIMES_KEPT)
     for path, offset, lines, size, place in jobs:
         try:
             # Lines are not counted on (a bad line still gets its number): ~9 % faster.

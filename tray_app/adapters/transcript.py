@@ -6,17 +6,15 @@ import errno
 import logging
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
 
 import orjson
 
 from tray_app.adapters.digest import short_digest
+from tray_app.adapters.usual_line import usual_row
 from tray_app.usage.model import Entry, ResetNotice
 from tray_app.usage.parse import NO_IDS, Rejected, extract
-from tray_app.usage.plain_line import plain_entry, plain_row
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ MAX_PLACES = 20
 UNKNOWN = -1  # a line count not kept (a bulk read): counted from the file if a bad line needs it
 BOM = b"\xef\xbb\xbf"
 Buffer = bytes | bytearray  # lines are cut from a reused bytearray
-PlainLine = Callable[[dict[str, Any]], Entry | None]
+_new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 # Never block on open: a FIFO named *.jsonl would otherwise wait for a writer forever.
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
@@ -158,7 +156,11 @@ class _Reader:
             pos = 0
             while pos < end:
                 nl = buf.find(b"\n", pos, end)
-                self.take(buf[pos:nl], buf, pos)
+                line = buf[pos:nl]
+                if ASSISTANT in line and USAGE in line:
+                    self.candidate(line, buf, pos)  # exactly as a read that does not validate
+                else:
+                    self.take(line, buf, pos)
                 pos = nl + 1
         else:
             self.candidates(buf, end)
@@ -167,12 +169,9 @@ class _Reader:
 
     def candidates(self, buf: Buffer, end: int) -> None:
         """Keep what the lines of buf[:end] holding both `"usage":` and `"assistant"` carry."""
-        # The hot loop of a first scan: one search per candidate, no copy of other lines,
-        # the usual line built in one pass (plain_entry), anything else by the full rules.
-        find, rfind, loads = buf.find, buf.rfind, orjson.loads
-        # A bulk read takes plain tuples (cheaper to build and to send between processes).
-        plain = cast(PlainLine, plain_row) if self.rows else plain_entry  # see FileRead.items
-        append = self.result.items.append
+        # The hot loop of a first scan: one search per candidate, no copy of other lines.
+        find, rfind = buf.find, buf.rfind
+        candidate = self.candidate
         # `"assistant"` first: a longer needle is found faster, and only assistant lines
         # and agent_progress copies (which hold it) carry counted usage.
         hit = find(ASSISTANT, 0, end)
@@ -181,18 +180,19 @@ class _Reader:
             line_end = find(b"\n", hit, end)
             # The usage object follows the role in Claude Code's lines: looked for there first.
             if find(USAGE, hit, line_end) >= 0 or find(USAGE, line_start, hit) >= 0:
-                line = buf[line_start:line_end]
-                try:
-                    obj = loads(line)
-                except orjson.JSONDecodeError:
-                    self.take(line, buf, line_start)  # a byte order mark, or a bad line
-                else:
-                    entry = plain(obj) if type(obj) is dict else None
-                    if entry is None:
-                        self.keep(obj, buf, line_start)
-                    else:
-                        append(entry)
+                candidate(buf[line_start:line_end], buf, line_start)
             hit = find(ASSISTANT, line_end + 1, end)
+
+    def candidate(self, line: Buffer, buf: Buffer, line_start: int) -> None:
+        """One line holding both needles: the usual one decoded straight into a response
+        (adapters/usual_line.py), anything else decoded in full under the full rules."""
+        row = usual_row(line)
+        if row is None:
+            self.take(line, buf, line_start)  # the full rules, or a bad line
+        elif self.rows:
+            self.result.items.append(row)  # type: ignore[arg-type]  # see FileRead.items
+        else:
+            self.result.items.append(_new_entry(Entry, row))
 
     @property
     def lines(self) -> int:

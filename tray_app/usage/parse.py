@@ -154,7 +154,7 @@ def full_entry(
 def extract(obj: object) -> Entry | ResetNotice | Rejected | None:
     """The usage a decoded line carries: a response, a progress copy, a bad line, or none.
 
-    The full rules: a read builds the usual line with `plain_line.plain_row` and asks
+    The full rules: a read builds the usual line with `adapters.usual_line.usual_row` and asks
     this only for what that declines (and for every line when validating).
     """
     if not isinstance(obj, dict):

@@ -1,0 +1,207 @@
+"""The usual response line, decoded straight into the fields a count needs (the hot path).
+
+Claude Code writes nearly every response line in one shape: an assistant line, or a
+subagent's progress copy of one. `usual_row(line)` decodes such a line with msgspec into
+typed structs that name only the fields a count reads, so the rest of the line (message
+text, tool input) is checked as JSON but never built into Python objects, and applies the
+counting rules to them: it gives what `parse.extract(orjson.loads(line))` gives for the
+line, as a plain tuple of an Entry's fields, or None (the reader then decodes the line in
+full and asks the full rules). tests/adapters/test_usual_line.py holds both together.
+
+Two things msgspec does not check in the parts it skips are checked here first: the line
+must be UTF-8 (a quick ASCII test, else a strict decode). A number too large for a float
+in a skipped part (`1e400`) is the one difference left: this path reads such a line
+(docs/counting-rules.md), the full decode would call it malformed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from sys import intern
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+from tray_app.usage.line_times import EARLIEST, LATEST
+from tray_app.usage.parse import MAX_COUNT, NO_IDS, SYNTHETIC
+
+Row = tuple[Any, ...]  # an Entry's fields (usage/dedup.Row)
+COUNT_BITS = MAX_COUNT.bit_length() - 1  # MAX_COUNT is a power of two (tests check)
+TIMES_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most in a long-lived tray
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+_from_iso = datetime.fromisoformat
+
+
+class Cache(Struct):
+    """`usage.cache_creation`: both kinds required (else the full rules decide)."""
+
+    ephemeral_1h_input_tokens: int
+    ephemeral_5m_input_tokens: int
+
+
+class Server(Struct):
+    """`usage.server_tool_use`."""
+
+    web_search_requests: int
+
+
+class Usage(Struct):
+    """`message.usage`: the four counts required, the rest optional."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_input_tokens: int
+    cache_creation_input_tokens: int
+    cache_creation: Cache | None = None
+    server_tool_use: Server | None = None
+    speed: Any = None
+    inference_geo: Any = None
+
+
+class Message(Struct):
+    """`message`: the response's id, model and usage."""
+
+    id: str
+    model: str
+    usage: Usage
+
+
+class Inner(Struct):
+    """A progress line's `data.message`: the subagent's assistant line."""
+
+    type: str
+    message: Message
+    timestamp: str
+    requestId: Any = None
+    costUSD: Any = UNSET
+    isApiErrorMessage: Any = UNSET
+
+
+class Progress(Struct):
+    """A progress line's `data`."""
+
+    type: str
+    message: Inner
+
+
+class Line(Struct):
+    """One transcript line: an assistant line, or a progress line holding one."""
+
+    type: str
+    sessionId: str
+    cwd: str
+    message: Message | UnsetType = UNSET
+    timestamp: str | UnsetType = UNSET
+    requestId: Any = None
+    isSidechain: Any = None
+    costUSD: Any = UNSET
+    isApiErrorMessage: Any = UNSET
+    data: Progress | UnsetType = UNSET
+
+
+_decode = msgspec.json.Decoder(Line).decode
+_FAILED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+
+class Stamps:
+    """Time strings already parsed: copies of a response share one (also across files)."""
+
+    __slots__ = ("kept", "seen")
+
+    def __init__(self, kept: int = TIMES_KEPT) -> None:
+        self.seen: dict[str, float] = {}
+        self.kept = kept  # a bulk reader, a process of its own, may keep more
+
+
+STAMPS = Stamps()
+
+
+def keep_times(count: int) -> None:
+    """Let the time memo hold `count` strings (a bulk reader's process: more)."""
+    STAMPS.kept = count
+
+
+def usual_row(line: bytes | bytearray) -> Row | None:
+    """The response a usual line carries, as an Entry's fields; None: ask the full rules."""
+    if not line.isascii():  # (C speed; the usual line is ASCII)
+        try:
+            str(line, "utf-8")
+        except UnicodeDecodeError:
+            return None
+    try:
+        obj = _decode(line)
+    except _FAILED:
+        return None
+    kind = obj.type
+    if kind == "assistant":
+        message, stamp = obj.message, obj.timestamp
+        request_id, cost, error = obj.requestId, obj.costUSD, obj.isApiErrorMessage
+        sidechain = obj.isSidechain is True
+    elif kind == "progress":  # a subagent's copy (agent_progress): a sidechain candidate
+        data = obj.data
+        if data is UNSET or data.type != "agent_progress" or data.message.type != "assistant":
+            return None
+        inner = data.message
+        message, stamp = inner.message, inner.timestamp
+        request_id, cost, error = inner.requestId, inner.costUSD, inner.isApiErrorMessage
+        sidechain = True
+    else:
+        return None
+    if message is UNSET or stamp is UNSET or cost is not UNSET or error is not UNSET:
+        return None
+    usage = message.usage
+    inp, out = usage.input_tokens, usage.output_tokens
+    read, total = usage.cache_read_input_tokens, usage.cache_creation_input_tokens
+    breakdown, server = usage.cache_creation, usage.server_tool_use
+    if breakdown is None:
+        hour, five = 0, total
+    else:
+        hour, five = breakdown.ephemeral_1h_input_tokens, breakdown.ephemeral_5m_input_tokens
+    web = 0 if server is None else server.web_search_requests
+    model, message_id = message.model, message.id
+    if (
+        # All counts in [0, MAX_COUNT): a negative one makes the OR negative.
+        (inp | out | read | total | hour | five | web) >> COUNT_BITS
+        or not model or model == SYNTHETIC
+        or message_id[:4] != "msg_" or message_id.endswith(NO_IDS)
+    ):  # fmt: skip
+        return None
+    if hour + five < total:
+        five = total - hour  # as the full rules: trust the total, the unexplained rest is 5m
+    seen = STAMPS.seen
+    timestamp = seen.get(stamp)
+    if timestamp is None:
+        try:
+            parsed = _from_iso(stamp)
+        except ValueError:
+            return None
+        if parsed.tzinfo is not UTC:
+            return None  # an offset or a naive time: the full rules (rare)
+        # Exactly `parsed.timestamp()` (both divide whole microseconds by 10**6), ~2x faster.
+        timestamp = (parsed - _EPOCH) / _SECOND
+        if not EARLIEST <= timestamp < LATEST:
+            return None
+        if len(seen) >= STAMPS.kept:
+            seen.clear()
+        seen[stamp] = timestamp
+    return (
+        message_id,
+        timestamp,
+        intern(obj.sessionId),
+        intern(model),
+        inp,
+        out,
+        five,
+        hour,
+        read,
+        web,
+        "fast" if usage.speed == "fast" else "",
+        "us" if usage.inference_geo == "us" else "",
+        None,
+        sidechain,
+        message_id,
+        request_id if type(request_id) is str else "",
+        intern(obj.cwd),
+    )
