@@ -34,20 +34,20 @@ _SECOND = timedelta(seconds=1)
 _from_iso = datetime.fromisoformat
 
 
-class Cache(Struct):
+class Cache(Struct, gc=False):
     """`usage.cache_creation`: both kinds required (else the full rules decide)."""
 
     ephemeral_1h_input_tokens: int
     ephemeral_5m_input_tokens: int
 
 
-class Server(Struct):
+class Server(Struct, gc=False):
     """`usage.server_tool_use`."""
 
     web_search_requests: int
 
 
-class Usage(Struct):
+class Usage(Struct, gc=False):
     """`message.usage`: the four counts required, the rest optional."""
 
     input_tokens: int
@@ -60,7 +60,7 @@ class Usage(Struct):
     inference_geo: Any = None
 
 
-class Message(Struct):
+class Message(Struct, gc=False):
     """`message`: the response's id, model and usage."""
 
     id: str
@@ -68,7 +68,7 @@ class Message(Struct):
     usage: Usage
 
 
-class Inner(Struct):
+class Inner(Struct, gc=False):
     """A progress line's `data.message`: the subagent's assistant line."""
 
     type: str
@@ -79,14 +79,14 @@ class Inner(Struct):
     isApiErrorMessage: Any = UNSET
 
 
-class Progress(Struct):
+class Progress(Struct, gc=False):
     """A progress line's `data`."""
 
     type: str
     message: Inner
 
 
-class Line(Struct):
+class Line(Struct, gc=False):
     """One transcript line: an assistant line, or a progress line holding one."""
 
     type: str
