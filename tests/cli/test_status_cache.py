@@ -44,3 +44,41 @@ def test_cache_is_used_and_dropped_when_prices_change(tmp_path: Path) -> None:
     got = status(tmp_path, root, now)
     assert got["totals"]["cost_usd"] == round(5 * (1000 * 100 + 10 * 100) / 1e6, 6)
     os.remove(cfg)
+
+
+def test_status_reads_only_recent_blocks_and_shows_all_history(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from tray_app.adapters.block_cache import BlockCache
+
+    root = tmp_path / "projects"
+    # Thirty days, one block a day: the largest block and the only unpriced model are
+    # weeks old, so `status` must take them from the summed older blocks.
+    lines = [assistant(f"msg_{d}", 10 + d, input_tokens=1000 + 7 * d, minutes=d * 24 * HOUR)
+             for d in range(30)]  # fmt: skip
+    lines[2] = assistant("msg_big", 900_000, minutes=2 * 24 * HOUR)
+    lines[3] = assistant("msg_odd", 5, model="mystery-9", minutes=3 * 24 * HOUR)
+    write_jsonl(root / "p" / "s.jsonl", lines)  # type: ignore[arg-type]
+    now = T0.timestamp() + 29.5 * 24 * 3600
+    decoded: list[int] = []
+    blocks = BlockCache.blocks
+
+    def counting(self: BlockCache, *args: Any) -> Any:
+        got = blocks(self, *args)
+        decoded.append(-1 if got is None else len(got))
+        return got
+
+    monkeypatch.setattr(BlockCache, "blocks", counting)
+    status(tmp_path, root, now)  # builds the cache
+    recent = status(tmp_path, root, now)
+    assert decoded[-1] <= 10  # the last 9 days' blocks (and the open one), not 30
+    monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, since=None: blocks(
+        self, now, resets))  # fmt: skip
+    whole = status(tmp_path, root, now)  # every cached block decoded
+    for doc in (recent, whole):
+        doc.pop("generated_at")
+    assert recent == whole
+    assert recent["limit"]["tokens"] == 900_003  # the old largest block
+    assert recent["unpriced_models"] == ["mystery-9"]
+    inputs = [1000 + 7 * d for d in range(30) if d not in (2, 3)]
+    assert recent["totals"]["input_tokens"] == sum(inputs) + 3 + 3

@@ -81,10 +81,11 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     """Current block, today, last 7 days and all time."""
     # Here, not at the top: blocks/sessions/daily/models import this module for its
     # helpers and need not load the limit sources (~2 ms of their start).
+    from tray_app.adapters.earlier_blocks import Earlier
     from tray_app.cli.limits_cmd import limit_phrase, limits_line, official_limits
     from tray_app.usage.blocks import active_block
     from tray_app.usage.burn import MIN_RATE_SPAN
-    from tray_app.usage.limits import compute_limit
+    from tray_app.usage.limits import P90_WINDOW, compute_limit
 
     data = load(args, env, blocks=True)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
@@ -93,16 +94,20 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     # Finished blocks come from the ledger's cache, so only the open block's responses
     # (and the edges of today and the last 7 days) are read.
     cache = None if data.filtered else data.block_cache()
-    cached = None if cache is None else cache.blocks(env.now, data.resets)
+    # Only the blocks of the p90 limit's window and the last 7 days (a day to spare for
+    # the windows' edges) are decoded: the older ones come summed (`earlier`).
+    since = env.now - max(P90_WINDOW, 7 * 86400.0) - 86400.0
+    cached = None if cache is None else cache.blocks(env.now, data.resets, since)
+    earlier = Earlier()
     if cache is not None and cached is not None and data.ledger is not None:
-        blocks = cached
+        blocks, earlier = cached, cache.earlier
         s = data.settings
-        limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens)
+        limit = compute_limit(blocks, s.limit_mode, env.now, s.limit_tokens, earlier.peak)
         today, week = cache.window(blocks, lo, hi), cache.window(blocks, week_lo, now_hi)
         # The cached blocks carry per-model totals: no rollup build, no scan of responses
         # (a first scan would otherwise build the rollup just for this warning).
         unpriced = {m.model for b in blocks for m in b.models if m.totals.unpriced_responses}
-        missing = warn_unpriced(env, data, sorted(unpriced))
+        missing = warn_unpriced(env, data, sorted(unpriced | earlier.unpriced))
     else:
         blocks, limit = _blocks(data, env)
         # Today and the last 7 days are their own windows, over all history; one pass
@@ -113,13 +118,13 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
         missing = warn_unpriced(env, data)
     active = active_block(blocks)
     times = [b.last_activity for b in blocks if not b.is_gap and b.last_activity is not None]
-    last_seen = max(times, default=None)
+    last_seen = max(times, default=earlier.last_activity)
     official = official_limits(env, data, blocks, limit)  # Claude Code's own, when fresh
     limit = official.block
     if data.filtered:
         total = sum_totals(p.totals for p in data.parts)  # what --since/--until cover
     else:
-        total = sum_totals(b.totals for b in blocks)
+        total = sum_totals([earlier.totals, *(b.totals for b in blocks)])
     payload = {
         "generated_at": r.iso(env.now),
         "active_block": None if active is None else r.block_json(active, env.now, limit),

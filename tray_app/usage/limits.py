@@ -99,9 +99,16 @@ def percentile(values: Sequence[int], q: float) -> float:
 
 
 def compute_limit(
-    blocks: Sequence[Block], mode: LimitMode, now: float, fixed: int | None = None
+    blocks: Sequence[Block],
+    mode: LimitMode,
+    now: float,
+    fixed: int | None = None,
+    earlier_peak: int | None = None,
 ) -> Limit:
-    """The limit for `mode`; none when history has no finished block (or no number set)."""
+    """The limit for `mode`; none when history has no finished block (or no number set).
+
+    `earlier_peak`: the largest of finished blocks older than `blocks` (and than the p90
+    window), when the caller holds only the recent ones."""
     if mode == "custom":
         if fixed and fixed > 0:
             return Limit(fixed, LimitSource.CUSTOM)
@@ -112,6 +119,7 @@ def compute_limit(
         if recent:
             return Limit(round(percentile(recent, 0.9)), LimitSource.P90)
         return Limit(None, LimitSource.NONE)
-    if finished:
-        return Limit(max(b.tokens for b in finished), LimitSource.MAX)
+    peaks = [b.tokens for b in finished] + ([] if earlier_peak is None else [earlier_peak])
+    if peaks:
+        return Limit(max(peaks), LimitSource.MAX)
     return Limit(None, LimitSource.NONE)
