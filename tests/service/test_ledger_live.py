@@ -111,3 +111,26 @@ def test_the_ledgers_notes_are_kept_for_the_ui_before_the_first_snapshot(tmp_pat
         assert healthy.service.ledger_notes == ()
     finally:
         healthy.stop()
+
+
+def test_the_catch_up_brings_the_aggregates_up_to_date_for_the_next_start(
+    tmp_path: Path,
+) -> None:
+    # The live service counts a history, then the rollup and the block cache take it in:
+    # the next start (and every report) reads them instead of building them first.
+    root, db = tmp_path / "projects", tmp_path / "l.db"
+    write_jsonl(root / "p" / "s.jsonl", [
+        assistant(f"msg_{d}", 10, minutes=d * 24 * 60) for d in range(6)
+    ])  # fmt: skip
+    runtime = _runtime(root, db)
+    try:
+        _wait(runtime, lambda s: s.totals.responses == 6)
+    finally:
+        runtime.stop()
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        blocks = con.execute("SELECT COUNT(*) FROM block_cache").fetchone()[0]
+        dirty = con.execute("SELECT dirty FROM usage_rollup_state").fetchone()[0]
+        rolled = con.execute("SELECT SUM(responses) FROM usage_rollup").fetchone()[0]
+    con.close()
+    assert blocks >= 5  # the finished daily blocks (the newest may still be open)
+    assert dirty is None and rolled == 6

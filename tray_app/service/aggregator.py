@@ -15,6 +15,7 @@ from tray_app.adapters.discovery import Roots
 from tray_app.adapters.ledger import Ledger, LedgerError
 from tray_app.adapters.rate_capture import CaptureStore
 from tray_app.adapters.scanner import Engine
+from tray_app.service.live_start import bring_up_to_date
 from tray_app.service.live_state import LiveState
 from tray_app.service.live_sync import LedgerSync
 from tray_app.service.publish import ViewSettings, build_snapshot
@@ -200,6 +201,8 @@ class UsageService:
         self._publish()
         self._scan(None)
         self._engine.flush()
+        # The aggregates take in what the catch-up wrote: the next start reads them.
+        bring_up_to_date(self._engine, self._ledger, self.prices, self.clock())
         self._caught_up = True
         self.ready.set()
 
