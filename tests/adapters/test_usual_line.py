@@ -267,3 +267,21 @@ def test_duplicate_keys_take_the_last_value_as_the_full_rules() -> None:
 
 def test_a_byte_order_mark_is_left_to_the_full_path() -> None:
     assert usual_line.usual_row(b"\xef\xbb\xbf" + _raw()) is None
+
+
+def test_nesting_orjson_refuses_is_left_to_it_whatever_the_recursion_limit() -> None:
+    # msgspec's depth limit is the interpreter's recursion check: far above orjson's fixed
+    # 1,024 on Python 3.12+, and here once the limit is raised.
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        for depth in (1022, 1100, 3000):
+            raw = _raw().replace(b'"PLACE"', b"[" * depth + b"]" * depth)
+            assert usual_line.usual_row(raw) is None
+            assert line_declines_or_agrees(raw)
+    finally:
+        sys.setrecursionlimit(limit)
+    wide = _raw().replace(b'"PLACE"', b"[" + b"[]," * 1200 + b"[]]")  # many, but shallow
+    assert usual_line.usual_row(wide) is None and extract(orjson.loads(wide)) is not None

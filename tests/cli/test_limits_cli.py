@@ -255,3 +255,36 @@ def test_a_chained_command_with_escapes_is_shown_cleaned(tmp_path: Path) -> None
     assert "Chained: echo hi Forged: yes (ours appended)" in outputs[1]
     # The remembered command itself is kept exactly, to be run and restored.
     assert json.loads((tmp_path / "state" / SETUP).read_text())["previous"]["command"] == evil
+
+
+def test_status_reads_enough_blocks_for_a_weekly_window_that_reset_days_ago(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A weekly capture taken 4 days ago, its window reset 3 days ago: the estimate reads
+    # the blocks of the week before that reset (back to 10 days ago), which `status` must
+    # still decode rather than sum away with the older ones.
+    from tray_app.adapters.block_cache import BlockCache
+
+    day = 86400.0
+    now = T0.timestamp() + 14 * day
+    root = tmp_path / "claude" / "projects"
+    write_jsonl(root / "p" / "s1.jsonl", [
+        assistant(f"msg_{d}", 1000, minutes=(14.25 - d) * 24 * 60) for d in (12, 11, 10, 6, 5, 2, 1)
+    ])  # fmt: skip
+    week = {"seven_day": {"used_percentage": 40.0, "resets_at": now - 3 * day}}
+    append_record(str(tmp_path / "state"), record_for(week, now - 4 * day, "statusline", "s1",
+                                                      "claude-opus-4-5"))  # fmt: skip
+
+    def limits() -> Any:
+        code, out, err = cli(tmp_path, "status", "--json", "--data-dir", str(root), now=now)
+        assert code == 0, err
+        return json.loads(out)["limits"]
+
+    limits()  # builds the block cache (a first build returns every block)
+    got = limits()
+    blocks = BlockCache.blocks
+    monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, since=None: blocks(
+        self, now, resets))  # every cached block decoded  # fmt: skip
+    assert got == limits()
+    # Three blocks of the week before the reset up to the capture, two since: 2/3 of 40 %.
+    assert got["seven_day"]["percent"] == pytest.approx(26.67, abs=0.01)

@@ -8,8 +8,10 @@ counting rules to them: it gives what `parse.extract(orjson.loads(line))` gives 
 line, as a plain tuple of an Entry's fields, or None (the reader then decodes the line in
 full and asks the full rules). tests/adapters/test_usual_line.py holds both together.
 
-Two things msgspec does not check in the parts it skips are checked here first: the line
-must be UTF-8 (a quick ASCII test, else a strict decode). A number too large for a float
+Two things msgspec does not check the way orjson does are checked here first: the line
+must be UTF-8 (a quick ASCII test, else a strict decode), and a line with 1,000 or more
+`[` and `{` is left to orjson (its nesting limit is fixed, msgspec's is the interpreter's
+recursion limit, higher on Python 3.12+). A number too large for a float
 in a skipped part (`1e400`) is the one difference left: this path reads such a line
 (docs/counting-rules.md), the full decode would call it malformed.
 """
@@ -28,6 +30,7 @@ from tray_app.usage.parse import MAX_COUNT, NO_IDS, SYNTHETIC
 
 Row = tuple[Any, ...]  # an Entry's fields (usage/dedup.Row)
 COUNT_BITS = MAX_COUNT.bit_length() - 1  # MAX_COUNT is a power of two (tests check)
+DEEP = 1000  # openers at which a line may nest as deep as orjson refuses (2 bytes each)
 TIMES_KEPT = 1 << 12  # then the memo starts over: ~0.5 MB at most in a long-lived tray
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
@@ -125,6 +128,10 @@ def keep_times(count: int) -> None:
 
 def usual_row(line: bytes | bytearray) -> Row | None:
     """The response a usual line carries, as an Entry's fields; None: ask the full rules."""
+    # orjson refuses nesting deeper than 1,024; msgspec's limit is the interpreter's
+    # recursion check (~1,000 on 3.11, far more on 3.12+): too many openers, decline.
+    if len(line) >= 2 * DEEP and line.count(b"[") + line.count(b"{") >= DEEP:
+        return None
     if not line.isascii():  # (C speed; the usual line is ASCII)
         try:
             str(line, "utf-8")

@@ -86,6 +86,7 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     from tray_app.usage.blocks import active_block
     from tray_app.usage.burn import MIN_RATE_SPAN
     from tray_app.usage.limits import P90_WINDOW, compute_limit
+    from tray_app.usage.official_limits import WINDOW_SECONDS
 
     data = load(args, env, blocks=True)
     day_start = datetime.combine(datetime.fromtimestamp(env.now, data.tz).date(), time(), data.tz)
@@ -94,9 +95,10 @@ def cmd_status(args: argparse.Namespace, env: Environment) -> ExitStatus:
     # Finished blocks come from the ledger's cache, so only the open block's responses
     # (and the edges of today and the last 7 days) are read.
     cache = None if data.filtered else data.block_cache()
-    # Only the blocks of the p90 limit's window and the last 7 days (a day to spare for
-    # the windows' edges) are decoded: the older ones come summed (`earlier`).
-    since = env.now - max(P90_WINDOW, 7 * 86400.0) - 86400.0
+    # Only the blocks of the p90 limit's window, the last 7 days and what an official
+    # window's estimate reads (a week before a reset up to a week ago) are decoded, with
+    # a day to spare for the edges: the older ones come summed (`earlier`).
+    since = env.now - max(P90_WINDOW, 2 * max(WINDOW_SECONDS.values())) - 86400.0
     cached = None if cache is None else cache.blocks(env.now, data.resets, since)
     earlier = Earlier()
     if cache is not None and cached is not None and data.ledger is not None:
