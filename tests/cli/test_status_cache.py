@@ -52,14 +52,14 @@ def test_status_reads_only_recent_blocks_and_shows_all_history(
     from tray_app.adapters.block_cache import BlockCache
 
     root = tmp_path / "projects"
-    # Thirty days, one block a day: the largest block and the only unpriced model are
+    # Forty days, one block a day: the largest block and the only unpriced model are
     # weeks old, so `status` must take them from the summed older blocks.
     lines = [assistant(f"msg_{d}", 10 + d, input_tokens=1000 + 7 * d, minutes=d * 24 * HOUR)
-             for d in range(30)]  # fmt: skip
+             for d in range(40)]  # fmt: skip
     lines[2] = assistant("msg_big", 900_000, minutes=2 * 24 * HOUR)
     lines[3] = assistant("msg_odd", 5, model="mystery-9", minutes=3 * 24 * HOUR)
     write_jsonl(root / "p" / "s.jsonl", lines)  # type: ignore[arg-type]
-    now = T0.timestamp() + 29.5 * 24 * 3600
+    now = T0.timestamp() + 39.5 * 24 * 3600
     decoded: list[int] = []
     blocks = BlockCache.blocks
 
@@ -71,7 +71,7 @@ def test_status_reads_only_recent_blocks_and_shows_all_history(
     monkeypatch.setattr(BlockCache, "blocks", counting)
     status(tmp_path, root, now)  # builds the cache
     recent = status(tmp_path, root, now)
-    assert decoded[-1] <= 10  # the last 9 days' blocks (and the open one), not 30
+    assert decoded[-1] <= 17  # the last 15 days' blocks (and the open one), not 40
     monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, since=None: blocks(
         self, now, resets))  # fmt: skip
     whole = status(tmp_path, root, now)  # every cached block decoded
@@ -80,5 +80,5 @@ def test_status_reads_only_recent_blocks_and_shows_all_history(
     assert recent == whole
     assert recent["limit"]["tokens"] == 900_003  # the old largest block
     assert recent["unpriced_models"] == ["mystery-9"]
-    inputs = [1000 + 7 * d for d in range(30) if d not in (2, 3)]
+    inputs = [1000 + 7 * d for d in range(40) if d not in (2, 3)]
     assert recent["totals"]["input_tokens"] == sum(inputs) + 3 + 3
