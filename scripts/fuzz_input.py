@@ -34,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from tray_app.adapters.usual_line import usual_row
+from tray_app.adapters.usual_line import OVERFLOW, usual_row
 from tray_app.cli.environment import Environment
 from tray_app.cli.main import main as cli_main
 from tray_app.usage.model import Entry, ResetNotice
@@ -54,8 +54,6 @@ WEIRD_VALUES: tuple[Any, ...] = (
 )  # fmt: skip
 BAD_UTF8 = (b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe2\x82", b"\x80")
 SPECIAL = (b"\x00", b"\\u0000", b"\xef\xbb\xbf", b'"', b"{", b"}", b"[", b",", b":", b"\\", b"\n")
-# The one line the usual path reads and the full decode rejects (adapters/usual_line.py).
-OVERFLOW = "number is infinity when parsed as double"
 NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 

@@ -415,6 +415,11 @@ def test_a_folder_another_process_writes_meanwhile_is_compared_next_time(
     ledger.close()
 
 
+def _triggers(ledger: Ledger) -> set[str]:
+    rows = ledger.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {r[0] for r in rows}
+
+
 def test_triggers_of_another_separator_or_release_are_replaced_and_no_mark_holds(
     tmp_path: Path, data: Path
 ) -> None:
@@ -433,10 +438,7 @@ def test_triggers_of_another_separator_or_release_are_replaced_and_no_mark_holds
     other.close()
     stats, ledger = _start(data, db)
     assert stats.files_compared == 2 and stats.files_read == 2 and _total(ledger) == 35
-    names = {
-        r[0] for r in ledger.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    }
-    assert names == set(ledger_recovery.TRIGGERS)
+    assert _triggers(ledger) == set(ledger_recovery.TRIGGERS)
     ledger.close()
     # An older release's trigger beside ours (it ran on this ledger again): dropped on open.
     other = sqlite3.connect(db, isolation_level=None)
@@ -446,10 +448,7 @@ def test_triggers_of_another_separator_or_release_are_replaced_and_no_mark_holds
     )
     other.close()
     ledger = Ledger.open(db)
-    names = {
-        r[0] for r in ledger.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    }
-    assert names == set(ledger_recovery.TRIGGERS)
+    assert _triggers(ledger) == set(ledger_recovery.TRIGGERS)
     ledger.close()
 
 

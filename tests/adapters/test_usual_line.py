@@ -17,8 +17,6 @@ from tray_app.adapters import usual_line
 from tray_app.usage.model import Entry
 from tray_app.usage.parse import NO_IDS, extract, parse_timestamp
 
-OVERFLOW = "number is infinity when parsed as double"
-
 
 def plain_entry(obj: object) -> Entry | None:
     """`usual_row` of the line `obj` is written as, as an Entry."""
@@ -38,7 +36,7 @@ def line_declines_or_agrees(raw: bytes) -> bool:
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        assert OVERFLOW in str(exc), raw
+        assert usual_line.OVERFLOW in str(exc), raw
         return True
     assert typed(tuple.__new__(Entry, row)) == typed(extract(obj))  # extract: the full rules
     assert not row[0].endswith(NO_IDS)  # those the reader keys by place

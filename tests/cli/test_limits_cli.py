@@ -283,7 +283,7 @@ def test_status_reads_enough_blocks_for_a_weekly_window_that_reset_days_ago(
     limits()  # builds the block cache (a first build returns every block)
     got = limits()
     blocks = BlockCache.blocks
-    monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, since=None: blocks(
+    monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, recent=None: blocks(
         self, now, resets))  # every cached block decoded  # fmt: skip
     assert got == limits()
     # Three blocks of the week before the reset up to the capture, two since: 2/3 of 40 %.

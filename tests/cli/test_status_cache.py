@@ -72,7 +72,7 @@ def test_status_reads_only_recent_blocks_and_shows_all_history(
     status(tmp_path, root, now)  # builds the cache
     recent = status(tmp_path, root, now)
     assert decoded[-1] <= 17  # the last 15 days' blocks (and the open one), not 40
-    monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, since=None: blocks(
+    monkeypatch.setattr(BlockCache, "blocks", lambda self, now, resets, recent=None: blocks(
         self, now, resets))  # fmt: skip
     whole = status(tmp_path, root, now)  # every cached block decoded
     for doc in (recent, whole):

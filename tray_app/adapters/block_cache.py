@@ -111,7 +111,7 @@ class BlockCache:
         self.exclude = exclude  # responses of other roots (adapters/roots_ledger.py)
         # After `blocks`: the open block's first time and responses (all from that time on).
         self._held: tuple[float, list[Entry]] | None = None
-        # After `blocks(since=...)`: the cached blocks before the ones returned, summed.
+        # After `blocks(recent=...)`: the cached blocks before the ones returned, summed.
         self.earlier = Earlier()
 
     def _between(self, lo: float, hi: float = 1e18, after: bool = False) -> list[Entry]:
@@ -131,39 +131,38 @@ class BlockCache:
             "INSERT OR REPLACE INTO meta VALUES ('block_cache_prices', ?)", (self.fingerprint,)
         )
 
-    def _cached(self, since: float | None = None) -> list[Block]:
-        """The cached blocks (from `since` on, and at least the last: the rest summed in
+    def _cached(self, recent: float | None = None) -> list[Block]:
+        """The cached blocks (from `recent` on, and at least the last: the rest summed in
         `earlier`): decoding a block costs ~10 us, a year of them ~20 ms."""
         db = self.ledger.db
         self._add_columns()  # a ledger (or a rebuilt cache table) from before them
         self.earlier = Earlier()
+        args: tuple[float, ...]
         if self.ledger.meta("block_cache_prices") != self.fingerprint:
             self._empty()
             return []
-        if since is not None:
+        where, args = "", ()  # every block
+        if recent is not None:
             newest = db.execute_sql("SELECT max(start) FROM block_cache").fetchone()[0]
-            if newest is not None and since > newest:
-                since = newest  # the last block resumes the builder: always read
+            if newest is not None and recent > newest:
+                recent = newest  # the last block resumes the builder: always read
             old = f"SELECT {EARLIER_COLUMNS} FROM block_cache WHERE start < ? ORDER BY start"
-            self.earlier = earlier_of(db.execute_sql(old, (since,)))
-        where = "" if since is None else "WHERE start >= ? "
-        rows = db.execute_sql(
-            f"SELECT {COLUMNS} FROM block_cache {where}ORDER BY start",
-            () if since is None else (since,),
-        )
+            self.earlier = earlier_of(db.execute_sql(old, (recent,)))
+            where, args = "WHERE start >= ? ", (recent,)
+        rows = db.execute_sql(f"SELECT {COLUMNS} FROM block_cache {where}ORDER BY start", args)
         return [_block(r) for r in rows]
 
     def blocks(
-        self, now: float, resets: Sequence[ResetNotice], since: float | None = None
+        self, now: float, resets: Sequence[ResetNotice], recent: float | None = None
     ) -> list[Block] | None:
-        """Every real block (no gaps), oldest first; the newest may be active. With `since`,
+        """Every real block (no gaps), oldest first; the newest may be active. With `recent`,
         only the blocks from then on (and at least the newest): `earlier` sums the rest.
 
         None when the ledger cannot be written now (busy, full): count from the responses.
         """
         from tray_app.usage.block_model import runs_into
 
-        builder = self.builder(resets, now, since)
+        builder = self.builder(resets, now, recent)
         if builder is None:
             return None
         first, closed = builder.open_first, builder.closed
@@ -173,7 +172,7 @@ class BlockCache:
         return builder.blocks(now)
 
     def builder(
-        self, resets: Sequence[ResetNotice], now: float | None = None, since: float | None = None
+        self, resets: Sequence[ResetNotice], now: float | None = None, recent: float | None = None
     ) -> BlockBuilder | None:
         """The block builder resumed from the cached blocks and fed every later response.
 
@@ -186,18 +185,18 @@ class BlockCache:
             # One write transaction (the ledger's guard): the cache and the responses after
             # it are read from one snapshot, and finished blocks are stored with them.
             with self.ledger.writing():
-                return self._resume(resets, now, since)
+                return self._resume(resets, now, recent)
         except LedgerError as exc:
             log.warning("block cache not used: %s", exc)
             return None
 
     def _resume(
-        self, resets: Sequence[ResetNotice], now: float | None, since: float | None = None
+        self, resets: Sequence[ResetNotice], now: float | None, recent: float | None = None
     ) -> BlockBuilder:
         from tray_app.usage.block_builder import BlockBuilder
         from tray_app.usage.block_model import storable
 
-        cached = self._cached(since)
+        cached = self._cached(recent)
         last = cached[-1].last_activity if cached else None
         since = -1.0 if last is None else last
         if self.loaded is not None:

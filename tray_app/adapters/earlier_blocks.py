@@ -24,7 +24,7 @@ EARLIER_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Earlier:
-    """The cached blocks a `blocks(since=...)` read left out, as `status` needs them: their
+    """The cached blocks a `blocks(recent=...)` read left out, as `status` needs them: their
     sums in time order (`cost_usd` unrounded: `sum_totals` rounds once, at the end), the
     largest block, the models with unpriced responses, the last response's time."""
 

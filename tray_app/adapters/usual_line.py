@@ -71,12 +71,12 @@ class Message(Struct, gc=False):
     usage: Usage
 
 
-class Inner(Struct, gc=False):
-    """A progress line's `data.message`: the subagent's assistant line."""
+class Inner(Struct, kw_only=True, gc=False):
+    """An assistant line's own fields (a progress line's `data.message` has only these)."""
 
     type: str
-    message: Message
-    timestamp: str
+    message: Message | UnsetType = UNSET
+    timestamp: str | UnsetType = UNSET
     requestId: Any = None
     costUSD: Any = UNSET
     isApiErrorMessage: Any = UNSET
@@ -89,23 +89,19 @@ class Progress(Struct, gc=False):
     message: Inner
 
 
-class Line(Struct, gc=False):
+class Line(Inner, kw_only=True, gc=False):
     """One transcript line: an assistant line, or a progress line holding one."""
 
-    type: str
     sessionId: str
     cwd: str
-    message: Message | UnsetType = UNSET
-    timestamp: str | UnsetType = UNSET
-    requestId: Any = None
     isSidechain: Any = None
-    costUSD: Any = UNSET
-    isApiErrorMessage: Any = UNSET
     data: Progress | UnsetType = UNSET
 
 
 _decode = msgspec.json.Decoder(Line).decode
 _FAILED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+# orjson's reason for the one line this path reads and it refuses (docs/counting-rules.md).
+OVERFLOW = "number is infinity when parsed as double"
 
 
 class Stamps:
