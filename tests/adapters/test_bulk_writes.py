@@ -25,6 +25,8 @@ def test_the_rest_fits_when_at_most_a_quarter_more_is_expected(
     assert scanner._fits(120, 1000, 0)  # nothing left to read
     assert not scanner._fits(126, 1000, 0)  # never past the bound, whatever is left
     assert not scanner._fits(100, 0, 10)  # no rate known
+    assert scanner._fits(100, 1000, 500, scanner.SEEDED_OVERSHOOT)  # 150: a first scan's
+    assert not scanner._fits(100, 1000, 510, scanner.SEEDED_OVERSHOOT)  # 151
 
 
 def _data(root: Path) -> None:
@@ -44,9 +46,12 @@ def _rows(db: Path) -> list[Any]:
         con.close()
 
 
-@pytest.mark.parametrize(("bound", "writes"), [(18, 1), (16, 2), (4, 5)])
+@pytest.mark.parametrize(
+    ("bound", "seeded", "writes"),
+    [(18, False, 1), (16, False, 2), (4, False, 5), (16, True, 1), (13, True, 2)],
+)
 def test_a_small_rest_is_written_with_the_rest_not_on_its_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int, writes: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int, seeded: bool, writes: int
 ) -> None:
     root = tmp_path / "projects"
     _data(root)
@@ -65,8 +70,12 @@ def test_a_small_rest_is_written_with_the_rest_not_on_its_own(
 
     monkeypatch.setattr(Ledger, "write", counting)
     db = tmp_path / "bulk.db"
-    Engine(Roots((root,)), Ledger.open(db)).refresh()
+    engine = Engine(Roots((root,)), Ledger.open(db))
+    if seeded:  # a report that builds its blocks beside a first scan's only write
+        engine.first_write = lambda entries, resets: None
+    engine.refresh()
     # 18: 20 wait after four files and one more is expected (<= 22.5): one write of 21.
     # 16: 20 wait, 21 expected > 20: written, then the last response on its own.
+    # Seeded, 16: 21 expected <= 24, one write; 13: 21 > 19.5, two.
     assert len(sizes) == writes and sum(sizes) == 21
     assert _rows(db) == _rows(want)

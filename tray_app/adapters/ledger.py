@@ -18,6 +18,7 @@ from sys import intern
 from typing import Any, NamedTuple
 
 from tray_app.adapters import write_mark
+from tray_app.adapters.bulk_index import indexes_after
 from tray_app.adapters.ledger_connect import loaded_path, stored_path
 from tray_app.adapters.ledger_db import LedgerDb
 from tray_app.adapters.ledger_errors import LedgerError, LedgerIOError, LedgerReadOnly, translated
@@ -273,7 +274,8 @@ class Ledger:
         with self.writing():
             cursor = self.db.cursor()
             if by_key:
-                cursor.executemany(UPSERT_SQL, rows)
+                with indexes_after(cursor, len(by_key)):
+                    cursor.executemany(UPSERT_SQL, rows)
             if file_rows:
                 cursor.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows

@@ -1,0 +1,98 @@
+"""A bulk write rebuilds the responses' time index after its rows, inside its transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tray_app.adapters import bulk_index
+from tray_app.adapters.block_cache import TIME_INDEX
+from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.usage.model import Entry
+
+
+def _entries(n: int, start: int = 0) -> list[Entry]:
+    # Keys and times in opposite orders: the index cannot follow the table's order.
+    return [Entry(f"k{i:05d}", 1e9 - i, "s", "m", output_tokens=i) for i in range(start, start + n)]
+
+
+def _opened(tmp_path: Path) -> tuple[Ledger, list[str]]:
+    ledger = Ledger.open(tmp_path / "l.db")
+    ledger.db.execute_sql(TIME_INDEX)
+    statements: list[str] = []
+    ledger.db.connection().set_trace_callback(statements.append)
+    return ledger, statements
+
+
+def _state(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], str, str]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT key, ts, output FROM responses ORDER BY key").fetchall()
+        indexes = con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'responses' AND type = 'index'"
+        ).fetchall()
+        plan = con.execute(
+            "EXPLAIN QUERY PLAN SELECT key FROM responses WHERE ts >= 5 ORDER BY ts"
+        ).fetchall()[-1][-1]
+        return rows, indexes, plan, con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _dropped(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.startswith("DROP INDEX")]
+
+
+def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    ledger, statements = _opened(tmp_path)
+    ledger.write(_entries(30))
+    assert _dropped(statements) == ['DROP INDEX "responses_ts"']
+    assert statements.index(TIME_INDEX.replace(" IF NOT EXISTS", "")) > next(
+        i for i, s in enumerate(statements) if s.startswith("INSERT INTO responses")
+    )
+    ledger.close()
+    rows, indexes, plan, check = _state(tmp_path / "l.db")
+    assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(30)]
+    assert indexes == [("responses_ts", "CREATE INDEX responses_ts ON responses (ts)")]
+    assert "responses_ts" in plan
+    assert check == "ok"
+
+
+def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    ledger, statements = _opened(tmp_path)
+    ledger.write(_entries(9))  # below BULK_ROWS
+    ledger.write(_entries(21, 9))  # 30 stored after it: 9 before, at most twice 21
+    assert len(_dropped(statements)) == 1
+    ledger.write(_entries(14, 30))  # 30 stored > twice 14
+    ledger.write(_entries(15, 44))  # 44 stored > twice 15
+    ledger.write(_entries(30, 59))  # 59 stored <= twice 30
+    assert len(_dropped(statements)) == 2
+    ledger.close()
+    rows, indexes, plan, check = _state(tmp_path / "l.db")
+    assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(89)]
+    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+
+
+def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    ledger, statements = _opened(tmp_path)
+    ledger.write(_entries(5))
+    # A NULL time breaks the table's NOT NULL rule halfway through the rows.
+    bad = [*_entries(20, 5), Entry("k00017x", None, "s", "m")]  # type: ignore[arg-type]
+    with pytest.raises(LedgerError):
+        ledger.write(bad)
+    assert len(_dropped(statements)) == 1  # it was dropped, and rolled back
+    ledger.close()
+    rows, indexes, plan, check = _state(tmp_path / "l.db")
+    assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(5)]
+    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"

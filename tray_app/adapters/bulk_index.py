@@ -1,0 +1,42 @@
+"""A large write into a small responses table: its secondary indexes built after, not per row.
+
+Every response written also goes into the time index (`responses_ts`), at a place set by
+its time while the table itself takes rows in key order: an insert all over the index per
+row. Building an index from a finished table is one sort instead. A first scan never pays
+this (the index is made after its writes, by the block cache), but a large write into a
+ledger that has it does: a data root with a long history added to a ledger in use.
+Measured with the 1 GB test set's 126,000 responses: into an empty table with the index,
+0.54 s, against 0.30 s plus 0.08 s to build it afterwards; into a table already holding
+twice as many as the write adds, 0.48 against 0.37 s. The indexes are dropped and created
+inside the write's transaction, so a failure anywhere rolls them back with everything
+else, and other processes never see the table without them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+
+BULK_ROWS = 20_000  # below this the per-row cost is too small to be worth a rebuild
+STORED_PER_NEW = 2  # rebuild only while the table holds at most this many times the new rows
+
+
+@contextlib.contextmanager
+def indexes_after(cursor: sqlite3.Cursor, new_rows: int) -> Iterator[None]:
+    """Inside a write transaction: for a bulk write, drop `responses`' secondary indexes
+    for the body and create them again after it (not when the body raises)."""
+    indexes: list[tuple[str, str]] = []
+    if new_rows >= BULK_ROWS:
+        # count(*) walks the smallest index: a few ms for 100K stored responses.
+        stored = cursor.execute("SELECT count(*) FROM responses").fetchone()[0]
+        if stored <= STORED_PER_NEW * new_rows:
+            indexes = cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'responses' AND sql IS NOT NULL ORDER BY name"
+            ).fetchall()
+    for name, _ in indexes:
+        cursor.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
+    yield
+    for _, sql in indexes:
+        cursor.execute(sql)
