@@ -178,8 +178,9 @@ class _Reader:
         while hit >= 0:
             line_start = rfind(b"\n", 0, hit) + 1
             line_end = find(b"\n", hit, end)
-            # The usage object follows the role in Claude Code's lines: looked for there first.
-            if find(USAGE, hit, line_end) >= 0 or find(USAGE, line_start, hit) >= 0:
+            # From the end: the usage object closes the message, a few fields before the
+            # line's end, while the text and tool input come before it.
+            if rfind(USAGE, line_start, line_end) >= 0:
                 candidate(buf[line_start:line_end], buf, line_start)
             hit = find(ASSISTANT, line_end + 1, end)
 
