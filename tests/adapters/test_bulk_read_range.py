@@ -124,3 +124,37 @@ def test_a_reader_keeps_a_larger_time_memo_than_the_default(
     path.write_bytes(orjson.dumps(assistant("msg_1", 1)) + b"\n")
     read_range(_jobs([path]))
     assert usual_line.STAMPS.kept == bulk_read.BULK_TIMES_KEPT
+
+
+def test_a_file_that_fails_half_way_counts_as_if_it_failed_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its first lines were merged already when the read failed (an I/O error mid-file):
+    # the range is read again without it, so none of its copies count or win.
+    def write(name: str, *lines: dict[str, Any]) -> Path:
+        path = tmp_path / name
+        path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+        return path
+
+    a = write("a.jsonl", assistant("msg_A", 1, session="s1"))
+    b = write("b.jsonl", assistant("msg_A", 9, session="s2"), assistant("msg_B", 2))
+    c = write("c.jsonl", assistant("msg_B", 1, session="s3"), assistant("msg_C", 3, session="s3"))
+    real = bulk_read.read_from
+    calls: list[str] = []
+
+    def failing(path: Path, *args: Any, **kwargs: Any) -> Any:
+        calls.append(path.name)
+        read = real(path, *args, **kwargs)
+        if path.name == "b.jsonl":
+            raise OSError(5, "Input/output error")
+        return read
+
+    monkeypatch.setattr(bulk_read, "read_from", failing)
+    result = read_range(_jobs([a, b, c]))
+    assert calls == ["a.jsonl", "b.jsonl", "a.jsonl", "c.jsonl"]  # read again without b
+    assert _typed(result.winners) == _typed(_reference(_jobs([a, c])))
+    assert [(w.key, w.output_tokens, w.session_id) for w in result.winners] == [
+        ("msg_A", 1, "s1"), ("msg_B", 1, "s3"), ("msg_C", 3, "s3")
+    ]  # fmt: skip
+    assert result.reads[1] == (str(b), "Input/output error")
+    assert list(result.keys) == [str(a), str(c)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,8 +78,11 @@ def test_first_wins_rule_would_give_the_wrong_output(tmp_path: Path) -> None:
 
     root = stage(tmp_path, ["spotter"])
     mp = pytest.MonkeyPatch()
-    # First-wins: a later copy never beats the first one.
-    mp.setattr(dedup, "rank", lambda e: (0, 0, 0))
+    # First-wins: a later copy never beats the first one (it may only move the time).
+    def first_wins(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        return (old[0], new[1], *old[2:]) if new[1] < old[1] else None
+
+    mp.setattr(dedup, "merge_row", first_wins)
     try:
         engine = Engine(Roots((root,)))
         engine.refresh()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.builders import assistant, progress_copy
-from tray_app.usage.dedup import Deduper, dedupe
+from tray_app.usage.dedup import Deduper, dedupe, merge_row, rank
 from tray_app.usage.model import Entry
 from tray_app.usage.parse import extract
 
@@ -115,3 +118,26 @@ def test_an_earlier_losing_copy_moves_the_time_and_reports_a_change() -> None:
     assert change is not None and change.old == big
     assert (change.new.output_tokens, change.new.timestamp) == (90, small_early.timestamp)
     assert d.offer(_e(assistant("msg_a", 2, minutes=0.5))) is None  # not earlier: no change
+
+
+_COUNT = st.integers(0, 3)  # small: ties in every field are common
+
+
+@given(
+    st.tuples(_COUNT, _COUNT, _COUNT, _COUNT, _COUNT, st.booleans(), st.integers(0, 2)),
+    st.tuples(_COUNT, _COUNT, _COUNT, _COUNT, _COUNT, st.booleans(), st.integers(0, 2)),
+)
+def test_merge_row_follows_rank_and_keeps_the_earliest_time(
+    a: tuple[int, int, int, int, int, bool, int], b: tuple[int, int, int, int, int, bool, int]
+) -> None:
+    def row(fields: tuple[int, int, int, int, int, bool, int], session: str) -> tuple[object, ...]:
+        i, o, c5, c1, cr, side, t = fields
+        return Entry("k", float(t), session, "m", i, o, c5, c1, cr, sidechain=side)[:]
+
+    old, new = row(a, "first"), row(b, "second")
+    merged = merge_row(old, new)
+    earliest = min(old[1], new[1])
+    if rank(new) <= rank(old):  # the definition merge_row spells out field by field
+        assert merged == (None if earliest == old[1] else (*old[:1], earliest, *old[2:]))
+    else:
+        assert merged == (old[0], earliest, "first", *new[3:16], old[16])

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tray_app.adapters import usual_line
-from tray_app.adapters.transcript import CHUNK, FileRead, read_from
+from tray_app.adapters.transcript import CHUNK, FileRead, Put, read_from
 from tray_app.usage.dedup import Row, merge_row
 from tray_app.usage.model import Entry, ResetNotice
 
@@ -114,46 +114,72 @@ def read_range(jobs: Sequence[Job]) -> RangeResult:
 
 
 def _read_range(jobs: Sequence[Job]) -> RangeResult:
-    # The Deduper's rule (usage/dedup.merge_row) on plain rows, no Change per copy: a
-    # range offers ~3 copies per response and only its winners leave the process.
+    failed: dict[int, str] = {}  # jobs that failed after some of their lines were merged
+    while (result := _merged(jobs, failed)) is None:
+        pass  # read again without them: as if they had failed before their first line
+    return result
+
+
+def _merging(winners: dict[str, Row], here: dict[str, None], resets: list[ResetNotice]) -> Put:
+    """The sink a range's reads put each response into: the Deduper's rule
+    (usage/dedup.merge_row) on plain rows, as they are read."""
+    # Merged as each line is read, not collected per file and looped over after: a third
+    # less of the time outside decoding (a range offers ~3 copies per response, and only
+    # its winners leave the process).
+    get = winners.get
+
+    def put(found: Row | Entry | ResetNotice) -> None:
+        if type(found) is tuple:
+            item = found
+        elif isinstance(found, ResetNotice):
+            resets.append(found)
+            return
+        else:
+            item = found[:]  # an Entry of the full rules: its fields as a plain tuple
+        key = item[0]
+        here[key] = None
+        old = get(key)
+        if old is None:
+            winners[key] = item
+        elif (won := merge_row(old, item)) is not None:
+            winners[key] = won
+
+    return put
+
+
+def _merged(jobs: Sequence[Job], failed: dict[int, str]) -> RangeResult | None:
+    """The range read (`failed` jobs left out); None when a read failed half-way (it is
+    added to `failed`): its first lines were merged already."""
     winners: dict[str, Row] = {}
     reads: list[tuple[str, FileRead | str]] = []
     resets: list[ResetNotice] = []
     keys: dict[str, list[str]] = {}
+    here: dict[str, None] = {}  # the keys of the file being read
+    put = _merging(winners, here, resets)
     scratch = _scratch()
     usual_line.keep_times(BULK_TIMES_KEPT)
-    for path, offset, lines, size, place in jobs:
+    for index, (path, offset, lines, size, place) in enumerate(jobs):
+        if index in failed:
+            reads.append((path, failed[index]))
+            continue
+        noticed = len(resets)
         try:
             # Lines are not counted on (a bad line still gets its number): ~9 % faster.
             read = read_from(
                 Path(path), offset, lines, limit=size, place=place, count=False,
-                scratch=scratch, rows=True,
+                scratch=scratch, put=put,
             )  # fmt: skip
         except OSError as exc:
+            if here or len(resets) > noticed:
+                failed[index] = str(exc.strerror)
+                return None
             reads.append((path, str(exc.strerror)))
             continue
-        here: dict[str, None] = {}
-        item: Row
-        for found in read.items:  # plain rows, and what the full rules built
-            if type(found) is tuple:
-                item = found
-            elif isinstance(found, ResetNotice):
-                resets.append(found)
-                continue
-            else:
-                item = found[:]  # an Entry: its fields as a plain tuple
-            key = item[0]
-            here[key] = None
-            old = winners.get(key)
-            if old is None:
-                winners[key] = item
-            elif (won := merge_row(old, item)) is not None:
-                winners[key] = won
         if path in keys:  # two pieces of one cut file in this range (file_pieces.py)
             keys[path].extend(here)
         else:
             keys[path] = list(here)
-        read.items = []
+        here.clear()
         reads.append((path, read))
     size = sum(limit - offset for _, offset, _, limit, _ in jobs)
     return RangeResult(reads, list(winners.values()), resets, keys, size)

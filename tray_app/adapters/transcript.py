@@ -6,6 +6,7 @@ import errno
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ MAX_PLACES = 20
 UNKNOWN = -1  # a line count not kept (a bulk read): counted from the file if a bad line needs it
 BOM = b"\xef\xbb\xbf"
 Buffer = bytes | bytearray  # lines are cut from a reused bytearray
+# A bulk read's sink: an Entry's fields as a plain tuple, an Entry, or a ResetNotice.
+Put = Callable[[tuple[object, ...] | Entry | ResetNotice], None]
 _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 # Never block on open: a FIFO named *.jsonl would otherwise wait for a writer forever.
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -44,7 +47,7 @@ class BadLine:
 class FileRead:
     """What one read of a file produced."""
 
-    # read_from(rows=True): an Entry's fields may be a plain tuple (bulk_read's own use).
+    # Empty when read_from was given `put` (bulk_read's own use): each went there instead.
     items: list[Entry | ResetNotice] = field(default_factory=list)
     end_offset: int = 0  # just past the last complete line consumed
     lines: int = 0  # lines before end_offset (for line numbers next time); UNKNOWN: not counted
@@ -84,10 +87,12 @@ class _Reader:
         validate: bool,
         place: str,
         count: bool,
-        rows: bool = False,
+        put: Put | None = None,
     ) -> None:
         self.path = path
-        self.rows = rows
+        # Where each response or notice goes; a `put` takes the usual lines as plain rows.
+        self.add: Put = result.items.append if put is None else put  # type: ignore[assignment]
+        self.plain = put is not None
         self.result = result
         offset, first_line = start
         # Lines before the buffer (None: not tracked). Counting every newline costs ~9 %
@@ -147,7 +152,7 @@ class _Reader:
         if type(item) is Entry and item.key.endswith(NO_IDS):
             # No ids at all: the line's place keys it (stable across re-reads).
             item = item._replace(key=f"{item.key}{self.place}:{self.buf_offset + line_start}")
-        self.result.items.append(item)
+        self.add(item)
 
     def process(self, buf: Buffer, end: int) -> None:
         """Handle the complete lines in buf[:end] (end is just past a newline)."""
@@ -190,10 +195,10 @@ class _Reader:
         row = usual_row(line)
         if row is None:
             self.take(line, buf, line_start)  # the full rules, or a bad line
-        elif self.rows:
-            self.result.items.append(row)  # type: ignore[arg-type]  # see FileRead.items
+        elif self.plain:
+            self.add(row)
         else:
-            self.result.items.append(_new_entry(Entry, row))
+            self.add(_new_entry(Entry, row))
 
     @property
     def lines(self) -> int:
@@ -237,7 +242,7 @@ def read_from(
     place: str | None = None,
     count: bool = True,
     scratch: bytearray | None = None,
-    rows: bool = False,
+    put: Put | None = None,
 ) -> FileRead:
     """Read complete lines of `path` from `offset` up to `limit` bytes (the size at stat).
 
@@ -246,11 +251,12 @@ def read_from(
     `count` they are not counted on (the result's `lines` is UNKNOWN) unless a bad line
     needs a number. `scratch` is a buffer to read into (grown when needed), so that many
     reads in a row reuse one (a bulk read); nothing read keeps a reference to it. With
-    `rows` the usual lines' entries are plain tuples of Entry's fields (see FileRead.items).
+    `put`, each response and notice goes to it as it is read (the usual lines' as plain
+    tuples of Entry's fields), not into the result's `items`.
     """
     result = FileRead(end_offset=offset, lines=first_line)
     where = file_place(path) if place is None else place
-    reader = _Reader(str(path), result, (offset, first_line), validate, where, count, rows)
+    reader = _Reader(str(path), result, (offset, first_line), validate, where, count, put)
     fd, st = open_regular(path)
     result.identity = (st.st_dev, st.st_ino)
     end = st.st_size if limit is None else min(limit, st.st_size)
