@@ -96,3 +96,58 @@ def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
     rows, indexes, plan, check = _state(tmp_path / "l.db")
     assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(5)]
     assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+
+
+@pytest.mark.parametrize(
+    ("bulk", "stored", "new", "rebuilt"),
+    [(10, 0, 10, True), (11, 0, 10, False), (10, 20, 10, True), (10, 21, 10, False)],
+)
+def test_the_bounds_are_inclusive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: int, stored: int, new: int, rebuilt: bool
+) -> None:
+    monkeypatch.setattr(bulk_index, "BULK_ROWS", bulk)
+    ledger, statements = _opened(tmp_path)
+    if stored:
+        ledger.write(_entries(stored, 1000))
+    statements.clear()
+    ledger.write(_entries(new))
+    assert bool(_dropped(statements)) is rebuilt
+    ledger.close()
+    assert _state(tmp_path / "l.db")[3] == "ok"
+
+
+def test_a_bulk_write_rolled_back_inside_an_outer_transaction_keeps_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    ledger, statements = _opened(tmp_path)
+    bad = [*_entries(20), Entry("k00017x", None, "s", "m")]  # type: ignore[arg-type]
+    with ledger.writing():  # as Engine.flush: the write is a savepoint inside it
+        ledger.write(_entries(3, 100))
+        with pytest.raises(LedgerError):
+            ledger.write(bad)
+        ledger.write(_entries(12, 200))  # dropped and rebuilt again, then committed
+    assert len(_dropped(statements)) == 2
+    ledger.close()
+    rows, indexes, plan, check = _state(tmp_path / "l.db")
+    assert [r[0] for r in rows] == [f"k{i:05d}" for i in (*range(100, 103), *range(200, 212))]
+    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+
+
+def test_a_read_still_open_on_the_connection_keeps_the_index_up_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite refuses to drop a table's index while a read of it is open ("table is
+    # locked"): the write goes on with the index kept up, as below the bulk bound.
+    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    ledger, statements = _opened(tmp_path)
+    ledger.write(_entries(5))
+    reading = ledger.db.execute_sql("SELECT key FROM responses ORDER BY ts")
+    assert reading.fetchone() is not None
+    ledger.write(_entries(20, 5))
+    assert _dropped(statements) == ['DROP INDEX "responses_ts"']  # tried, refused
+    assert not [s for s in statements if s.startswith("CREATE INDEX")]
+    assert len(reading.fetchall()) >= 4
+    ledger.close()
+    rows, indexes, plan, check = _state(tmp_path / "l.db")
+    assert len(rows) == 25 and len(indexes) == 1 and "responses_ts" in plan and check == "ok"

@@ -48,7 +48,15 @@ def _rows(db: Path) -> list[Any]:
 
 @pytest.mark.parametrize(
     ("bound", "seeded", "writes"),
-    [(18, False, 1), (16, False, 2), (4, False, 5), (16, True, 1), (13, True, 2)],
+    [
+        (18, False, 1),
+        (16, False, 2),
+        (4, False, 5),
+        (16, True, 1),
+        (13, True, 2),
+        (8, False, 3),
+        (8, True, 3),
+    ],
 )
 def test_a_small_rest_is_written_with_the_rest_not_on_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int, seeded: bool, writes: int
@@ -77,5 +85,7 @@ def test_a_small_rest_is_written_with_the_rest_not_on_its_own(
     # 18: 20 wait after four files and one more is expected (<= 22.5): one write of 21.
     # 16: 20 wait, 21 expected > 20: written, then the last response on its own.
     # Seeded, 16: 21 expected <= 24, one write; 13: 21 > 19.5, two.
+    # 8: 10 written after two files; after four, 10 wait and 11 are expected: more than
+    # 10 (1.25x), so written, seeded or not: after a first write the larger bound is gone.
     assert len(sizes) == writes and sum(sizes) == 21
     assert _rows(db) == _rows(want)

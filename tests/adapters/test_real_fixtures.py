@@ -78,6 +78,7 @@ def test_first_wins_rule_would_give_the_wrong_output(tmp_path: Path) -> None:
 
     root = stage(tmp_path, ["spotter"])
     mp = pytest.MonkeyPatch()
+
     # First-wins: a later copy never beats the first one (it may only move the time).
     def first_wins(old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return (old[0], new[1], *old[2:]) if new[1] < old[1] else None

@@ -122,10 +122,16 @@ def first_write(ledger: Ledger, prices: PriceTable, roots: Sequence[str]) -> Fir
     return begin
 
 
+def can_fork() -> bool:
+    """Whether a child may be forked here: POSIX, one thread (threads, as the tray's, may
+    hold locks a forked child would wait on forever)."""
+    return os.name == "posix" and threading.active_count() == 1
+
+
 def start(cache: BlockCache, entries: Mapping[str, Entry], resets: Set[ResetNotice]) -> Seed | None:
     """Fork a child that builds the finished blocks of `entries` (None where unsafe)."""
-    if os.name != "posix" or threading.active_count() != 1:
-        return None  # threads (the tray) may hold locks a forked child would wait on forever
+    if not can_fork():
+        return None
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: no SQLite, no atexit, no buffered output of the parent's

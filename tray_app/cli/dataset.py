@@ -277,7 +277,8 @@ def load(
     if blocks and ledger is not None and not getattr(args, "now", None):
         from tray_app.adapters import block_seed
 
-        engine.first_write = block_seed.first_write(ledger, prices, engine.root_ids)
+        if block_seed.can_fork():  # (else a first scan need not wait to write in one)
+            engine.first_write = block_seed.first_write(ledger, prices, engine.root_ids)
     result = engine.refresh(validate=validate)
     for warning in result.stats.warnings:
         env.warn(warning)
