@@ -67,6 +67,9 @@ def _scan(db: Path, roots: tuple[Path, ...], paths: list[Path] | None = None) ->
 
 def _story(tmp_path: Path, db: Path, steps: int) -> dict[str, Any]:
     a, b, out = _data(tmp_path)
+    if steps == 0:  # the root's file and one outside it, read in one scan, one write
+        _scan(db, (a,), [a / "-p" / "s1.jsonl", out / "x.jsonl"])
+        return _answers(db, [a, b])
     _scan(db, (a,))
     if steps > 1:
         _scan(db, (a,), [out / "x.jsonl"])  # a response of unknown root
@@ -80,7 +83,7 @@ def _never_sole(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rl, "_empty", lambda db: False)
 
 
-@pytest.mark.parametrize("steps", [1, 2, 3])
+@pytest.mark.parametrize("steps", [0, 1, 2, 3])
 def test_a_sole_root_answers_as_rows_for_every_response(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, steps: int
 ) -> None:
@@ -159,7 +162,7 @@ def test_an_old_ledger_without_its_version_mark_forgets_the_sole_root(tmp_path: 
     ledger.close()
 
 
-def _old_release_record(ledger: Ledger, seen: Any, written: Any = ()) -> None:
+def _old_release_record(ledger: Ledger, seen: Any, written: Any = (), rooted: Any = 0) -> None:
     """How the release before the sole mark recorded roots: a row per key, mark unseen."""
     with ledger.writing() as raw:
         db: Any = raw

@@ -117,7 +117,10 @@ class Apply:
             root = self._roots[folder]
         else:
             root = self._roots[folder] = roots_ledger.root_of(text, self._root_ids)
-        return set() if root is None else self.engine.pending.seen.setdefault(root, set())
+        if root is None:
+            self.engine.pending.unrooted = True
+            return set()
+        return self.engine.pending.seen.setdefault(root, set())
 
     def keys_from(self, path: Path, keys: Iterable[str]) -> None:
         """Remember that copies of these responses were read from `path`'s root."""

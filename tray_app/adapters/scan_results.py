@@ -70,6 +70,7 @@ class Pending:
     projects: dict[str, str] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
     seen: dict[str, set[str]] = field(default_factory=dict)  # root id → keys read from it
+    unrooted: bool = False  # a key was read from a file outside every root
 
     def count(self) -> int:
         """Responses, read positions and other rows waiting to be written."""

@@ -334,7 +334,7 @@ class Engine:
                     if mark is not None:
                         mark.before_write(ledger)
                     was_empty = seed is not None and not has_responses(ledger)
-                    roots_ledger.record(ledger, p.seen, p.entries.keys())
+                    roots_ledger.record(ledger, p.seen, p.entries.keys(), not p.unrooted)
                     ledger.write(p.entries, p.files.values(), p.resets, p.projects, sorted(p.gone))
                     if seed is not None:
                         seed.store(ledger, was_empty)
