@@ -18,7 +18,7 @@ from sys import intern
 from typing import Any, NamedTuple
 
 from tray_app.adapters import write_mark
-from tray_app.adapters.bulk_index import indexes_after
+from tray_app.adapters.bulk_write import indexes_after, write_positions
 from tray_app.adapters.ledger_connect import loaded_path, stored_path
 from tray_app.adapters.ledger_db import LedgerDb
 from tray_app.adapters.ledger_errors import LedgerError, LedgerIOError, LedgerReadOnly, translated
@@ -277,9 +277,7 @@ class Ledger:
                 with indexes_after(cursor, len(by_key)):
                     cursor.executemany(UPSERT_SQL, rows)
             if file_rows:
-                cursor.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", file_rows
-                )
+                write_positions(cursor, file_rows)
             if gone:
                 cursor.executemany("DELETE FROM files WHERE path = ?", gone)
             if reset_rows:

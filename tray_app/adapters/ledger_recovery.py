@@ -68,18 +68,30 @@ FILES_WRITES = "files_writes"
 FOLDER_WRITES = "folder_writes"
 # The folder: the path without the characters of its name, taken from its last 256 (a
 # name is at most 255; the whole path as the set cost ~60 us a row at 1,000 characters).
+_FOLDER = "rtrim({path}, replace(substr({path}, -256), '{sep}', ''))"
 _COUNT = (
     "INSERT INTO folder_writes "
-    "SELECT rtrim({row}.path, replace(substr({row}.path, -256), '{sep}', '')), 1 "
+    f"SELECT {_FOLDER.format(path='{row}.path', sep='{sep}')}, 1 "
     "WHERE typeof({row}.path) = 'text' ON CONFLICT(folder) DO UPDATE SET n = n + 1; "
     "UPDATE meta SET value = value + 1 WHERE key = 'files_writes' "
     "AND typeof({row}.path) != 'text';"
 )
+# What the insert trigger adds for each row of `temp.written_paths (path)`, in two
+# statements (adapters/bulk_write.py sets the trigger aside for a large write).
+COUNT_INSERTED = (
+    "INSERT INTO folder_writes "
+    f"SELECT {_FOLDER.format(path='path', sep=os.sep)}, count(*) FROM temp.written_paths "
+    "WHERE typeof(path) = 'text' GROUP BY 1 ON CONFLICT(folder) DO UPDATE SET n = n + excluded.n",
+    "UPDATE meta SET value = value + (SELECT count(*) FROM temp.written_paths "
+    "WHERE typeof(path) != 'text') WHERE key = 'files_writes'",
+)
+
 _EVENTS = (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
 _SEPS = {"/": "posix", "\\": "nt"}  # the separator is written into them: named after it
 TRIGGERS = {
     f"files_counted_{event.lower()}_{_SEPS[os.sep]}": (event, rows) for event, rows in _EVENTS
 }
+INSERT_TRIGGER = next(name for name, (event, _) in TRIGGERS.items() if event == "INSERT")
 _RETIRED = (
     frozenset(
         [f"files_written_{event.lower()}" for event, _ in _EVENTS]  # one count for all folders

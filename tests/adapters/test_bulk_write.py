@@ -1,15 +1,17 @@
-"""A bulk write rebuilds the responses' time index after its rows, inside its transaction."""
+"""A bulk write builds the time index and position counts after its rows, in its transaction."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tray_app.adapters import bulk_index
+from tray_app.adapters import bulk_write
 from tray_app.adapters.block_cache import TIME_INDEX
-from tray_app.adapters.ledger import Ledger, LedgerError
+from tray_app.adapters.ledger import FileState, Ledger, LedgerError
+from tray_app.adapters.ledger_recovery import INSERT_TRIGGER
 from tray_app.usage.model import Entry
 
 
@@ -48,7 +50,7 @@ def _dropped(statements: list[str]) -> list[str]:
 def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
     ledger.write(_entries(30))
     assert _dropped(statements) == ['DROP INDEX "responses_ts"']
@@ -66,7 +68,7 @@ def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
 def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
     ledger.write(_entries(9))  # below BULK_ROWS
     ledger.write(_entries(21, 9))  # 30 stored after it: 9 before, at most twice 21
@@ -84,7 +86,7 @@ def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_ro
 def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
     ledger.write(_entries(5))
     # A NULL time breaks the table's NOT NULL rule halfway through the rows.
@@ -105,7 +107,7 @@ def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
 def test_the_bounds_are_inclusive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: int, stored: int, new: int, rebuilt: bool
 ) -> None:
-    monkeypatch.setattr(bulk_index, "BULK_ROWS", bulk)
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", bulk)
     ledger, statements = _opened(tmp_path)
     if stored:
         ledger.write(_entries(stored, 1000))
@@ -119,7 +121,7 @@ def test_the_bounds_are_inclusive(
 def test_a_bulk_write_rolled_back_inside_an_outer_transaction_keeps_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
     bad = [*_entries(20), Entry("k00017x", None, "s", "m")]  # type: ignore[arg-type]
     with ledger.writing():  # as Engine.flush: the write is a savepoint inside it
@@ -139,7 +141,7 @@ def test_a_read_still_open_on_the_connection_keeps_the_index_up_row_by_row(
 ) -> None:
     # SQLite refuses to drop a table's index while a read of it is open ("table is
     # locked"): the write goes on with the index kept up, as below the bulk bound.
-    monkeypatch.setattr(bulk_index, "BULK_ROWS", 10)
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
     ledger.write(_entries(5))
     reading = ledger.db.execute_sql("SELECT key FROM responses ORDER BY ts")
@@ -151,3 +153,70 @@ def test_a_read_still_open_on_the_connection_keeps_the_index_up_row_by_row(
     ledger.close()
     rows, indexes, plan, check = _state(tmp_path / "l.db")
     assert len(rows) == 25 and len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+
+
+def _positions(paths: list[str], size: int) -> list[FileState]:
+    return [FileState(p, 1, i, size, size, 3, 7) for i, p in enumerate(paths)]
+
+
+def _counts(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], object]:
+    con = sqlite3.connect(db)
+    try:
+        files = con.execute("SELECT * FROM files ORDER BY path").fetchall()
+        folders = con.execute("SELECT folder, n FROM folder_writes ORDER BY folder").fetchall()
+        writes = con.execute("SELECT value FROM meta WHERE key = 'files_writes'").fetchone()[0]
+        return files, folders, writes
+    finally:
+        con.close()
+
+
+def test_many_positions_count_their_folders_as_the_trigger_does_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Folders of one and many files, a name longer than 256 characters, a name that is
+    # not UTF-8 (stored as bytes: counted in meta), and positions written over again.
+    paths = [f"/h/.claude/projects/-p{i % 3}/s{i}.jsonl" for i in range(9)]
+    paths += ["/h/long/" + "n" * 300 + ".jsonl", os.fsdecode(b"/h/odd/\xff.jsonl"), "/h/x.jsonl"]
+    got: list[object] = []
+    for bound in (5, 10_000):  # set aside, and the trigger's own counting
+        monkeypatch.setattr(bulk_write, "POSITION_ROWS", bound)
+        (tmp_path / str(bound)).mkdir()
+        ledger, statements = _opened(tmp_path / str(bound))
+        start = ledger.db.execute_sql("SELECT value FROM meta WHERE key = 'files_writes'")
+        first = start.fetchone()[0]
+        ledger.write(files=_positions(paths[:6], 10))
+        ledger.write(files=_positions(paths, 20))  # six again, six new
+        ledger.write(files=_positions(paths[:2], 30))  # few: the trigger counts
+        ledger.close()
+        set_aside = [s for s in statements if s.startswith("DROP TRIGGER")]
+        assert len(set_aside) == (2 if bound == 5 else 0)
+        files, folders, writes = _counts(tmp_path / str(bound) / "l.db")
+        got.append((files, folders, int(str(writes)) - int(first)))
+    assert got[0] == got[1]
+    files, folders, extra = got[0]
+    assert len(files) == 12 and extra == 1  # the bytes path, written once
+    assert ("/h/.claude/projects/-p0/", 2 + 3 + 1) in folders  # s0 s3, s0 s3 s6, s0
+
+
+def test_a_failed_write_of_many_positions_keeps_the_trigger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_write, "POSITION_ROWS", 5)
+    ledger, _ = _opened(tmp_path)
+    bad = [
+        *_positions([f"/h/p/s{i}" for i in range(8)], 10),
+        FileState("/h/q", 1, 1, None, 1, 1, 1),
+    ]  # type: ignore[arg-type]
+    with pytest.raises(LedgerError):
+        ledger.write(files=bad)
+    ledger.close()
+    con = sqlite3.connect(tmp_path / "l.db")
+    try:
+        triggers = {
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        assert INSERT_TRIGGER in triggers
+        assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM folder_writes").fetchone()[0] == 0
+    finally:
+        con.close()
