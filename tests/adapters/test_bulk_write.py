@@ -47,6 +47,18 @@ def _dropped(statements: list[str]) -> list[str]:
     return [s for s in statements if s.startswith("DROP INDEX")]
 
 
+def _failing(n: int, start: int = 0) -> list[Entry]:
+    """n responses, then one whose NULL time breaks the table's NOT NULL rule."""
+    return [*_entries(n, start), Entry("k00017x", None, "s", "m")]  # type: ignore[arg-type]
+
+
+def _intact(db: Path) -> list[tuple[object, ...]]:
+    """The stored rows, after checking the time index is there, used and sound."""
+    rows, indexes, plan, check = _state(db)
+    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+    return rows
+
+
 def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,11 +70,10 @@ def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
         i for i, s in enumerate(statements) if s.startswith("INSERT INTO responses")
     )
     ledger.close()
-    rows, indexes, plan, check = _state(tmp_path / "l.db")
-    assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(30)]
-    assert indexes == [("responses_ts", "CREATE INDEX responses_ts ON responses (ts)")]
-    assert "responses_ts" in plan
-    assert check == "ok"
+    assert _intact(tmp_path / "l.db") == [(f"k{i:05d}", 1e9 - i, i) for i in range(30)]
+    assert _state(tmp_path / "l.db")[1] == [
+        ("responses_ts", "CREATE INDEX responses_ts ON responses (ts)")
+    ]
 
 
 def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_row(
@@ -78,9 +89,7 @@ def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_ro
     ledger.write(_entries(30, 59))  # 59 stored <= twice 30
     assert len(_dropped(statements)) == 2
     ledger.close()
-    rows, indexes, plan, check = _state(tmp_path / "l.db")
-    assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(89)]
-    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+    assert _intact(tmp_path / "l.db") == [(f"k{i:05d}", 1e9 - i, i) for i in range(89)]
 
 
 def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
@@ -89,15 +98,11 @@ def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
     monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
     ledger.write(_entries(5))
-    # A NULL time breaks the table's NOT NULL rule halfway through the rows.
-    bad = [*_entries(20, 5), Entry("k00017x", None, "s", "m")]  # type: ignore[arg-type]
     with pytest.raises(LedgerError):
-        ledger.write(bad)
+        ledger.write(_failing(20, 5))
     assert len(_dropped(statements)) == 1  # it was dropped, and rolled back
     ledger.close()
-    rows, indexes, plan, check = _state(tmp_path / "l.db")
-    assert rows == [(f"k{i:05d}", 1e9 - i, i) for i in range(5)]
-    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+    assert _intact(tmp_path / "l.db") == [(f"k{i:05d}", 1e9 - i, i) for i in range(5)]
 
 
 @pytest.mark.parametrize(
@@ -123,17 +128,15 @@ def test_a_bulk_write_rolled_back_inside_an_outer_transaction_keeps_the_index(
 ) -> None:
     monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
     ledger, statements = _opened(tmp_path)
-    bad = [*_entries(20), Entry("k00017x", None, "s", "m")]  # type: ignore[arg-type]
     with ledger.writing():  # as Engine.flush: the write is a savepoint inside it
         ledger.write(_entries(3, 100))
         with pytest.raises(LedgerError):
-            ledger.write(bad)
+            ledger.write(_failing(20))
         ledger.write(_entries(12, 200))  # dropped and rebuilt again, then committed
     assert len(_dropped(statements)) == 2
     ledger.close()
-    rows, indexes, plan, check = _state(tmp_path / "l.db")
+    rows = _intact(tmp_path / "l.db")
     assert [r[0] for r in rows] == [f"k{i:05d}" for i in (*range(100, 103), *range(200, 212))]
-    assert len(indexes) == 1 and "responses_ts" in plan and check == "ok"
 
 
 def test_a_read_still_open_on_the_connection_keeps_the_index_up_row_by_row(
@@ -151,8 +154,7 @@ def test_a_read_still_open_on_the_connection_keeps_the_index_up_row_by_row(
     assert not [s for s in statements if s.startswith("CREATE INDEX")]
     assert len(reading.fetchall()) >= 4
     ledger.close()
-    rows, indexes, plan, check = _state(tmp_path / "l.db")
-    assert len(rows) == 25 and len(indexes) == 1 and "responses_ts" in plan and check == "ok"
+    assert len(_intact(tmp_path / "l.db")) == 25
 
 
 def _positions(paths: list[str], size: int) -> list[FileState]:
