@@ -124,6 +124,9 @@ def test_a_first_scan_stores_its_blocks_with_its_responses(tmp_path: Path, bulk:
     plain.refresh()
     assert plain.ledger is not None and engine.ledger is not None
     assert _count(tmp_path / "built.db", "SELECT COUNT(*) FROM block_cache") == 0
+    # The one write's log copy runs on a thread beside what follows (wal_checkpoint.py).
+    assert [t.name for t in engine.ledger.threads] == ["tm-checkpoint"]
+    assert plain.ledger.threads == []
     assert _state(engine.ledger, []) == _state(plain.ledger, [])
 
 

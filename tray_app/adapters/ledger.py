@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
@@ -89,6 +90,7 @@ class Ledger:
         self.recovered_to: Path | None = None  # set when a damaged file was moved aside
         self.salvaged: Salvaged | None = None
         self.notes: list[str] = []  # what the user should be told about this open
+        self.threads: list[threading.Thread] = []  # checkpoints running, joined on close
         self._identity = self._stat_identity() if not readonly else None
         self._session_sql = (
             "INSERT INTO sessions (session_id, name, tags, description, project_path) "
@@ -327,6 +329,9 @@ class Ledger:
             a.insert(block_start=block_start, kind=kind, fired_at=at).on_conflict_ignore().execute()
 
     def close(self) -> None:
-        """Close the connection (WAL is checkpointed by SQLite on the last close)."""
+        """Close the connection (WAL is checkpointed by SQLite on the last close), after
+        the checkpoints running on threads (adapters/wal_checkpoint.py)."""
+        while self.threads:
+            self.threads.pop().join()
         if not self.db.is_closed():
             self.db.close()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tray_app.adapters import early_listing, limit_notices, roots_ledger, scan_mark
+from tray_app.adapters import early_listing, limit_notices, roots_ledger, scan_mark, wal_checkpoint
 from tray_app.adapters.counted import CountedSet, has_responses
 from tray_app.adapters.discovery import FileStat, Roots, scan_transcripts
 from tray_app.adapters.ledger import FileRow, Ledger
@@ -328,9 +328,15 @@ class Engine:
         try:
             if ledger is not None and p.count():
                 limit_notices.store(ledger, p.limits)  # before positions: a re-read keeps one
+                # A first scan's one write: its checkpoint beside the report, not in it.
+                later = (
+                    wal_checkpoint.after_commit(ledger)
+                    if seed is not None
+                    else contextlib.nullcontext()
+                )
                 # Roots and responses in one transaction: whether the roots' rows may stay
                 # implicit (roots_ledger) is decided on what the ledger holds at that moment.
-                with ledger.writing():
+                with later, ledger.writing():
                     if mark is not None:
                         mark.before_write(ledger)
                     was_empty = seed is not None and not has_responses(ledger)
