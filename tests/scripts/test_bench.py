@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from scripts import bench
 from scripts.bench import Phase, Run, first_scan_line
 
 
@@ -26,3 +29,11 @@ def test_without_ccusage_the_scan_and_its_memory_are_still_judged() -> None:
         "first scan (empty ledger): 5.00 s, peak RSS 163 MB (target ≤ 150 MB: FAIL); "
         "ccusage not run"
     )
+
+
+def test_warm_reads_every_transcript_once(tmp_path: Path) -> None:
+    (tmp_path / "projects" / "p").mkdir(parents=True)
+    (tmp_path / "projects" / "p" / "a.jsonl").write_bytes(b"x" * 3_000_000)
+    (tmp_path / "projects" / "p" / "b.jsonl").write_bytes(b"y\n")
+    (tmp_path / "projects" / "p" / "notes.txt").write_bytes(b"not a transcript")
+    assert bench.warm(tmp_path) == 3_000_002
