@@ -127,6 +127,8 @@ def test_a_first_scan_stores_its_blocks_with_its_responses(tmp_path: Path, bulk:
     # The one write's log copy runs on a thread beside what follows (wal_checkpoint.py).
     assert [t.name for t in engine.ledger.threads] == ["tm-checkpoint"]
     assert plain.ledger.threads == []
+    engine.ledger.close()  # joins it
+    assert engine.ledger.threads == []
     assert _state(engine.ledger, []) == _state(plain.ledger, [])
 
 

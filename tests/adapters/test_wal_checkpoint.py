@@ -81,3 +81,26 @@ def test_a_checkpoint_that_cannot_run_is_left_for_later(
     monkeypatch.undo()
     assert len(ledger.load_entries()) == 10
     ledger.close()
+
+
+def test_no_checkpoint_into_a_file_put_where_the_ledger_was(tmp_path: Path) -> None:
+    # Another process moved the ledger aside between the commit and the thread: the thread
+    # must not create (or copy into) whatever now has its name.
+    db = tmp_path / "l.db"
+    ledger = Ledger.open(db)
+    ledger.write(_entries(10))
+    db.rename(tmp_path / "moved.db")
+    thread = threading.Thread(target=wal_checkpoint._checkpoint, args=(ledger,))
+    thread.start()  # as after_commit does: a connection of the thread's own
+    thread.join()
+    assert not db.exists()
+    ledger.close()
+
+
+def test_a_read_only_copy_starts_no_thread(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path / "l.db")
+    ledger.readonly = True
+    with wal_checkpoint.after_commit(ledger):
+        pass
+    assert ledger.threads == []
+    ledger.close()

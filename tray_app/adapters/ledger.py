@@ -119,6 +119,10 @@ class Ledger:
             return None
         return st.st_dev, st.st_ino
 
+    def same_file(self) -> bool:
+        """Whether the path still names the file this ledger opened (not moved aside)."""
+        return self.readonly or self._stat_identity() == self._identity
+
     def _follow(self) -> None:
         """Before writing: if another process moved the file aside, write to the new one."""
         if self.readonly or self.db.in_transaction() or self._stat_identity() == self._identity:

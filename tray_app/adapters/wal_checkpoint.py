@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from tray_app.adapters.ledger_errors import LedgerError, translated
+from tray_app.adapters.ledger_errors import translated
 
 if TYPE_CHECKING:
     from tray_app.adapters.ledger import Ledger
@@ -30,22 +30,34 @@ AUTO_PAGES = 1000  # SQLite's default wal_autocheckpoint, restored after the wri
 @contextlib.contextmanager
 def after_commit(ledger: Ledger) -> Iterator[None]:
     """Around a write transaction: no checkpoint in its commit; one on a thread after it."""
+    if ledger.readonly:  # (an in-memory copy: no log, and a thread's connection sees none)
+        yield
+        return
     db = ledger.db
-    db.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    with translated(ledger.path):
+        db.execute_sql("PRAGMA wal_autocheckpoint = 0")
     try:
         yield
     finally:
-        db.execute_sql(f"PRAGMA wal_autocheckpoint = {AUTO_PAGES}")
+        with translated(ledger.path):
+            db.execute_sql(f"PRAGMA wal_autocheckpoint = {AUTO_PAGES}")
     thread = threading.Thread(target=_checkpoint, args=(ledger,), name="tm-checkpoint")
     thread.start()
     ledger.threads.append(thread)
 
 
 def _checkpoint(ledger: Ledger) -> None:
+    # Never a new empty file where the ledger was: if another process moved it aside just
+    # now, the copy is left to whoever opens the file next.
+    if not ledger.same_file():
+        return
     try:
         with translated(ledger.path):
             ledger.db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
-    except LedgerError as exc:  # (the next commit or the last close copies the log)
+    except Exception as exc:  # (a thread's error would print a traceback into the report)
         log.info("ledger checkpoint left for later: %s", exc)
     finally:
-        ledger.db.close()  # this thread's connection
+        try:
+            ledger.db.close()  # this thread's connection
+        except Exception as exc:
+            log.info("ledger checkpoint connection: %s", exc)
