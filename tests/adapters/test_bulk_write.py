@@ -187,7 +187,7 @@ def test_many_positions_count_their_folders_as_the_trigger_does_row_by_row(
         start = ledger.db.execute_sql("SELECT value FROM meta WHERE key = 'files_writes'")
         first = start.fetchone()[0]
         ledger.write(files=_positions(paths[:6], 10))
-        ledger.write(files=_positions(paths, 20))  # six again, six new
+        ledger.write(files=[*_positions(paths, 20), *_positions(paths[:1], 21)])  # s0 twice
         ledger.write(files=_positions(paths[:2], 30))  # few: the trigger counts
         ledger.close()
         set_aside = [s for s in statements if s.startswith("DROP TRIGGER")]
@@ -197,20 +197,21 @@ def test_many_positions_count_their_folders_as_the_trigger_does_row_by_row(
     assert got[0] == got[1]
     files, folders, extra = got[0]
     assert len(files) == 12 and extra == 1  # the bytes path, written once
-    assert ("/h/.claude/projects/-p0/", 2 + 3 + 1) in folders  # s0 s3, s0 s3 s6, s0
+    assert ("/h/.claude/projects/-p0/", 2 + 4 + 1) in folders  # s0 s3, s0 s3 s6 s0, s0
 
 
 def test_a_failed_write_of_many_positions_keeps_the_trigger(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk_write, "POSITION_ROWS", 5)
-    ledger, _ = _opened(tmp_path)
+    ledger, statements = _opened(tmp_path)
     bad = [
         *_positions([f"/h/p/s{i}" for i in range(8)], 10),
         FileState("/h/q", 1, 1, None, 1, 1, 1),
     ]  # type: ignore[arg-type]
     with pytest.raises(LedgerError):
         ledger.write(files=bad)
+    assert [s for s in statements if s.startswith("DROP TRIGGER")]  # set aside, rolled back
     ledger.close()
     con = sqlite3.connect(tmp_path / "l.db")
     try:

@@ -83,7 +83,8 @@ COUNT_INSERTED = (
     f"SELECT {_FOLDER.format(path='path', sep=os.sep)}, count(*) FROM temp.written_paths "
     "WHERE typeof(path) = 'text' GROUP BY 1 ON CONFLICT(folder) DO UPDATE SET n = n + excluded.n",
     "UPDATE meta SET value = value + (SELECT count(*) FROM temp.written_paths "
-    "WHERE typeof(path) != 'text') WHERE key = 'files_writes'",
+    "WHERE typeof(path) != 'text') WHERE key = 'files_writes' "
+    "AND EXISTS (SELECT 1 FROM temp.written_paths WHERE typeof(path) != 'text')",
 )
 
 _EVENTS = (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))

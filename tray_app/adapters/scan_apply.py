@@ -42,7 +42,9 @@ class Apply:
     def items(self, items: Iterable[Entry | ResetNotice], path: Path | None = None) -> None:
         """Offer responses to the deduper (in first-seen order) and keep new resets.
 
-        With `path`, the responses' keys are remembered under that file's root.
+        With `path`, the responses' keys are remembered under that file's root; without
+        it, the caller must name their files with `keys_from` before the next write (a
+        flush takes every key written as read from a root in `seen`: Pending.unrooted).
         """
         engine, stats = self.engine, self.stats
         pending = engine.pending
