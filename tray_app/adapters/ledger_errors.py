@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # Primary SQLite result codes (https://sqlite.org/rescode.html).
 SQLITE_ERROR = 1
@@ -88,6 +91,9 @@ def classify(exc: BaseException, path: Path) -> LedgerError:
     code = sqlite_code(exc)
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        # Which of the two, and SQLite's words: a busy wait that ran out reads "database is
+        # locked"; a statement left open on the same connection, "database table is locked".
+        log.warning("ledger %s busy: SQLite code %s: %s", path, code, detail)
         return LedgerBusy(
             f"the ledger {path} is locked by another process (waited for it, in vain); "
             "nothing was changed, try again in a moment"
