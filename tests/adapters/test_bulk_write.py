@@ -43,6 +43,13 @@ def _state(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]
         con.close()
 
 
+@pytest.fixture
+def bulk_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Ledger, list[str]]:
+    """`_opened` in tmp_path, where a write of 10 responses or more is a bulk write."""
+    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
+    return _opened(tmp_path)
+
+
 def _dropped(statements: list[str]) -> list[str]:
     return [s for s in statements if s.startswith("DROP INDEX")]
 
@@ -60,10 +67,9 @@ def _intact(db: Path) -> list[tuple[object, ...]]:
 
 
 def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bulk_ledger: tuple[Ledger, list[str]]
 ) -> None:
-    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
-    ledger, statements = _opened(tmp_path)
+    ledger, statements = bulk_ledger
     ledger.write(_entries(30))
     assert _dropped(statements) == ['DROP INDEX "responses_ts"']
     assert statements.index(TIME_INDEX.replace(" IF NOT EXISTS", "")) > next(
@@ -77,10 +83,9 @@ def test_a_bulk_write_into_an_empty_ledger_builds_the_time_index_after_the_rows(
 
 
 def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bulk_ledger: tuple[Ledger, list[str]]
 ) -> None:
-    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
-    ledger, statements = _opened(tmp_path)
+    ledger, statements = bulk_ledger
     ledger.write(_entries(9))  # below BULK_ROWS
     ledger.write(_entries(21, 9))  # 30 stored after it: 9 before, at most twice 21
     assert len(_dropped(statements)) == 1
@@ -93,10 +98,9 @@ def test_small_writes_and_writes_into_a_fuller_table_keep_the_index_up_row_by_ro
 
 
 def test_a_failed_bulk_write_leaves_the_index_and_the_rows_as_they_were(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bulk_ledger: tuple[Ledger, list[str]]
 ) -> None:
-    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
-    ledger, statements = _opened(tmp_path)
+    ledger, statements = bulk_ledger
     ledger.write(_entries(5))
     with pytest.raises(LedgerError):
         ledger.write(_failing(20, 5))
@@ -124,10 +128,9 @@ def test_the_bounds_are_inclusive(
 
 
 def test_a_bulk_write_rolled_back_inside_an_outer_transaction_keeps_the_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bulk_ledger: tuple[Ledger, list[str]]
 ) -> None:
-    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
-    ledger, statements = _opened(tmp_path)
+    ledger, statements = bulk_ledger
     with ledger.writing():  # as Engine.flush: the write is a savepoint inside it
         ledger.write(_entries(3, 100))
         with pytest.raises(LedgerError):
@@ -140,12 +143,11 @@ def test_a_bulk_write_rolled_back_inside_an_outer_transaction_keeps_the_index(
 
 
 def test_a_read_still_open_on_the_connection_keeps_the_index_up_row_by_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bulk_ledger: tuple[Ledger, list[str]]
 ) -> None:
     # SQLite refuses to drop a table's index while a read of it is open ("table is
     # locked"): the write goes on with the index kept up, as below the bulk bound.
-    monkeypatch.setattr(bulk_write, "BULK_ROWS", 10)
-    ledger, statements = _opened(tmp_path)
+    ledger, statements = bulk_ledger
     ledger.write(_entries(5))
     reading = ledger.db.execute_sql("SELECT key FROM responses ORDER BY ts")
     assert reading.fetchone() is not None

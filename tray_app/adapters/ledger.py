@@ -125,7 +125,7 @@ class Ledger:
 
     def _follow(self) -> None:
         """Before writing: if another process moved the file aside, write to the new one."""
-        if self.readonly or self.db.in_transaction() or self._stat_identity() == self._identity:
+        if self.db.in_transaction() or self.same_file():
             return  # (inside a transaction the file in use is kept until it ends)
         if identify(self.path) is not Kind.OURS:
             raise LedgerIOError(
