@@ -22,20 +22,31 @@ import json, os, sys
 from tray_app.adapters import early_listing as el
 from tray_app.adapters.discovery import find_roots, scan_transcripts
 from tray_app.adapters.listing import disk_mark
-args, dirs, kill = json.loads(sys.argv[1])
+args, dirs, kill, mode = json.loads(sys.argv[1])
+if mode == "no second part":
+    el._rest = lambda found, runs: os._exit(3)  # the child dies after its first part
 started = el.start(args)
 if kill and started:
     os.kill(el._child[0], 9)
 roots = find_roots(dirs, os.environ)
 said = []
 listing = el.take(roots, said)
-got = None if listing is None else listing.found()
 own_said = []
 runs = []
 own = scan_transcripts(roots, own_said, runs)
 items = list(own.items())
 part = runs[1:2]  # one folder's files alone (a start that compares only those)
 stat = lambda s: [s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns]
+first_part = None
+if listing is not None and mode == "part first":  # listed here: the child is not waited for
+    first_part = {p: stat(s) for p, s in listing.found(part).items()}
+    waiting = listing._child is not None
+    listing.close()
+    first_part = [first_part, waiting]
+got = None if listing is None or mode == "close" else listing.found()
+if listing is not None:
+    listing.close()
+el.discard()  # (the launcher's last step: reaps the children stopped)
 try:
     os.waitpid(-1, os.WNOHANG)
     left = True
@@ -50,13 +61,18 @@ print(json.dumps({
     "runs": listing and listing.runs() == runs and len(runs),
     "part": listing and {p: stat(s) for p, s in listing.found(part).items()}
         == {p: stat(s) for _, a, b in part for p, s in items[a:b]} and len(part),
+    "part_alone": first_part and [
+        first_part[0] == {p: stat(s) for _, a, b in part for p, s in items[a:b]}, first_part[1]
+    ],
 }))
 """
 
 
-def _probe(args: list[str], dirs: list[str], env: dict[str, str], kill: bool = False) -> dict:  # type: ignore[type-arg]
+def _probe(
+    args: list[str], dirs: list[str], env: dict[str, str], kill: bool = False, mode: str = ""
+) -> dict:  # type: ignore[type-arg]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps([args, dirs, kill])],
+        [sys.executable, "-c", PROBE, json.dumps([args, dirs, kill, mode])],
         env=env, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     result: dict = json.loads(done.stdout)  # type: ignore[type-arg]
@@ -105,6 +121,26 @@ def test_other_roots_than_the_childs_list_anew(
     result = _probe(args, [named[d] for d in dirs], _env(tmp_path, CLAUDE_CONFIG_DIR=str(config)))
     assert result["started"] and not result["left"]
     assert result["got"] is None and result["said"] == []
+
+
+@pytest.mark.parametrize("mode", ["close", "part first", "no second part"])
+def test_the_second_part_is_read_only_when_needed_and_the_child_is_always_reaped(
+    tmp_path: Path, mode: str
+) -> None:
+    config = _data(tmp_path)
+    (config / "projects" / "p0" / "fifo.jsonl").unlink()  # no warning: p1 is listed here
+    env = _env(tmp_path)
+    result = _probe(["status", "--data-dir", str(config)], [str(config)], env, mode=mode)
+    assert result["started"] and not result["left"]  # reaped, also when stopped unread
+    assert result["mark"] and result["runs"] == 3  # the first part is whole in every case
+    if mode == "part first":
+        # One folder's files: listed here, the same as the child's, the child not waited for.
+        assert result["part_alone"] == [True, True]
+    if mode == "no second part":
+        # The child died after its first part: every folder is listed here instead.
+        assert result["got"] == result["own"] and result["part"] == 1
+    if mode == "close":
+        assert result["got"] is None  # a start with nothing new: the files never read
 
 
 def test_a_child_that_dies_is_not_used_and_is_reaped(tmp_path: Path) -> None:
@@ -198,7 +234,7 @@ def test_modules_are_imported_while_a_late_listing_is_awaited_and_only_then(
 
     helper = threading.Thread(target=child)
     helper.start()
-    got = early_listing._receive(read_end)
+    got = early_listing._first_bytes(read_end)
     helper.join()
     os.close(read_end)
     assert got == b"the listing"
@@ -210,5 +246,5 @@ def test_modules_are_imported_while_a_late_listing_is_awaited_and_only_then(
     os.close(write_end)
     early_listing.warm(["colorsys"])
     early_listing.warmed.clear()
-    assert early_listing._receive(read_end) == b"at once" and early_listing.warmed == []
+    assert early_listing._first_bytes(read_end) == b"at once" and early_listing.warmed == []
     os.close(read_end)

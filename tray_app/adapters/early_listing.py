@@ -40,14 +40,20 @@ COMMANDS = frozenset(
     {"status", "blocks", "sessions", "session", "daily", "weekly", "monthly", "models",
      "name", "export", "limits"}
 )  # fmt: skip
-_HEAD = struct.Struct("<IIIIIQ")  # lengths: folders, warnings, mark, paths, runs; file count
+# The child sends two parts: first what a start with nothing new needs, then the files.
+_HEAD = struct.Struct("<IIIIQ")  # lengths: folders, warnings, mark, runs; file count
+_REST = struct.Struct("<QQ")  # lengths: paths, where each run's are (then the stats)
 _STAT = struct.Struct("<QQQq")  # size, inode, device, mtime_ns: what the scan reads of a stat
 _SEP = "\0"  # in no path and no warning
 _child: tuple[int, int] | None = None  # the child's pid and the pipe's read end
+# A start that compares only this many files' folders lists them itself rather than wait
+# for the child's second part (~3.5 µs a file; the part is ~1.5 MB for 10,000 files).
+RELIST_FILES = 2000
 # Modules the command imports after the listing anyway (or likely: the reading modules),
 # imported while the child still lists instead of waiting idle; and those that were.
 _warm: list[str] = []
 warmed: list[str] = []
+_stopped: list[int] = []  # children stopped, reaped when the command ends (`discard`)
 
 
 # The fields of a transcript's stat that a scan reads (an `os.stat_result` has them too).
@@ -97,7 +103,10 @@ def start(args: Sequence[str]) -> bool:
         status = 1
         try:
             os.close(read_end)
-            _send(write_end, _listing(args))
+            found, runs, first = _listing(args)
+            _write(write_end, first)
+            _write(write_end, _rest(found, runs))
+            os.close(write_end)
             status = 0
         finally:
             os._exit(status)
@@ -140,8 +149,9 @@ def guess_dirs(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
     return dirs
 
 
-def _listing(args: Sequence[str]) -> bytes:
-    """The folders listed, the listing's warnings and the listing, as one message."""
+def _listing(args: Sequence[str]) -> tuple[dict[str, os.stat_result], list[Run], bytes]:
+    """The listing, its runs, and the first part: the folders listed, the listing's
+    warnings, its mark and its runs (all a start with nothing new needs)."""
     from tray_app.adapters.listing import disk_mark, list_transcripts
 
     dirs = guess_dirs(args, os.environ)
@@ -150,30 +160,33 @@ def _listing(args: Sequence[str]) -> bytes:
     found = list_transcripts(dirs, warnings, runs)
     key = _SEP.join(dirs).encode("utf-8", "surrogateescape")
     said = _SEP.join(warnings).encode("utf-8", "surrogateescape")
-    # A start with nothing new needs only the mark; with something new, the runs of the
-    # folders whose line in it changed.
     mark = disk_mark(found, runs).encode("utf-8", "surrogateescape")
-    # The paths folder by folder, so that a folder's names decode alone: each run also says
-    # where its names are in these bytes.
+    spans = _SEP.join(f"{prefix}{_SEP}{a}{_SEP}{b}" for prefix, a, b in runs)
+    where = spans.encode("utf-8", "surrogateescape")
+    head = _HEAD.pack(len(key), len(said), len(mark), len(where), len(found))
+    return found, runs, b"".join((head, key, said, mark, where))
+
+
+def _rest(found: dict[str, os.stat_result], runs: Sequence[Run]) -> bytes:
+    """The second part: the paths folder by folder (so that a folder's names decode alone),
+    where each run's names are in them, and the stats."""
     names = list(found)
     chunks = [_SEP.join(names[a:b]).encode("utf-8", "surrogateescape") for _, a, b in runs]
     paths = _SEP.encode().join(chunks)
     where, at = [], 0
-    for (prefix, a, b), chunk in zip(runs, chunks, strict=True):
-        where.append(_SEP.join((prefix, str(a), str(b), str(at), str(at + len(chunk)))))
+    for chunk in chunks:
+        where.append(f"{at}{_SEP}{at + len(chunk)}")
         at += len(chunk) + 1
-    spans = _SEP.join(where).encode("utf-8", "surrogateescape")
+    spans = _SEP.join(where).encode()
     pack = _STAT.pack
     stats = b"".join(pack(s.st_size, s.st_ino, s.st_dev, s.st_mtime_ns) for s in found.values())
-    head = _HEAD.pack(len(key), len(said), len(mark), len(paths), len(spans), len(found))
-    return b"".join((head, key, said, mark, paths, spans, stats))
+    return b"".join((_REST.pack(len(paths), len(spans)), paths, spans, stats))
 
 
-def _send(fd: int, data: bytes) -> None:
+def _write(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-    os.close(fd)
 
 
 def warm(modules: Sequence[str]) -> None:
@@ -183,20 +196,15 @@ def warm(modules: Sequence[str]) -> None:
         _warm.extend(modules)
 
 
-def _receive(fd: int) -> bytes:
-    """Everything the child sent, until it closes the pipe (exits).
-
-    No time limit: a slow listing (a cold network home) would take as long in this process,
-    and the child holds no lock anyone could keep from it (it starts with one thread).
-    """
-    chunks: list[bytes] = []
+def _first_bytes(fd: int) -> bytes:
+    """The first bytes the child sends (it sends each part at once: they mean the first
+    part is done), importing the `warm` modules while none have come."""
     if _warm:
         os.set_blocking(fd, False)
         try:
             while _warm:
                 try:
-                    chunks.append(os.read(fd, 1 << 20))
-                    break  # (the child sends all at its end: its first bytes mean done)
+                    return os.read(fd, 1 << 20)
                 except BlockingIOError:
                     name = _warm.pop(0)
                     with contextlib.suppress(Exception):  # (its own import will say why)
@@ -205,116 +213,196 @@ def _receive(fd: int) -> bytes:
         finally:
             os.set_blocking(fd, True)
             _warm.clear()
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return os.read(fd, 1 << 20)
+
+
+def _receive(fd: int) -> tuple[bytes, bytearray]:
+    """The child's first part, and any bytes of the second read with it.
+
+    No time limit: a slow listing (a cold network home) would take as long in this process,
+    and the child holds no lock anyone could keep from it (it starts with one thread).
+    """
+    data = bytearray(_first_bytes(fd))
+    while True:
+        need = _HEAD.size + sum(_HEAD.unpack_from(data)[:-1]) if len(data) >= _HEAD.size else 0
+        if need and len(data) >= need:
+            return bytes(data[:need]), data[need:]
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            raise ValueError("a short listing")  # (a child that died half-way)
+        data += chunk
 
 
 class Listing:
-    """The child's listing: its fingerprint at once, the files only when asked."""
+    """The child's listing: its fingerprint at once, the files only when asked (then the
+    child's second part, or a listing of their folders here when they are few)."""
 
-    __slots__ = ("count", "mark", "paths", "spans", "stats")
+    __slots__ = ("_child", "_data", "_rest", "_runs", "_warnings", "count", "mark", "said")
 
-    def __init__(self, mark: str, count: int, paths: bytes, spans: bytes, stats: bytes) -> None:
-        self.mark = mark  # listing.disk_mark of the files
-        self.count = count
-        self.paths = paths
-        self.spans = spans  # each folder's run (listing.Run), as text
-        self.stats = stats
+    def __init__(
+        self,
+        first: tuple[str, int, bytes, bool],
+        child: tuple[int, int] | None,
+        data: bytearray,
+        warnings: list[str],
+    ) -> None:
+        self.mark, self.count, spans, self.said = first  # said: the child warned
+        parts = spans.decode("utf-8", "surrogateescape").split(_SEP) if spans else []
+        self._runs: list[Run] = [
+            (parts[i], int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts), 3)
+        ]
+        self._child = child  # the child's pid and pipe, until its second part is read
+        self._data = data  # what came of the second part so far
+        self._rest: tuple[bytes, dict[tuple[int, int], slice], bytes] | None = None
+        self._warnings = warnings
 
     def runs(self) -> list[Run]:
         """Where each folder's files are in the listing (`list_transcripts`' runs)."""
-        return [(p, a, b) for p, a, b, _ in self._spans()]
+        return list(self._runs)
 
-    def _spans(self) -> list[tuple[str, int, int, slice]]:
-        """Each run with where its names are in `paths`."""
-        if not self.spans:
-            return []
-        parts = self.spans.decode("utf-8", "surrogateescape").split(_SEP)
-        ints = [int(n) for i, n in enumerate(parts) if i % 5]
-        return [
-            (parts[i * 5], ints[i * 4], ints[i * 4 + 1], slice(ints[i * 4 + 2], ints[i * 4 + 3]))
-            for i in range(len(parts) // 5)
-        ]
-
-    def found(self, runs: Sequence[Run] | None = None) -> dict[str, Listed]:
+    def found(self, runs: Sequence[Run] | None = None) -> dict[str, Listed | os.stat_result]:
         """Every transcript with its stat in listing order (as `list_transcripts` gives), or
-        only those of `runs` (only their names decoded)."""
+        only those of `runs` (only their names decoded, or their folders listed here)."""
         if not self.count:
             return {}
+        few = runs is not None and sum(b - a for _, a, b in runs) <= RELIST_FILES
+        if few and self._rest is None and not self.said:
+            return self._relist(runs or ())  # (its warnings, if any, are new)
+        rest = self._load()
+        if rest is None:  # the child died before its second part: list its folders here
+            return self._relist(self._runs if runs is None else runs)
+        paths, where, stats = rest
         new = tuple.__new__
         if runs is None:
-            names = self.paths.decode("utf-8", "surrogateescape").split(_SEP)
-            stats = [new(Listed, s) for s in _STAT.iter_unpack(self.stats)]
-            return dict(zip(names, stats, strict=True))
-        wanted = {(first, end) for _, first, end in runs}
+            names = paths.decode("utf-8", "surrogateescape").split(_SEP)
+            got = [new(Listed, s) for s in _STAT.iter_unpack(stats)]
+            return dict(zip(names, got, strict=True))
         size, unpack = _STAT.size, _STAT.unpack_from
-        found: dict[str, Listed] = {}
-        for _, first, end, where in self._spans():
-            if (first, end) in wanted:
-                names = self.paths[where].decode("utf-8", "surrogateescape").split(_SEP)
-                for i, name in enumerate(names, first):
-                    found[name] = new(Listed, unpack(self.stats, i * size))
+        found: dict[str, Listed | os.stat_result] = {}
+        for _, first, end in runs:
+            names = paths[where[first, end]].decode("utf-8", "surrogateescape").split(_SEP)
+            for i, name in enumerate(names, first):
+                found[name] = new(Listed, unpack(stats, i * size))
         return found
+
+    def _relist(self, runs: Sequence[Run]) -> dict[str, Listed | os.stat_result]:
+        from tray_app.adapters.discovery import report  # as the scan's own listing does
+        from tray_app.adapters.listing import list_folder
+
+        found: dict[str, Listed | os.stat_result] = {}
+        problems: list[str] = []
+        for prefix, _, _ in runs:
+            found.update(list_folder(prefix, problems))
+        report(problems, self._warnings)
+        return found
+
+    def _load(self) -> tuple[bytes, dict[tuple[int, int], slice], bytes] | None:
+        """The second part (read once; None if the child did not send it whole)."""
+        if self._child is None:
+            return self._rest
+        pid, fd = self._child
+        self._child = None
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                self._data += chunk
+            self._rest = _parse_rest(bytes(self._data), self.count, self._runs)
+        except Exception:  # (a child that died half-way, or a message it garbled)
+            self._rest = None
+        finally:
+            self._data = bytearray()
+            os.close(fd)
+            _stop(pid)
+        return self._rest
+
+    def close(self) -> None:
+        """Stop the child if its second part was never needed (a start with nothing new)."""
+        if self._child is not None:
+            pid, fd = self._child
+            self._child = None
+            os.close(fd)
+            _stop(pid)
 
 
 def take(roots: Roots, warnings: list[str]) -> Listing | None:
     """The child's listing of `roots` (its warnings added to `warnings`), or None: list anew.
 
-    The child is reaped here (at most once per process); any failure means None.
+    The caller closes it (`Listing.close`): the child is stopped there or once its second
+    part is read (on any failure here, at once), and reaped by `discard`.
     """
     global _child
     if _child is None:
         return None
     pid, fd = _child
     _child = None
+    listing = None
     try:
-        data = _receive(fd)
-    except Exception:  # (an interrupted read: this process lists by itself)
-        data = b""
+        first, more = _receive(fd)
+        listing = _parse(first, roots, warnings, (pid, fd), more)
+    except Exception:  # (an interrupted read, a child that died: this process lists itself)
+        listing = None
     finally:
-        os.close(fd)
-        _reap(pid, stop=True)
-    try:
-        return _parse(data, roots, warnings)
-    except Exception:  # (a child that died half-way, or a message it garbled)
-        return None
+        if listing is None:
+            os.close(fd)
+            _stop(pid)
+    return listing
 
 
-def _parse(data: bytes, roots: Roots, warnings: list[str]) -> Listing | None:
+def _parse(
+    data: bytes, roots: Roots, warnings: list[str], child: tuple[int, int], more: bytearray
+) -> Listing | None:
     sizes = _HEAD.unpack_from(data)
     count = sizes[-1]
     parts, at = [], _HEAD.size
     for size in sizes[:-1]:
         parts.append(data[at : at + size])
         at += size
-    key, said, mark, paths, spans = parts
-    stats = data[at:]
+    key, said, mark, spans = parts
     if key.decode("utf-8", "surrogateescape") != _SEP.join(map(str, roots.dirs)):
         return None  # other folders than the command's roots: its own listing counts
-    if len(stats) != count * _STAT.size or (count and paths.count(b"\0") != count - 1):
-        raise ValueError("a short listing")
+    listing = Listing(
+        (mark.decode("utf-8", "surrogateescape"), count, spans, bool(said)), child, more, warnings
+    )
     if said:
         from tray_app.adapters.discovery import report  # as the scan's own listing does
 
         report(said.decode("utf-8", "surrogateescape").split(_SEP), warnings)
-    return Listing(mark.decode("utf-8", "surrogateescape"), count, paths, spans, stats)
+    return listing
 
 
-def _reap(pid: int, stop: bool = False) -> None:
-    """Wait for the child; `stop` it first (gone already when its pipe was read to the end)."""
-    if stop:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+def _parse_rest(
+    data: bytes, count: int, runs: Sequence[Run]
+) -> tuple[bytes, dict[tuple[int, int], slice], bytes]:
+    """The second part: the paths, each run's slice of them, the stats."""
+    sizes = _REST.unpack_from(data)
+    at = _REST.size
+    paths = data[at : at + sizes[0]]
+    spans = data[at + sizes[0] : at + sizes[0] + sizes[1]]
+    stats = data[at + sizes[0] + sizes[1] :]
+    if len(stats) != count * _STAT.size or (count and paths.count(b"\0") != count - 1):
+        raise ValueError("a short listing")
+    ends = [int(n) for n in spans.split(b"\0")] if spans else []
+    if len(ends) != 2 * len(runs):
+        raise ValueError("a garbled listing")
+    where = {(a, b): slice(ends[2 * i], ends[2 * i + 1]) for i, (_, a, b) in enumerate(runs)}
+    return paths, where, stats
+
+
+def _stop(pid: int) -> None:
+    """Stop the child (gone already when its pipe was read to the end) without waiting for
+    the kernel to tear it down (~1 ms): `discard` reaps it when the command ends."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _stopped.append(pid)
 
 
 def discard() -> None:
-    """Stop and reap an unused child (a command that ended before it listed)."""
+    """Stop an unused child (a command that ended before it listed); reap every child."""
     global _child
     if _child is not None:
         pid, fd = _child
         _child = None
         os.close(fd)
-        _reap(pid, stop=True)
+        _stop(pid)
+    while _stopped:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_stopped.pop(), 0)

@@ -68,40 +68,60 @@ def list_transcripts(
         stack = [(top, "" if top == "." else os.path.join(top, ""))]
         while stack:
             where, prefix = stack.pop()
-            listed = _listing(where, warnings)
-            if listed is None:
-                continue
-            fd, entries = listed
             first = len(found)
-            try:
-                for entry in entries:
-                    name = entry.name
-                    try:
-                        is_dir = entry.is_dir()
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if name not in IGNORED_DIRS and not entry.is_symlink():
-                            stack.append((prefix + name, prefix + name + os.sep))
-                    elif is_transcript(name):
-                        path = prefix + name
-                        try:
-                            st = entry.stat()  # follows a symlink, like Path.stat
-                        except FileNotFoundError:
-                            continue  # vanished since listed, or a dangling symlink
-                        except OSError as exc:
-                            _skip(f"cannot stat {path}: {exc.strerror}", warnings)
-                            continue
-                        if stat.S_ISREG(st.st_mode):
-                            found[path] = st
-                        else:
-                            _skip(f"skipped {path}: not a regular file", warnings)
-            finally:
-                if fd >= 0:
-                    os.close(fd)  # the entries stat relative to it: closed only when done
+            _folder(where, prefix, found, warnings, stack)
             if runs is not None and len(found) > first:
                 runs.append((prefix, first, len(found)))
     return found
+
+
+def list_folder(prefix: str, warnings: list[str]) -> dict[str, os.stat_result]:
+    """The transcripts of one folder of a listing, its run's `prefix` (its folders not
+    entered), exactly as `list_transcripts` lists them there."""
+    found: dict[str, os.stat_result] = {}
+    where = prefix.rstrip(os.sep) or (os.sep if prefix else ".")
+    _folder(where, prefix, found, warnings, None)
+    return found
+
+
+def _folder(
+    where: str,
+    prefix: str,
+    found: dict[str, os.stat_result],
+    warnings: list[str],
+    stack: list[tuple[str, str]] | None,
+) -> None:
+    """Add `where`'s transcripts to `found`, and its folders to `stack` (None: not entered)."""
+    listed = _listing(where, warnings)
+    if listed is None:
+        return
+    fd, entries = listed
+    try:
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if stack is not None and name not in IGNORED_DIRS and not entry.is_symlink():
+                    stack.append((prefix + name, prefix + name + os.sep))
+            elif is_transcript(name):
+                path = prefix + name
+                try:
+                    st = entry.stat()  # follows a symlink, like Path.stat
+                except FileNotFoundError:
+                    continue  # vanished since listed, or a dangling symlink
+                except OSError as exc:
+                    _skip(f"cannot stat {path}: {exc.strerror}", warnings)
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found[path] = st
+                else:
+                    _skip(f"skipped {path}: not a regular file", warnings)
+    finally:
+        if fd >= 0:
+            os.close(fd)  # the entries stat relative to it: closed only when done
 
 
 def _skip(problem: str, warnings: list[str]) -> None:

@@ -41,7 +41,13 @@ OVERSHOOT = 1.25  # how far past FLUSH_ENTRIES the last write of a bulk read may
 # ... and a first scan's only write: then the blocks are built beside it (block_seed), not
 # read back from the ledger after it (~0.35 s on 1 GB, for ~4 MB more at the peak).
 SEEDED_OVERSHOOT = 1.5
-READING = ("tray_app.adapters.transcript", "tray_app.adapters.bulk_read")
+# What reading imports, leaves first: one import cannot be cut short, so a listing that
+# arrives mid-import waits for it; `transcript` alone pulls in ~11 ms (orjson, msgspec),
+# which made a start with 10,000 files and nothing new wait up to 14 ms more.
+READING = (
+    "uuid", "decimal", "orjson", "typing_extensions", "msgspec",
+    "tray_app.adapters.usual_line", "tray_app.adapters.transcript", "tray_app.adapters.bulk_read",
+)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4)  # the tray replaces its engine's roots when they change
@@ -186,27 +192,31 @@ class Engine:
             # its fingerprint is all a start with nothing new needs (adapters/early_listing).
             early_listing.warm(READING)  # (needed once anything is new)
             early = early_listing.take(self.roots, stats.warnings)
-            if early is None:
-                runs: list[Run] = []
-                listed = scan_transcripts(self.roots, stats.warnings, runs)
-                disk, count = disk_mark(listed, runs), len(listed)
-            else:
-                disk, count, runs = early.mark, early.count, early.runs()
-            if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
-                folders = [prefix for prefix, _, _ in runs]
-                mark = scan_mark.check(ledger, self.root_ids, disk, folders)
-                if mark is None:
-                    stats.files_seen = count
-                    return ScanResult([], [], stats)  # positions cover it all: nothing new
-                mark = mark if persist else None  # (kept by a run that writes as it reads)
-            if mark is not None and mark.changed is not None:
-                # Only the folders whose sums changed: their files and their positions.
-                # (Persisted as it goes, so the positions are all loaded again next time.)
-                runs = [r for r in runs if dir_key(r[0]) in mark.changed]
-                found = _in(listed, runs) if early is None else early.found(runs)
-                self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
-            else:
-                found = listed if early is None else early.found()
+            try:
+                if early is None:
+                    runs: list[Run] = []
+                    listed = scan_transcripts(self.roots, stats.warnings, runs)
+                    disk, count = disk_mark(listed, runs), len(listed)
+                else:
+                    disk, count, runs = early.mark, early.count, early.runs()
+                if len(stats.warnings) == len(self.roots.warnings):  # listed without a problem
+                    folders = [prefix for prefix, _, _ in runs]
+                    mark = scan_mark.check(ledger, self.root_ids, disk, folders)
+                    if mark is None:
+                        stats.files_seen = count
+                        return ScanResult([], [], stats)  # positions cover it all: nothing new
+                    mark = mark if persist else None  # (kept by a run that writes as it reads)
+                if mark is not None and mark.changed is not None:
+                    # Only the folders whose sums changed: their files and their positions.
+                    # (Persisted as it goes, so the positions are all loaded again next time.)
+                    runs = [r for r in runs if dir_key(r[0]) in mark.changed]
+                    found = _in(listed, runs) if early is None else early.found(runs)
+                    self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
+                else:
+                    found = listed if early is None else early.found()
+            finally:
+                if early is not None:
+                    early.close()  # (the child, if its second part was not needed)
         self._mark = mark  # this refresh's writes keep its write counts up to date
         try:
             known = self.files
