@@ -123,24 +123,94 @@ def test_other_roots_than_the_childs_list_anew(
     assert result["got"] is None and result["said"] == []
 
 
+@pytest.mark.parametrize("warned", [False, True])
 @pytest.mark.parametrize("mode", ["close", "part first", "no second part"])
 def test_the_second_part_is_read_only_when_needed_and_the_child_is_always_reaped(
-    tmp_path: Path, mode: str
+    tmp_path: Path, mode: str, warned: bool
 ) -> None:
     config = _data(tmp_path)
-    (config / "projects" / "p0" / "fifo.jsonl").unlink()  # no warning: p1 is listed here
+    if not warned:
+        (config / "projects" / "p0" / "fifo.jsonl").unlink()  # no warning: p1 listed here
     env = _env(tmp_path)
     result = _probe(["status", "--data-dir", str(config)], [str(config)], env, mode=mode)
     assert result["started"] and not result["left"]  # reaped, also when stopped unread
     assert result["mark"] and result["runs"] == 3  # the first part is whole in every case
+    assert result["said"] == result["own_said"]  # each warning once, also when listed here
+    assert len(result["said"]) == warned
     if mode == "part first":
-        # One folder's files: listed here, the same as the child's, the child not waited for.
-        assert result["part_alone"] == [True, True]
+        # One folder's files, the same as the child's: listed here, the child not waited
+        # for; but not after a warning (this listing would say it again): its second part.
+        assert result["part_alone"] == [True, not warned]
     if mode == "no second part":
         # The child died after its first part: every folder is listed here instead.
         assert result["got"] == result["own"] and result["part"] == 1
     if mode == "close":
         assert result["got"] is None  # a start with nothing new: the files never read
+
+
+def test_list_folder_lists_a_folder_of_a_listing_as_the_listing_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tray_app.adapters.listing import list_folder, list_transcripts
+
+    for name in ("a.jsonl", "b.jsonl", "sub/c.jsonl", "sub/deeper/d.jsonl", "sub/x.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}\n")
+    monkeypatch.chdir(tmp_path)
+    for top in (".", str(tmp_path), str(tmp_path) + "/"):
+        runs: list[tuple[str, int, int]] = []
+        whole = list(list_transcripts([top], [], runs).items())
+        assert len(runs) == 3
+        for prefix, first, end in runs:
+            said: list[str] = []
+            alone = list_folder(prefix, said)
+            assert said == [] and list(alone) == [p for p, _ in whole[first:end]]
+            assert [s.st_ino for s in alone.values()] == [s.st_ino for _, s in whole[first:end]]
+    assert set(list_folder("", [])) == {"a.jsonl", "b.jsonl"}  # a root of ".": not "./a.jsonl"
+    said = []
+    assert list_folder(str(tmp_path / "gone") + "/", said) == {} and "cannot list" in said[0]
+
+
+def test_both_parts_cross_the_pipe_whole_however_they_are_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+    import threading
+
+    for i in range(700):  # a second part of ~100 KB: more than a pipe holds at once
+        folder = tmp_path / "projects" / f"project-{i % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i:04d}-{'x' * 80}.jsonl").write_text("{}\n")
+    args = ["status", "--data-dir", str(tmp_path)]
+    found, runs, first = early_listing._listing(args)
+    rest = early_listing._rest(found, runs)
+    assert len(rest) > 1 << 16
+    roots = find_roots([str(tmp_path)], {})
+    stopped: list[int] = []
+    monkeypatch.setattr(early_listing, "_stop", stopped.append)
+    rng = random.Random(7)
+    for trial in range(20):
+        read_end, write_end = os.pipe()
+        data = first + rest
+
+        def send(data: bytes = data, write_end: int = write_end) -> None:
+            at = 0
+            while at < len(data):
+                step = rng.choice((1, 7, 4096, 70_000))
+                at += os.write(write_end, data[at : at + step])
+            os.close(write_end)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        head, more = early_listing._receive(read_end)
+        assert head == first
+        listing = early_listing._parse(head, roots, [], (trial, read_end), more)
+        assert listing is not None and listing.runs() == runs
+        got = listing.found()  # the second part, not a listing made here
+        sender.join()
+        assert listing._rest is not None and stopped[-1] == trial
+        assert {p: s.st_ino for p, s in got.items()} == {p: s.st_ino for p, s in found.items()}
+        assert list(got) == list(found)
 
 
 def test_a_child_that_dies_is_not_used_and_is_reaped(tmp_path: Path) -> None:
@@ -248,3 +318,62 @@ def test_modules_are_imported_while_a_late_listing_is_awaited_and_only_then(
     early_listing.warmed.clear()
     assert early_listing._first_bytes(read_end) == b"at once" and early_listing.warmed == []
     os.close(read_end)
+
+
+# A report through the launcher, with the command's own listing of a folder failing once
+# (as EMFILE or a flaky network folder would): prints the totals and what is left running.
+REPORT = """
+import json, os, sys
+from tray_app.adapters import listing
+from tray_app.adapters import early_listing as el
+if sys.argv[1] == "fail, no second part":
+    el._rest = lambda found, runs: os._exit(3)  # the child dies after its first part
+if sys.argv[1].startswith("fail"):
+    def failing(prefix, warnings):
+        warnings.append(f"cannot list {prefix}: Too many open files")
+        return {}
+    listing.list_folder = failing
+relisted = []
+real = el.Listing._relist
+el.Listing._relist = lambda self, *a, **k: relisted.append(1) or real(self, *a, **k)
+from tray_app import launcher
+launcher.main(sys.argv[2:])
+try:
+    os.waitpid(-1, os.WNOHANG)
+    left = True
+except ChildProcessError:
+    left = False
+print(json.dumps({"left": left, "relisted": len(relisted)}), file=sys.stderr)
+"""
+
+
+def test_a_folder_the_command_fails_to_list_is_compared_again_next_time(tmp_path: Path) -> None:
+    config = tmp_path / "claude"
+    for i in range(6):
+        write_jsonl(config / "projects" / f"p{i % 2}" / f"s{i}.jsonl", [assistant(f"m{i}", 10)])
+    env = {**_env(tmp_path), "TOKEN_MONITOR_DB": str(tmp_path / "l" / "ledger.db"),
+           "TOKEN_MONITOR_CONFIG": str(tmp_path / "none.yaml")}  # fmt: skip
+
+    def report(how: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        args = ["daily", "--json", "--data-dir", str(config)]
+        done = subprocess.run(
+            [sys.executable, "-c", REPORT, how, *args],
+            env=env, capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        probe = json.loads(done.stderr.strip().splitlines()[-1])
+        return json.loads(done.stdout)["totals"]["output_tokens"], probe
+
+    assert report("plain") == (60, {"left": False, "relisted": 0})  # a first scan: all read
+    for i, total in ((1, 160), (2, 260)):
+        with (config / "projects" / "p1" / "s1.jsonl").open("a") as f:
+            f.write(json.dumps(assistant(f"m-new{i}", 100)) + "\n")
+        if i == 1:
+            # One folder changed: listed by the command, which fails: the child's second
+            # part instead (the listing its fingerprint describes).
+            assert report("fail") == (total, {"left": False, "relisted": 1})
+        else:
+            # ... and without the second part the folder's files are missing: not read yet.
+            assert report("fail, no second part") == (160, {"left": False, "relisted": 2})
+            # The child's fingerprint (it counts the line) was not kept: compared and read.
+            assert report("plain") == (total, {"left": False, "relisted": 1})
+        assert report("plain") == (total, {"left": False, "relisted": 0})  # then nothing new

@@ -241,12 +241,12 @@ class Listing:
 
     def __init__(
         self,
-        first: tuple[str, int, bytes, bool],
+        first: tuple[str, int, bytes, list[str]],
         child: tuple[int, int] | None,
         data: bytearray,
         warnings: list[str],
     ) -> None:
-        self.mark, self.count, spans, self.said = first  # said: the child warned
+        self.mark, self.count, spans, self.said = first  # said: what the child warned of
         parts = spans.decode("utf-8", "surrogateescape").split(_SEP) if spans else []
         self._runs: list[Run] = [
             (parts[i], int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts), 3)
@@ -267,10 +267,12 @@ class Listing:
             return {}
         few = runs is not None and sum(b - a for _, a, b in runs) <= RELIST_FILES
         if few and self._rest is None and not self.said:
-            return self._relist(runs or ())  # (its warnings, if any, are new)
+            here = self._relist(runs or (), quiet=True)
+            if here is not None:
+                return here
         rest = self._load()
         if rest is None:  # the child died before its second part: list its folders here
-            return self._relist(self._runs if runs is None else runs)
+            return self._relist(self._runs if runs is None else runs) or {}
         paths, where, stats = rest
         new = tuple.__new__
         if runs is None:
@@ -285,7 +287,11 @@ class Listing:
                 found[name] = new(Listed, unpack(stats, i * size))
         return found
 
-    def _relist(self, runs: Sequence[Run]) -> dict[str, Listed | os.stat_result]:
+    def _relist(
+        self, runs: Sequence[Run], quiet: bool = False
+    ) -> dict[str, Listed | os.stat_result] | None:
+        """The files of `runs`' folders, listed here; None if that found a problem and is
+        `quiet` (then the child's second part, which its fingerprint describes, is read)."""
         from tray_app.adapters.discovery import report  # as the scan's own listing does
         from tray_app.adapters.listing import list_folder
 
@@ -293,7 +299,11 @@ class Listing:
         problems: list[str] = []
         for prefix, _, _ in runs:
             found.update(list_folder(prefix, problems))
-        report(problems, self._warnings)
+        if problems and quiet:
+            return None
+        # (Each problem once: the child's were said already. Any new one keeps the scan from
+        # storing the child's fingerprint, which describes files this listing missed.)
+        report([p for p in problems if p not in self.said], self._warnings)
         return found
 
     def _load(self) -> tuple[bytes, dict[tuple[int, int], slice], bytes] | None:
@@ -357,15 +367,16 @@ def _parse(
         parts.append(data[at : at + size])
         at += size
     key, said, mark, spans = parts
+    problems = said.decode("utf-8", "surrogateescape").split(_SEP) if said else []
     if key.decode("utf-8", "surrogateescape") != _SEP.join(map(str, roots.dirs)):
         return None  # other folders than the command's roots: its own listing counts
     listing = Listing(
-        (mark.decode("utf-8", "surrogateescape"), count, spans, bool(said)), child, more, warnings
+        (mark.decode("utf-8", "surrogateescape"), count, spans, problems), child, more, warnings
     )
-    if said:
+    if problems:
         from tray_app.adapters.discovery import report  # as the scan's own listing does
 
-        report(said.decode("utf-8", "surrogateescape").split(_SEP), warnings)
+        report(problems, warnings)
     return listing
 
 

@@ -184,6 +184,7 @@ class Engine:
         found: Mapping[str, FileStat] | None = None
         mark = None
         count = 0
+        listed_clean = True  # no warning while the files were taken from an early listing
         ledger = self.ledger
         # Not for the tray's engine: it reads from its own positions, which may lag these.
         fresh = self._files is None and paths is None and not validate
@@ -210,7 +211,11 @@ class Engine:
                     # Only the folders whose sums changed: their files and their positions.
                     # (Persisted as it goes, so the positions are all loaded again next time.)
                     runs = [r for r in runs if dir_key(r[0]) in mark.changed]
+                    said = len(stats.warnings)
                     found = _in(listed, runs) if early is None else early.found(runs)
+                    # (A folder the command listed itself and could not: its files are
+                    # missing here, but the child's fingerprint counts them.)
+                    listed_clean = len(stats.warnings) == said
                     self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
                 else:
                     found = listed if early is None else early.found()
@@ -262,7 +267,12 @@ class Engine:
             self._mark = None
             if mark is not None and mark.changed is not None:
                 self._files = None  # only some were loaded
-        if mark is not None and ledger is not None and len(stats.warnings) == warned:
+        if (
+            mark is not None
+            and ledger is not None
+            and len(stats.warnings) == warned
+            and listed_clean
+        ):
             # Everything listed was read (or had nothing new): the next start may skip.
             scan_mark.remember(ledger, self.root_ids, mark)
         return ScanResult(acc.changes, acc.new_resets, stats)
