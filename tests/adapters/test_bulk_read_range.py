@@ -113,19 +113,6 @@ def test_the_read_buffer_is_kept_between_ranges_unless_a_long_line_grew_it(
     assert _typed(read_range(_jobs([good])).winners) == _typed(first.winners)
 
 
-def test_a_reader_keeps_a_larger_time_memo_than_the_default(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tray_app.adapters import usual_line
-
-    monkeypatch.setattr(usual_line.STAMPS, "kept", usual_line.TIMES_KEPT)
-    assert usual_line.TIMES_KEPT < bulk_read.BULK_TIMES_KEPT  # a tray keeps the small one
-    path = tmp_path / "a.jsonl"
-    path.write_bytes(orjson.dumps(assistant("msg_1", 1)) + b"\n")
-    read_range(_jobs([path]))
-    assert usual_line.STAMPS.kept == bulk_read.BULK_TIMES_KEPT
-
-
 def test_a_file_that_fails_half_way_counts_as_if_it_failed_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

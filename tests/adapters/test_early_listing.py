@@ -25,9 +25,9 @@ from tray_app.adapters.listing import disk_mark
 args, dirs, kill, mode = json.loads(sys.argv[1])
 if mode == "no second part":
     el._rest = lambda found, runs: os._exit(3)  # the child dies after its first part
+if kill:  # the child dies before it lists (not killed from here: a child scheduled
+    el._listing = lambda args: os._exit(9)  # first may have listed and sent by then)
 started = el.start(args)
-if kill and started:
-    os.kill(el._child[0], 9)
 roots = find_roots(dirs, os.environ)
 said = []
 listing = el.take(roots, said)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tray_app.adapters import usual_line
 from tray_app.adapters.transcript import CHUNK, FileRead, Put, read_from
 from tray_app.usage.dedup import Row, merge_row
 from tray_app.usage.model import Entry, ResetNotice
@@ -43,7 +42,6 @@ PARENT_CHECK_SECONDS = 1.0
 
 _new_entry = tuple.__new__  # Entry(...) runs a Python-level __new__ with 17 arguments
 SCRATCH_BYTES = CHUNK + (1 << 20)  # a reader's read buffer: a chunk after an unfinished line
-BULK_TIMES_KEPT = 1 << 16  # a reader's time memo (~8 MB): resumed copies sit files apart
 _buffers = threading.local()  # one per thread: readers are processes, tests may be threads
 Job = tuple[str, int, int, int, str]  # path, offset, first line number, read up to, place
 
@@ -157,7 +155,6 @@ def _merged(jobs: Sequence[Job], failed: dict[int, str]) -> RangeResult | None:
     here: dict[str, None] = {}  # the keys of the file being read
     put = _merging(winners, here, resets)
     scratch = _scratch()
-    usual_line.keep_times(BULK_TIMES_KEPT)
     for index, (path, offset, lines, size, place) in enumerate(jobs):
         if index in failed:
             reads.append((path, failed[index]))
