@@ -207,18 +207,18 @@ class Engine:
                         stats.files_seen = count
                         return ScanResult([], [], stats)  # positions cover it all: nothing new
                     mark = mark if persist else None  # (kept by a run that writes as it reads)
+                said = len(stats.warnings)
                 if mark is not None and mark.changed is not None:
                     # Only the folders whose sums changed: their files and their positions.
                     # (Persisted as it goes, so the positions are all loaded again next time.)
                     runs = [r for r in runs if dir_key(r[0]) in mark.changed]
-                    said = len(stats.warnings)
                     found = _in(listed, runs) if early is None else early.found(runs)
-                    # (A folder the command listed itself and could not: its files are
-                    # missing here, but the child's fingerprint counts them.)
-                    listed_clean = len(stats.warnings) == said
                     self._files = ledger.file_states_in(prefix for prefix, _, _ in runs)
                 else:
                     found = listed if early is None else early.found()
+                # (A folder the command listed itself and could not: its files are missing
+                # here, but the child's fingerprint counts them.)
+                listed_clean = len(stats.warnings) == said
             finally:
                 if early is not None:
                     early.close()  # (the child, if its second part was not needed)
