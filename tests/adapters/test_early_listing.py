@@ -377,3 +377,24 @@ def test_a_folder_the_command_fails_to_list_is_compared_again_next_time(tmp_path
             # The child's fingerprint (it counts the line) was not kept: compared and read.
             assert report("plain") == (total, {"left": False, "relisted": 1})
         assert report("plain") == (total, {"left": False, "relisted": 0})  # then nothing new
+
+
+def test_a_first_scan_that_could_not_list_its_folders_is_not_marked_as_done(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "claude"
+    for i in range(4):
+        write_jsonl(config / "projects" / f"p{i % 2}" / f"s{i}.jsonl", [assistant(f"m{i}", 10)])
+    env = {**_env(tmp_path), "TOKEN_MONITOR_DB": str(tmp_path / "l" / "ledger.db"),
+           "TOKEN_MONITOR_CONFIG": str(tmp_path / "none.yaml")}  # fmt: skip
+    args = ["daily", "--json", "--data-dir", str(config)]
+    runs = []
+    for how in ("fail, no second part", "plain"):
+        done = subprocess.run(
+            [sys.executable, "-c", REPORT, how, *args],
+            env=env, capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        runs.append(json.loads(done.stdout)["totals"]["output_tokens"])
+    # Every folder compared (nothing stored yet), the child gone before its files, and no
+    # folder listed: nothing read, and the fingerprint not kept, so the next start reads.
+    assert runs == [0, 40]
