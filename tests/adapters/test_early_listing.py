@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import assistant, write_jsonl
-from tray_app.adapters import early_listing
+from tray_app.adapters import early_listing, listing_parts
 from tray_app.adapters.discovery import find_roots
 
 # Runs in a fresh interpreter: a fork inside pytest's process (which may have threads) is
@@ -187,7 +187,6 @@ def test_both_parts_cross_the_pipe_whole_however_they_are_cut(
     assert len(rest) > 1 << 16
     roots = find_roots([str(tmp_path)], {})
     stopped: list[int] = []
-    monkeypatch.setattr(early_listing, "_stop", stopped.append)
     rng = random.Random(7)
     for trial in range(20):
         read_end, write_end = os.pipe()
@@ -204,7 +203,9 @@ def test_both_parts_cross_the_pipe_whole_however_they_are_cut(
         sender.start()
         head, more = early_listing._receive(read_end)
         assert head == first
-        listing = early_listing._parse(head, roots, [], (trial, read_end), more)
+        listing = listing_parts.parse_first(
+            head, roots, [], (trial, read_end), more, stopped.append
+        )
         assert listing is not None and listing.runs() == runs
         got = listing.found()  # the second part, not a listing made here
         sender.join()
@@ -328,14 +329,20 @@ from tray_app.adapters import listing
 from tray_app.adapters import early_listing as el
 if sys.argv[1] == "fail, no second part":
     el._rest = lambda found, runs: os._exit(3)  # the child dies after its first part
+parent = os.getpid()
 if sys.argv[1].startswith("fail"):
     def failing(prefix, warnings):
         warnings.append(f"cannot list {prefix}: Too many open files")
         return {}
     listing.list_folder = failing
+    every = listing.list_transcripts
+    def failing_here(dirs, warnings, runs=None):  # (the child lists as ever)
+        return every(dirs, warnings, runs) if os.getpid() != parent else failing(dirs, warnings)
+    listing.list_transcripts = failing_here
+from tray_app.adapters.listing_parts import Listing
 relisted = []
-real = el.Listing._relist
-el.Listing._relist = lambda self, *a, **k: relisted.append(1) or real(self, *a, **k)
+real = Listing._relist
+Listing._relist = lambda self, *a, **k: relisted.append(1) or real(self, *a, **k)
 from tray_app import launcher
 launcher.main(sys.argv[2:])
 try:
