@@ -80,8 +80,8 @@ class Listing:
         child: tuple[int, int] | None,
         data: bytearray,
         warnings: list[str],
-        dirs: Sequence[str] = (),
-        stop: Callable[[int], None] = lambda pid: None,
+        dirs: Sequence[str],
+        stop: Callable[[int], None],
     ) -> None:
         self.mark, self.count, spans, self.said = first  # said: what the child warned of
         self.dirs = list(dirs)  # the folders the child listed (the roots')
